@@ -1,0 +1,291 @@
+//! The `checkout-desk` command line.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::clock::SystemClock;
+use crate::config::Settings;
+use crate::domain::{CompanyId, RoleSet};
+use crate::service::admin;
+use crate::startup::{Application, build_state};
+use crate::state::AppState;
+
+#[derive(Parser)]
+#[command(name = "checkout-desk", version, about = "Send Payson Checkout 2.0 payment requests")]
+pub struct Cli {
+    /// TOML configuration file; CHECKOUT_DESK_* environment variables override it.
+    #[arg(long, global = true, env = "CHECKOUT_DESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Everything on one machine: SQLite under ./data, the Payson simulator, demo data.
+    Demo(crate::demo::DemoArgs),
+    /// Run the Payson simulator alone.
+    PaysonSim {
+        #[arg(long, default_value_t = 8081)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
+    #[command(subcommand)]
+    Company(CompanyCmd),
+    #[command(subcommand)]
+    User(UserCmd),
+    #[command(subcommand)]
+    Token(TokenCmd),
+}
+
+#[derive(Subcommand)]
+pub enum CompanyCmd {
+    /// Add a company with its Payson credentials (the API key is stored encrypted).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        agent_id: String,
+        /// Read from this environment variable instead of the command line if you prefer.
+        #[arg(long, env = "CHECKOUT_DESK_PAYSON_API_KEY", hide_env_values = true)]
+        api_key: String,
+        /// Payson API base URL; defaults to payson.default_base_url.
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Issue an x-api-key for a company (printed once, stored hashed).
+    ApiKey {
+        #[arg(long)]
+        company: String,
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// Comma-separated addresses the key is limited to.
+        #[arg(long, default_value = "")]
+        allowed_ips: String,
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// List companies.
+    List,
+}
+
+#[derive(Args)]
+pub struct PasswordArg {
+    /// Read the password from standard input (one line) instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+pub enum UserCmd {
+    /// Add a user. Without --password-stdin a random password is generated and printed once.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Comma-separated: superadmin, bookingsupplier-administrator-write,
+        /// bookingsupplier-administrator-read, auditor.
+        #[arg(long, default_value = "")]
+        roles: String,
+        #[arg(long)]
+        company: Option<String>,
+        #[command(flatten)]
+        password: PasswordArg,
+    },
+    /// Set a new password.
+    Passwd {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        password: PasswordArg,
+    },
+    /// Replace a user's roles (and company).
+    Roles {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        roles: String,
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Disable (or with --enable, re-enable) a user; takes effect on the next request.
+    Disable {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        enable: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCmd {
+    /// Issue an API token for a user (printed once, stored as a hash).
+    Issue {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
+    /// Revoke an API token by its id.
+    Revoke { id: String },
+}
+
+pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    Ok(Settings::load(cli.config.as_deref(), std::env::vars())?)
+}
+
+pub fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Demo(args) => return crate::demo::run(args.clone()).await,
+        Command::PaysonSim { port, host } => {
+            init_tracing("info");
+            let bind = format!("{host}:{port}");
+            println!("Payson simulator on http://{bind}/2.0/ (test account: agent 4)");
+            return Ok(crate::payson_sim::run_forever(&bind, crate::payson_sim::SimConfig::default()).await?);
+        }
+        _ => {}
+    }
+    let settings = load_settings(&cli)?;
+    init_tracing(&settings.log);
+    match cli.command {
+        Command::Serve => {
+            tracing::info!(settings = ?settings, "starting");
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            build_state(settings, Arc::new(SystemClock)).await?;
+            println!("Migrations applied.");
+        }
+        Command::Company(cmd) => company(&state(settings).await?, cmd).await?,
+        Command::User(cmd) => user(&state(settings).await?, cmd).await?,
+        Command::Token(cmd) => token(&state(settings).await?, cmd).await?,
+        Command::Demo(_) | Command::PaysonSim { .. } => {}
+    }
+    Ok(())
+}
+
+async fn state(settings: Settings) -> anyhow::Result<AppState> {
+    build_state(settings, Arc::new(SystemClock)).await
+}
+
+fn company_id(s: &str) -> anyhow::Result<CompanyId> {
+    s.parse::<CompanyId>().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
+    match cmd {
+        CompanyCmd::Add { name, agent_id, api_key, base_url, id } => {
+            let id = id.as_deref().map(company_id).transpose()?;
+            let c = admin::add_company(
+                state,
+                admin::NewCompany { id, name, payson_agent_id: agent_id, payson_api_key: api_key, payson_base_url: base_url },
+            )
+            .await?;
+            println!("Company {} added: {}", c.name, c.id);
+        }
+        CompanyCmd::ApiKey { company, notes, allowed_ips, expires_in_days } => {
+            let company = company_id(&company)?;
+            let expires = expires_in_days.map(|d| state.clock.now() + chrono::Duration::days(d));
+            let (rec, key) = admin::issue_company_api_key(state, company, &notes, &allowed_ips, expires).await?;
+            println!("x-api-key for company {company} (shown once): {key}\nkey id: {}", rec.id);
+        }
+        CompanyCmd::List => {
+            for c in state.store.companies().await? {
+                println!("{}  {}  agent {}  {}", c.id, c.name, c.payson_agent_id, c.payson_base_url);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_or_generate_password(arg: &PasswordArg) -> anyhow::Result<(String, bool)> {
+    if arg.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+    } else {
+        Ok((crate::crypto::new_api_token().replace("cdt_", ""), true))
+    }
+}
+
+async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
+    match cmd {
+        UserCmd::Add { email, name, roles, company, password } => {
+            let roles = RoleSet::parse_list(&roles)?;
+            let company = company.as_deref().map(company_id).transpose()?;
+            let (pw, generated) = read_or_generate_password(&password)?;
+            let u = admin::add_user(
+                state,
+                admin::NewUser { email, display_name: name, password: Some(pw.clone()), company_id: company, roles },
+            )
+            .await?;
+            println!("User {} added ({}), roles: {}", u.email, u.id, u.roles.to_list());
+            if generated {
+                println!("Password (shown once): {pw}");
+            }
+        }
+        UserCmd::Passwd { email, password } => {
+            let u = find_user(state, &email).await?;
+            let (pw, generated) = read_or_generate_password(&password)?;
+            crate::auth::password::check_strength(&pw).map_err(|m| anyhow::anyhow!(m))?;
+            let hash = crate::auth::password::hash_password(&pw).map_err(|e| anyhow::anyhow!("{e}"))?;
+            state.store.set_user_password(u.id, &hash).await?;
+            println!("Password of {} changed.", u.email);
+            if generated {
+                println!("Password (shown once): {pw}");
+            }
+        }
+        UserCmd::Roles { email, roles, company } => {
+            let u = find_user(state, &email).await?;
+            let roles = RoleSet::parse_list(&roles)?;
+            let company = company.as_deref().map(company_id).transpose()?.or(u.company_id);
+            state.store.set_user_roles(u.id, roles, company).await?;
+            println!("Roles of {}: {}", u.email, roles.to_list());
+        }
+        UserCmd::Disable { email, enable } => {
+            let u = find_user(state, &email).await?;
+            state.store.set_user_disabled(u.id, !enable).await?;
+            println!("{} {}.", u.email, if enable { "enabled" } else { "disabled" });
+        }
+    }
+    Ok(())
+}
+
+async fn find_user(state: &AppState, email: &str) -> anyhow::Result<crate::domain::User> {
+    state.store.user_by_email(email).await?.ok_or_else(|| anyhow::anyhow!("no user {email}"))
+}
+
+async fn token(state: &AppState, cmd: TokenCmd) -> anyhow::Result<()> {
+    match cmd {
+        TokenCmd::Issue { user, name } => {
+            let (rec, secret) = admin::issue_token(state, &user, &name).await?;
+            println!("API token for {user} (shown once; stored only as a hash):\n{secret}\ntoken id: {}", rec.id);
+        }
+        TokenCmd::Revoke { id } => {
+            let id = uuid::Uuid::parse_str(id.trim()).context("a token id is a UUID")?;
+            admin::revoke_token(state, id).await?;
+            println!("Token {id} revoked.");
+        }
+    }
+    Ok(())
+}

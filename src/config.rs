@@ -1,0 +1,238 @@
+//! Configuration: an optional TOML file, then `CHECKOUT_DESK_*` environment variables
+//! (`__` separates sections: `CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS=20000`).
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub const ENV_PREFIX: &str = "CHECKOUT_DESK_";
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free port).
+    pub listen: String,
+    /// The URL users reach the server at; its origin is what same-origin checks expect.
+    pub public_url: String,
+    /// `sqlite://data/checkout-desk.db` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// 32 bytes, base64: encrypts Payson API keys at rest. Required; never logged.
+    pub secret_key: String,
+    /// Require a valid `x-api-key` on every API call, not only when one is sent.
+    pub require_api_key: bool,
+    /// Honour `X-Forwarded-For` for the client address (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Largest request body the API reads.
+    pub max_body_bytes: usize,
+    /// tracing filter, e.g. `info,checkout_desk=debug`.
+    pub log: String,
+    pub payson: PaysonSettings,
+    pub send: SendSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaysonSettings {
+    pub connect_timeout_ms: u64,
+    pub request_timeout_ms: u64,
+    /// Base URL used for companies created without one.
+    pub default_base_url: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SendSettings {
+    /// How long a send claim protects a checkout if its holder dies mid-request.
+    pub claim_lease_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            database_url: "sqlite://data/checkout-desk.db".into(),
+            secret_key: String::new(),
+            require_api_key: false,
+            trust_forwarded_for: false,
+            max_body_bytes: 64 * 1024,
+            log: "info".into(),
+            payson: PaysonSettings::default(),
+            send: SendSettings::default(),
+        }
+    }
+}
+
+impl Default for PaysonSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout_ms: 5_000,
+            request_timeout_ms: 20_000,
+            default_base_url: "https://test-api.payson.se/2.0/".into(),
+        }
+    }
+}
+
+impl Default for SendSettings {
+    fn default() -> Self {
+        Self { claim_lease_secs: 120 }
+    }
+}
+
+impl PaysonSettings {
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    // Hand-written so the secret key can never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("secret_key", &"<redacted>")
+            .field("require_api_key", &self.require_api_key)
+            .field("payson", &self.payson)
+            .field("send", &self.send)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides a password in a database URL (`postgres://u:secret@h/db` → `postgres://u:***@h/db`).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads the file (if given) and overlays `CHECKOUT_DESK_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| ConfigError::Read(p.display().to_string(), e))?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Invalid(e.to_string()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (k, v) in env {
+            let Some(rest) = k.strip_prefix(ENV_PREFIX) else { continue };
+            if rest == "CONFIG" {
+                continue; // names the file itself
+            }
+            let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            insert_path(&mut table, &path, env_value(&v))?;
+        }
+        let settings: Settings = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_body_bytes == 0 {
+            return Err(ConfigError::Invalid("max_body_bytes must be above 0".into()));
+        }
+        if self.send.claim_lease_secs <= 0 {
+            return Err(ConfigError::Invalid("send.claim_lease_secs must be above 0".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Environment values are TOML literals when they parse as one (`true`, `20000`), else strings.
+fn env_value(raw: &str) -> toml::Value {
+    format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !v.is_table())
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+fn insert_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), ConfigError> {
+    match path {
+        [] => Ok(()),
+        [last] => {
+            table.insert(last.clone(), value);
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => insert_path(t, rest, value),
+                _ => Err(ConfigError::Invalid(format!("{first} is not a section"))),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_parses_types() {
+        let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[payson]\nrequest_timeout_ms = 1000\n").unwrap();
+        let s = Settings::load(
+            Some(&file),
+            [
+                ("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS".to_string(), "2500".to_string()),
+                ("CHECKOUT_DESK_REQUIRE_API_KEY".to_string(), "true".to_string()),
+                ("CHECKOUT_DESK_DATABASE_URL".to_string(), "postgres://u:pw@h/db".to_string()),
+                ("OTHER".to_string(), "x".to_string()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.payson.request_timeout_ms, 2500);
+        assert!(s.require_api_key);
+        assert_eq!(s.database_url, "postgres://u:pw@h/db");
+        let dbg = format!("{s:?}");
+        assert!(!dbg.contains("pw@"), "{dbg}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = Settings::load(None, [("CHECKOUT_DESK_LISTN".to_string(), "x".to_string())]);
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn redacts_database_password() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

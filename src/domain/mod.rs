@@ -1,0 +1,25 @@
+//! Domain types: values that are parsed once at the edge and cannot hold invalid states.
+//! Nothing in here knows about HTTP, SQL or Payson's wire format.
+
+mod audit;
+mod checkout;
+mod company;
+mod ids;
+mod money;
+mod principal;
+mod role;
+mod status;
+mod user;
+
+pub use audit::{AuditAction, AuditEvent, AuditOutcome, NewAuditEvent};
+pub use checkout::{Checkout, PaymentMethod};
+pub use company::Company;
+pub use ids::{CheckoutId, CompanyId, GuidError, UserId, parse_guid};
+pub use money::{Currency, Money, MoneyError};
+pub use principal::{AuthMethod, Principal};
+pub use role::{Role, RoleSet, UnknownRole};
+pub use status::CheckoutStatus;
+pub use user::User;
+
+/// Payson lets a `readyToShip` checkout live this long before it expires (payson-api.md §4).
+pub const READY_TO_SHIP_LIFETIME_DAYS: i64 = 59;

@@ -1,0 +1,127 @@
+//! The one error type. Services return it; the API renders it as a ServiceStack
+//! `ErrorResponse` (JSON or XML) and the pages render it as HTML.
+
+use actix_web::http::StatusCode;
+
+use crate::store::StoreError;
+
+/// One field-level problem, as ServiceStack's `ResponseError`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub code: &'static str,
+    pub field: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("Not Authenticated")]
+    Unauthorized,
+    #[error("Invalid Role")]
+    Forbidden,
+    /// A field of the request is missing or malformed.
+    #[error("{}", .0.message)]
+    Validation(FieldError),
+    /// The body as a whole could not be read.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Payson answered and said no.
+    #[error("{0}")]
+    PaysonRefused(String),
+    /// Payson could not be reached, or did not answer in time.
+    #[error("{0}")]
+    PaysonUnavailable(String),
+    #[error("The Accept header allows neither JSON nor XML")]
+    NotAcceptable,
+    #[error("Unsupported Content-Type '{0}'")]
+    UnsupportedMediaType(String),
+    #[error("The request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("Method not allowed")]
+    MethodNotAllowed,
+    #[error("The database is busy; nothing was changed. Try again")]
+    Busy,
+    /// Anything unexpected. The cause is logged; the caller only sees a request id.
+    #[error("An unexpected error occurred")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation(FieldError { code, field, message: message.into() })
+    }
+
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(e.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PaysonRefused(_) => StatusCode::BAD_GATEWAY,
+            Self::PaysonUnavailable(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// ServiceStack's `ResponseStatus.ErrorCode`.
+    pub fn error_code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "Unauthorized",
+            Self::Forbidden => "Forbidden",
+            Self::Validation(f) => f.code,
+            Self::BadRequest(_) => "SerializationException",
+            Self::NotFound(_) => "NotFound",
+            Self::Conflict(_) => "Conflict",
+            Self::PaysonRefused(_) => "BadGateway",
+            Self::PaysonUnavailable(_) => "GatewayTimeout",
+            Self::NotAcceptable => "NotAcceptable",
+            Self::UnsupportedMediaType(_) => "UnsupportedMediaType",
+            Self::PayloadTooLarge(_) => "RequestEntityTooLarge",
+            Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::Busy => "ServiceUnavailable",
+            Self::Internal(_) => "InternalServerError",
+        }
+    }
+
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Self::Validation(f) => vec![f.clone()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Busy => Self::Busy,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+/// Writes an error and its whole `source()` chain, for logs.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}

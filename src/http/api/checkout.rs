@@ -1,0 +1,194 @@
+//! Thin handlers: negotiate the format, authenticate, bind the DTO, call the service,
+//! render. Rejections that happen before the service is reached are audited here.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use super::binding::{Fields, body_fields, query_fields};
+use super::format::{Format, negotiate};
+use super::render;
+use super::{GET, SEND};
+use crate::auth::{ApiCredentials, authenticate_api};
+use crate::domain::{AuditAction, CheckoutId, CompanyId, Principal, parse_guid};
+use crate::error::AppError;
+use crate::http::request_meta;
+use crate::service::audit::{self, Entry};
+use crate::service::checkouts::get_checkout;
+use crate::service::payment_request::{SEND_ROLES, SendCommand, send_payment_request};
+use crate::service::RequestMeta;
+use crate::state::AppState;
+
+pub async fn send(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    route_format: Option<Format>,
+    id_in_path: bool,
+) -> HttpResponse {
+    let (format, path_id) = match prelude(&req, route_format, id_in_path) {
+        Ok(v) => v,
+        Err(e) => return render::error(Format::Json, &e, &request_meta(&req, &state).request_id),
+    };
+    let meta = request_meta(&req, &state);
+    let mut principal: Option<Principal> = None;
+    let mut edge_fields = (None, None);
+    let edge = async {
+        let p = authenticate_api(&state, &credentials(&req, &state)).await?;
+        principal = Some(p.clone());
+        // Rule 2 comes before the body is even read (rule 3).
+        if !p.has_any(&SEND_ROLES) {
+            return Err(AppError::Forbidden);
+        }
+        let body = read_body(&req, payload, state.settings.max_body_bytes).await?;
+        let fields = bind(&req, &body, path_id.as_deref(), SEND)?;
+        let cmd = command(&fields)?;
+        edge_fields = (Some(cmd.checkout_id), cmd.company_id);
+        Ok((p, cmd))
+    }
+    .await;
+    let result = match edge {
+        Ok((p, cmd)) => send_payment_request(&state, &p, cmd, &meta).await,
+        Err(e) => {
+            // The service audits everything it sees; this covers what never reached it.
+            let mut entry = Entry::for_error(AuditAction::SendPaymentRequest, principal.as_ref(), &e);
+            entry.checkout_id = edge_fields
+                .0
+                .or_else(|| path_id.as_deref().and_then(|s| s.parse::<CheckoutId>().ok()));
+            entry.company_id = edge_fields.1;
+            audit::record(&state, &meta, entry).await;
+            Err(e)
+        }
+    };
+    respond(format, result, &meta)
+}
+
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    route_format: Option<Format>,
+    id_in_path: bool,
+) -> HttpResponse {
+    let meta = request_meta(&req, &state);
+    let (format, path_id) = match prelude(&req, route_format, id_in_path) {
+        Ok(v) => v,
+        Err(e) => return render::error(Format::Json, &e, &meta.request_id),
+    };
+    let result = async {
+        let p = authenticate_api(&state, &credentials(&req, &state)).await?;
+        let fields = bind(&req, &[], path_id.as_deref(), GET)?;
+        let cmd = command(&fields)?;
+        get_checkout(&state, &p, cmd.company_id, cmd.checkout_id).await
+    }
+    .await;
+    respond(format, result, &meta)
+}
+
+pub async fn method_not_allowed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let meta = request_meta(&req, &state);
+    let format = prelude(&req, None, false).map(|(f, _)| f).unwrap_or(Format::Json);
+    render::error(format, &AppError::MethodNotAllowed, &meta.request_id)
+}
+
+fn respond(format: Format, result: Result<crate::domain::Checkout, AppError>, meta: &RequestMeta) -> HttpResponse {
+    match result {
+        Ok(c) => render::checkout(format, &c),
+        Err(e) => {
+            if let AppError::Internal(inner) = &e {
+                tracing::error!(request_id = %meta.request_id, error = %crate::error::error_chain(inner.as_ref()), "request failed");
+            }
+            render::error(format, &e, &meta.request_id)
+        }
+    }
+}
+
+/// The response format, and the `{id}` path segment (minus a `.json`/`.xml` suffix).
+fn prelude(
+    req: &HttpRequest,
+    route_format: Option<Format>,
+    id_in_path: bool,
+) -> Result<(Format, Option<String>), AppError> {
+    let mut route_format = route_format;
+    let mut path_id = None;
+    if id_in_path && let Some(raw) = req.match_info().get("id") {
+        let (id, suffix) = match raw.rsplit_once('.') {
+            Some((id, "json")) => (id, Some(Format::Json)),
+            Some((id, "xml")) => (id, Some(Format::Xml)),
+            _ => (raw, None),
+        };
+        route_format = route_format.or(suffix);
+        path_id = Some(id.to_owned());
+    }
+    let query = query_fields(req.query_string()).unwrap_or_default();
+    let query_format = query.get("format").cloned().flatten();
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = negotiate(query_format.as_deref(), route_format, accept)?;
+    Ok((format, path_id))
+}
+
+fn credentials(req: &HttpRequest, state: &AppState) -> ApiCredentials {
+    let header_str = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let bearer = header_str("authorization").and_then(|v| {
+        let (scheme, token) = v.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    });
+    ApiCredentials {
+        bearer: bearer.filter(|t| !t.is_empty()),
+        api_key: header_str("x-api-key").filter(|k| !k.is_empty()).map(str::to_owned),
+        remote_ip: crate::http::client_ip(req, &state.settings),
+    }
+}
+
+/// Reads at most `limit` bytes; a larger body is refused without reading it all.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, AppError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(AppError::PayloadTooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The request body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Query string, then body, then path: later sources win (ServiceStack's binding order).
+fn bind(req: &HttpRequest, body: &[u8], path_id: Option<&str>, dto: &str) -> Result<Fields, AppError> {
+    let query = query_fields(req.query_string())?;
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let body = body_fields(content_type, body, dto)?;
+    let path = Fields::from_pairs(path_id.map(|id| ("Id", id)));
+    Ok(query.overlay(body).overlay(path))
+}
+
+/// Rule 3: turns raw fields into a command, naming the field that is wrong.
+fn command(fields: &Fields) -> Result<SendCommand, AppError> {
+    let id = match fields.get("Id").cloned().flatten().filter(|s| !s.trim().is_empty()) {
+        None => return Err(AppError::invalid("Id", "NotEmpty", "'Id' must not be empty.")),
+        Some(raw) => parse_guid(&raw)
+            .map_err(|_| AppError::invalid("Id", "InvalidFormat", format!("'Id' is not a valid GUID: '{}'", clip(&raw))))?,
+    };
+    if id.is_nil() {
+        return Err(AppError::invalid("Id", "NotEmpty", "'Id' must not be empty."));
+    }
+    let company_id = match fields.get("CompanyId").cloned().flatten().filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(raw) => CompanyId::from_request(parse_guid(&raw).map_err(|_| {
+            AppError::invalid("CompanyId", "InvalidFormat", format!("'CompanyId' is not a valid GUID: '{}'", clip(&raw)))
+        })?),
+    };
+    Ok(SendCommand { checkout_id: CheckoutId::from(id), company_id, note: None })
+}
+
+/// Echoed input is shortened so an error never reflects a huge value back.
+fn clip(s: &str) -> String {
+    s.chars().take(64).collect()
+}

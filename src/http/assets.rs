@@ -1,0 +1,24 @@
+//! Static assets, vendored and compiled into the binary (no CDN, one file to deploy).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+const ASSETS: &[(&str, &str, &str)] = &[(
+    "css/app.css",
+    "text/css; charset=utf-8",
+    include_str!("../../static/css/app.css"),
+)];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/{path:.*}", web::get().to(asset));
+}
+
+async fn asset(path: web::Path<String>) -> HttpResponse {
+    match ASSETS.iter().find(|(p, _, _)| *p == path.as_str()) {
+        Some((_, mime, body)) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, *mime))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+            .body(*body),
+        None => HttpResponse::NotFound().finish(),
+    }
+}

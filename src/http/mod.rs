@@ -1,0 +1,50 @@
+//! The HTTP faces. Handlers are thin: they turn requests into service calls and
+//! service results into responses.
+
+pub mod api;
+mod assets;
+mod health;
+mod home;
+pub mod middleware;
+
+use std::net::IpAddr;
+
+use actix_web::{HttpMessage, HttpRequest, web};
+
+use crate::config::Settings;
+use crate::service::RequestMeta;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::configure)
+        .configure(home::configure)
+        .configure(assets::configure)
+        .configure(api::configure);
+}
+
+/// The request id set by `middleware::request_id` and the client's address.
+pub fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
+    let request_id = req
+        .extensions()
+        .get::<middleware::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let remote_addr = client_ip(req, &state.settings).map(|ip| ip.to_string()).unwrap_or_default();
+    RequestMeta { request_id, remote_addr }
+}
+
+/// The client's address: the peer, or `X-Forwarded-For`'s first entry when the
+/// deployment says a trusted proxy sets it.
+pub fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
+    if settings.trust_forwarded_for
+        && let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    req.peer_addr().map(|a| a.ip())
+}

@@ -1,0 +1,181 @@
+//! Reading checkouts: company scoping, Payson credentials, and refreshing our copy
+//! from Payson (the source of truth).
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Checkout, CheckoutId, CheckoutStatus, Company, CompanyId, Currency, Money, PaymentMethod,
+    Principal, Role,
+};
+use crate::error::AppError;
+use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
+use crate::state::AppState;
+
+/// Roles that may read a checkout through the API.
+pub const VIEW_ROLES: [Role; 4] = [Role::AdminWrite, Role::AdminRead, Role::SuperAdmin, Role::Auditor];
+
+/// Rule 4 of the API: which company a request is about.
+/// `requested` is `None` for an absent, empty or all-zero `CompanyId`.
+pub fn resolve_company(principal: &Principal, requested: Option<CompanyId>) -> Result<CompanyId, AppError> {
+    match (requested, principal.company) {
+        (Some(asked), Some(own)) if asked == own => Ok(own),
+        // Another company's id is answered like an unknown one, so ids cannot be probed.
+        (Some(asked), _) if principal.is_global() => Ok(asked),
+        (Some(_), _) => Err(AppError::NotFound("Company not found".into())),
+        (None, Some(own)) => Ok(own),
+        (None, None) => Err(AppError::invalid("CompanyId", "NotEmpty", "CompanyId is required")),
+    }
+}
+
+/// The checkout, if it exists in `company` and the caller may see that company.
+pub async fn find_in_company(
+    state: &AppState,
+    principal: &Principal,
+    company: CompanyId,
+    id: CheckoutId,
+) -> Result<Checkout, AppError> {
+    let not_found = || AppError::NotFound(format!("Checkout {id} not found"));
+    if !principal.may_view_company(company) {
+        return Err(not_found());
+    }
+    match state.store.checkout(id).await? {
+        Some(c) if c.company_id == company => Ok(c),
+        _ => Err(not_found()),
+    }
+}
+
+/// `GET /payment/payson/v2/checkout/{Id}`: our copy of the checkout, any status.
+pub async fn get_checkout(
+    state: &AppState,
+    principal: &Principal,
+    requested_company: Option<CompanyId>,
+    id: CheckoutId,
+) -> Result<Checkout, AppError> {
+    if !principal.has_any(&VIEW_ROLES) {
+        return Err(AppError::Forbidden);
+    }
+    let company = resolve_company(principal, requested_company)?;
+    find_in_company(state, principal, company, id).await
+}
+
+pub async fn company(state: &AppState, id: CompanyId) -> Result<Company, AppError> {
+    state
+        .store
+        .company(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Company not found".into()))
+}
+
+/// Decrypts the company's Payson credentials for one call; they are never kept around.
+pub fn credentials(state: &AppState, company: &Company) -> Result<PaysonCredentials, AppError> {
+    let api_key = state
+        .secrets
+        .decrypt(&company.payson_api_key_encrypted)
+        .map_err(AppError::internal)?;
+    Ok(PaysonCredentials {
+        base_url: company.payson_base_url.clone(),
+        agent_id: company.payson_agent_id.clone(),
+        api_key,
+    })
+}
+
+/// Builds our copy from what Payson says, keeping what only we know from `existing`.
+pub fn checkout_from_payson(
+    company: CompanyId,
+    pc: &PaysonCheckout,
+    existing: Option<&Checkout>,
+    now: DateTime<Utc>,
+) -> Result<Checkout, AppError> {
+    let id = pc
+        .id()
+        .map(CheckoutId::from)
+        .ok_or_else(|| AppError::PaysonRefused("Payson sent a checkout without an id".into()))?;
+    let amount = pc
+        .total_including_tax()
+        .or(existing.map(|e| e.amount))
+        .unwrap_or(Money::from_minor(0, Currency::Sek));
+    let payment_method = pc
+        .raw()
+        .get("paymentMethod")
+        .and_then(|v| v.as_str())
+        .map(PaymentMethod::parse)
+        .or(existing.map(|e| e.payment_method))
+        .unwrap_or(PaymentMethod::Unknown);
+    Ok(Checkout {
+        id,
+        company_id: company,
+        status: pc.status(),
+        payson_status: pc.status_text().unwrap_or("").to_owned(),
+        amount,
+        payment_method,
+        customer_name: pc.customer_name().unwrap_or_default(),
+        customer_email: pc.customer_email().unwrap_or_default().to_owned(),
+        reference: pc.merchant_reference().unwrap_or_default().to_owned(),
+        snippet: pc.snippet().map(str::to_owned),
+        purchase_id: pc.purchase_id(),
+        history_json: pc.history_json(),
+        ready_to_ship_at: pc
+            .history_time("readyToShip")
+            .or(existing.and_then(|e| e.ready_to_ship_at)),
+        created_at: existing
+            .map(|e| e.created_at)
+            .or(pc.history_time("created"))
+            .unwrap_or(now),
+        updated_at: now,
+        refreshed_at: now,
+    })
+}
+
+/// Reads the checkout from Payson and stores what Payson says. Used by the
+/// *Refresh* button, notifications, reconciliation and importing.
+pub async fn refresh_from_payson(
+    state: &AppState,
+    company: &Company,
+    id: CheckoutId,
+) -> Result<Checkout, AppError> {
+    let creds = credentials(state, company)?;
+    let pc = state
+        .payson
+        .get_checkout(&creds, id.as_uuid())
+        .await
+        .map_err(|e| payson_error(&e))?;
+    let existing = state.store.checkout(id).await?;
+    if let Some(e) = &existing
+        && e.company_id != company.id
+    {
+        return Err(AppError::NotFound(format!("Checkout {id} not found")));
+    }
+    let c = checkout_from_payson(company.id, &pc, existing.as_ref(), state.clock.now())?;
+    state.store.upsert_checkout(&c).await?;
+    Ok(c)
+}
+
+/// Maps a Payson failure to what the caller is told (rule 9).
+pub fn payson_error(e: &PaysonError) -> AppError {
+    match e {
+        PaysonError::NotSent(_) | PaysonError::Timeout | PaysonError::Dropped(_) => {
+            AppError::PaysonUnavailable(format!("Payson did not answer: {e}"))
+        }
+        PaysonError::Unauthorized => {
+            AppError::PaysonRefused("Payson rejected the company's Payson credentials".into())
+        }
+        PaysonError::NotFound => AppError::PaysonRefused("Payson does not know this checkout".into()),
+        PaysonError::Refused { .. } => AppError::PaysonRefused(format!(
+            "Payson refused: {}",
+            e.payson_message().unwrap_or_else(|| e.to_string())
+        )),
+        PaysonError::Malformed(_) => {
+            AppError::PaysonRefused("Payson sent an answer that could not be read".into())
+        }
+        PaysonError::Config(m) => AppError::Internal(anyhow::anyhow!("Payson configuration: {m}")),
+    }
+}
+
+/// Rule 6's message: "The checkout must have status ReadyToShip - 5; it has Shipped - 6".
+pub fn not_ready_message(status: CheckoutStatus) -> String {
+    format!(
+        "The checkout must have status {}; it has {}",
+        CheckoutStatus::ReadyToShip.describe(),
+        status.describe()
+    )
+}

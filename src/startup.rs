@@ -1,0 +1,91 @@
+//! Building the application: store, Payson client, clock, HTTP server. Tests build it
+//! the same way on port 0 with their own clock and database.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Settings, redact_url};
+use crate::crypto::SecretBox;
+use crate::http;
+use crate::payson::{PaysonClient, PaysonClientConfig};
+use crate::state::AppState;
+use crate::store::Store;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let state = build_state(settings, clock).await?;
+        let listener = TcpListener::bind(&state.settings.listen)
+            .with_context(|| format!("cannot listen on {}", state.settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state.clone())?;
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle that stops the server (tests stop instances to simulate failures).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connects and migrates the store and builds the shared state.
+pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Result<AppState> {
+    if settings.secret_key.trim().is_empty() {
+        anyhow::bail!(
+            "secret_key is not set: put `secret_key = \"{}\"` (a fresh random key) in the config file or set CHECKOUT_DESK_SECRET_KEY",
+            SecretBox::generate_key()
+        );
+    }
+    let secrets = SecretBox::from_base64(&settings.secret_key)?;
+    let store = Store::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&settings.database_url)))?;
+    store.migrate().await.context("cannot apply migrations")?;
+    let payson = PaysonClient::new(&PaysonClientConfig {
+        connect_timeout: settings.payson.connect_timeout(),
+        request_timeout: settings.payson.request_timeout(),
+    })?;
+    Ok(AppState { store, payson, clock, secrets, settings: Arc::new(settings) })
+}
+
+pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(from_fn(http::middleware::security_headers))
+            .wrap(from_fn(http::middleware::request_id))
+            .configure(http::configure)
+    })
+    .listen(listener)?
+    .shutdown_timeout(5)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,18 @@
+//! What every handler and service receives: the store, Payson, the clock and settings.
+
+use std::sync::Arc;
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::crypto::SecretBox;
+use crate::payson::PaysonClient;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub payson: PaysonClient,
+    pub clock: SharedClock,
+    pub secrets: SecretBox,
+    pub settings: Arc<Settings>,
+}

@@ -1,0 +1,309 @@
+//! spawn_app(): the whole server on port 0 with its own database (SQLite file or a fresh
+//! PostgreSQL database) and its own Payson simulator, plus seeded companies, users and
+//! API tokens. Tests talk to it over real HTTP.
+
+use std::sync::{Arc, LazyLock};
+
+use checkout_desk::clock::{ManualClock, SharedClock, SystemClock};
+use checkout_desk::config::Settings;
+use checkout_desk::crypto::SecretBox;
+use checkout_desk::domain::{CheckoutId, Company, Role, RoleSet};
+use checkout_desk::payson::PaysonCredentials;
+use checkout_desk::payson_sim::{self, SimAccount, SimConfig, SimHandle};
+use checkout_desk::service::{admin, checkouts};
+use checkout_desk::startup::Application;
+use checkout_desk::state::AppState;
+use serde_json::json;
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        checkout_desk::cli::init_tracing("info,checkout_desk=debug");
+    }
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A database URL nobody else uses. PostgreSQL must be reachable: if it is not, the test
+/// fails loudly rather than skipping.
+pub async fn fresh_database_url(db: Db) -> String {
+    match db {
+        Db::Sqlite => {
+            let dir = std::env::temp_dir().join("checkout-desk-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join(format!("{}.db", uuid::Uuid::new_v4().simple())).display())
+        }
+        Db::Postgres => {
+            use sqlx::Connection;
+            let admin_url = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| PG_DEFAULT.into());
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL is not reachable at {admin_url} ({e}); start it (see README) — these tests never skip")
+            });
+            let name = format!("cd_test_{}", uuid::Uuid::new_v4().simple());
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub struct Tokens {
+    pub writer: String,
+    pub reader: String,
+    pub superadmin: String,
+    pub auditor: String,
+    pub other_writer: String,
+    pub no_roles: String,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub sim: SimHandle,
+    pub client: reqwest::Client,
+    pub company: Company,
+    pub creds: PaysonCredentials,
+    pub other_company: Company,
+    pub other_creds: PaysonCredentials,
+    pub tokens: Tokens,
+    pub database_url: String,
+    pub clock: Option<ManualClock>,
+}
+
+pub struct Options {
+    pub db: Db,
+    pub database_url: Option<String>,
+    pub sim: Option<SimHandle>,
+    pub settings: Box<dyn Fn(&mut Settings)>,
+    pub manual_clock: bool,
+    /// Seed companies/users (false for a second instance on a shared database).
+    pub seed: bool,
+}
+
+impl Options {
+    pub fn new(db: Db) -> Self {
+        Self { db, database_url: None, sim: None, settings: Box::new(|_| {}), manual_clock: false, seed: true }
+    }
+}
+
+pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_with(Options::new(db)).await
+}
+
+pub async fn spawn_with(opts: Options) -> TestApp {
+    LazyLock::force(&TRACING);
+    let sim = match opts.sim {
+        Some(s) => s,
+        None => payson_sim::start(
+            "127.0.0.1:0",
+            SimConfig { notify_max_attempts: 1, ..SimConfig::default() },
+        )
+        .await
+        .unwrap(),
+    };
+    let database_url = match opts.database_url {
+        Some(u) => u,
+        None => fresh_database_url(opts.db).await,
+    };
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.clone(),
+        secret_key: TEST_SECRET.clone(),
+        ..Settings::default()
+    };
+    settings.payson.request_timeout_ms = 1_500;
+    settings.payson.connect_timeout_ms = 1_000;
+    (opts.settings)(&mut settings);
+    let manual = opts.manual_clock.then(|| ManualClock::new(chrono::Utc::now()));
+    let clock: SharedClock = match &manual {
+        Some(m) => Arc::new(m.clone()),
+        None => Arc::new(SystemClock),
+    };
+    let app = Application::build_with_clock(settings, clock).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+
+    let (company, creds) = add_company(&state, &sim, "Acme Bokning AB", "7001").await;
+    let (other_company, other_creds) = add_company(&state, &sim, "Other Company AB", "7002").await;
+    let tokens = if opts.seed {
+        Tokens {
+            writer: user_token(&state, "writer@acme.test", &[Role::AdminWrite], Some(&company)).await,
+            reader: user_token(&state, "reader@acme.test", &[Role::AdminRead], Some(&company)).await,
+            superadmin: user_token(&state, "root@desk.test", &[Role::SuperAdmin], None).await,
+            auditor: user_token(&state, "auditor@desk.test", &[Role::Auditor], None).await,
+            other_writer: user_token(&state, "writer@other.test", &[Role::AdminWrite], Some(&other_company)).await,
+            no_roles: user_token(&state, "nobody@acme.test", &[], Some(&company)).await,
+        }
+    } else {
+        Tokens {
+            writer: String::new(),
+            reader: String::new(),
+            superadmin: String::new(),
+            auditor: String::new(),
+            other_writer: String::new(),
+            no_roles: String::new(),
+        }
+    };
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        state,
+        sim,
+        client,
+        company,
+        creds,
+        other_company,
+        other_creds,
+        tokens,
+        database_url,
+        clock: manual,
+    }
+}
+
+static TEST_SECRET: LazyLock<String> = LazyLock::new(SecretBox::generate_key);
+
+/// Each company gets its own simulator account (agent ids are per company, keys random).
+async fn add_company(state: &AppState, sim: &SimHandle, name: &str, agent: &str) -> (Company, PaysonCredentials) {
+    let agent_id = format!("{agent}{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    let api_key = uuid::Uuid::new_v4().to_string();
+    sim.add_account(SimAccount { agent_id: agent_id.clone(), api_key: api_key.clone(), email: format!("{agent}@merchant.test") });
+    let c = admin::add_company(
+        state,
+        admin::NewCompany {
+            id: None,
+            name: name.into(),
+            payson_agent_id: agent_id.clone(),
+            payson_api_key: api_key.clone(),
+            payson_base_url: Some(sim.base_url()),
+        },
+    )
+    .await
+    .unwrap();
+    (c, PaysonCredentials { base_url: sim.base_url(), agent_id, api_key })
+}
+
+pub async fn user_token(state: &AppState, email: &str, roles: &[Role], company: Option<&Company>) -> String {
+    admin::add_user(
+        state,
+        admin::NewUser {
+            email: email.into(),
+            display_name: String::new(),
+            password: Some("a long enough password".into()),
+            company_id: company.map(|c| c.id),
+            roles: roles.iter().copied().collect::<RoleSet>(),
+        },
+    )
+    .await
+    .unwrap();
+    admin::issue_token(state, email, "test").await.unwrap().1
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn send_path(&self, id: impl std::fmt::Display) -> String {
+        format!("/payment/payson/v2/checkout/{id}/sendpaymentrequest")
+    }
+
+    /// A checkout at the simulator in `status` (Payson's name), imported into our store.
+    pub async fn checkout(&self, other: bool, status: &str) -> CheckoutId {
+        let (company, creds) = if other { (&self.other_company, &self.other_creds) } else { (&self.company, &self.creds) };
+        let body = json!({
+            "merchant": {
+                "checkoutUri": "https://shop.test/checkout", "confirmationUri": "https://shop.test/confirmation",
+                "notificationUri": "https://shop.test/notification", "termsUri": "https://shop.test/terms",
+                "reference": "BK-1"
+            },
+            "customer": { "firstName": "Tess T", "lastName": "Persson", "email": "tess@example.com" },
+            "order": { "currency": "sek", "items": [ { "name": "Bokning", "unitPrice": 399.5, "quantity": 2, "taxRate": 0.25 } ] }
+        });
+        let created = self.state.payson.create_checkout(creds, &body).await.unwrap();
+        let id = created.id().unwrap();
+        match status {
+            "created" => {}
+            "readyToShip" => self.sim.transition(id, "readyToShip", Some("card"), None).unwrap(),
+            "shipped" => {
+                self.sim.transition(id, "readyToShip", Some("card"), None).unwrap();
+                let mut c = self.state.payson.get_checkout(creds, id).await.unwrap();
+                c.set_status(checkout_desk::domain::CheckoutStatus::Shipped);
+                self.state.payson.update_checkout(creds, &c).await.unwrap();
+            }
+            other => self.sim.transition(id, other, None, None).unwrap(),
+        }
+        checkouts::refresh_from_payson(&self.state, company, id.into()).await.unwrap();
+        id.into()
+    }
+
+    pub async fn ready(&self) -> CheckoutId {
+        self.checkout(false, "readyToShip").await
+    }
+
+    pub async fn local(&self, id: CheckoutId) -> checkout_desk::domain::Checkout {
+        self.state.store.checkout(id).await.unwrap().unwrap()
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let mut rb = self.client.put(self.url(path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    /// PUT the send route as the company writer, JSON.
+    pub async fn send(&self, id: CheckoutId) -> reqwest::Response {
+        self.client
+            .put(self.url(&self.send_path(id)))
+            .bearer_auth(&self.tokens.writer)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn audit_for(&self, id: CheckoutId) -> Vec<checkout_desk::domain::AuditEvent> {
+        let f = checkout_desk::store::AuditFilter { checkout_id: Some(id), ..Default::default() };
+        self.state.store.audit_events(&f, 100).await.unwrap()
+    }
+}
+
+/// Parses a ServiceStack JSON error body into (ErrorCode, Message, first FieldName).
+pub async fn ss_error(resp: reqwest::Response) -> (String, String, Option<String>) {
+    let v: serde_json::Value = resp.json().await.unwrap();
+    let rs = &v["ResponseStatus"];
+    (
+        rs["ErrorCode"].as_str().unwrap_or_default().to_owned(),
+        rs["Message"].as_str().unwrap_or_default().to_owned(),
+        rs["Errors"][0]["FieldName"].as_str().map(str::to_owned),
+    )
+}
+
+/// Runs one `async fn name(db: Db)` on both backends, as `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await
+            }
+        }
+    )*};
+}

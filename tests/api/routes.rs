@@ -1,0 +1,281 @@
+//! Every route variant and format selector, request binding from path/query/body, key
+//! casing and GUID forms, and the seed page's XML request as given.
+
+use checkout_desk::domain::CheckoutStatus;
+use reqwest::StatusCode;
+
+use crate::helpers::{Db, TestApp, spawn_app};
+
+async fn app() -> TestApp {
+    spawn_app(Db::Sqlite).await
+}
+
+fn content_type(r: &reqwest::Response) -> String {
+    r.headers()["content-type"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn format_selectors() {
+    let app = app().await;
+    // (path suffix, query, Accept) → expected format
+    let cases: &[(&str, &str, Option<&str>, &str)] = &[
+        ("", "", None, "application/json"),
+        ("", "", Some("*/*"), "application/json"),
+        (".json", "", Some("application/xml"), "application/json"),
+        (".xml", "", Some("application/json"), "application/xml"),
+        ("", "?format=xml", Some("application/json"), "application/xml"),
+        (".xml", "?format=json", None, "application/json"),
+        ("", "", Some("application/xml"), "application/xml"),
+        ("", "", Some("text/xml"), "application/xml"),
+        ("", "", Some("application/json;q=0.4, application/xml;q=0.8"), "application/xml"),
+        ("", "", Some("application/xml;q=0.4, application/json"), "application/json"),
+        ("", "", Some("text/html, */*;q=0.1"), "application/json"),
+    ];
+    for (suffix, query, accept, want) in cases {
+        let id = app.ready().await;
+        let mut rb = app
+            .client
+            .put(app.url(&format!("{}{suffix}{query}", app.send_path(id))))
+            .bearer_auth(&app.tokens.writer);
+        if let Some(a) = accept {
+            rb = rb.header("Accept", *a);
+        }
+        let resp = rb.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{suffix} {query} {accept:?}");
+        assert!(content_type(&resp).starts_with(want), "{suffix} {query} {accept:?}: {}", content_type(&resp));
+    }
+    // Nothing acceptable: 406 and nothing sent.
+    let id = app.ready().await;
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.writer)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
+    let resp = app
+        .client
+        .put(app.url(&format!("{}?format=csv", app.send_path(id))))
+        .bearer_auth(&app.tokens.writer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 0);
+}
+
+#[tokio::test]
+async fn predefined_servicestack_routes() {
+    let app = app().await;
+    // /json/reply with Id in a JSON body, PUT and POST.
+    for method in [reqwest::Method::PUT, reqwest::Method::POST] {
+        let id = app.ready().await;
+        let resp = app
+            .client
+            .request(method.clone(), app.url("/json/reply/SendCheckoutPaymentRequest"))
+            .bearer_auth(&app.tokens.writer)
+            .json(&serde_json::json!({ "Id": id.to_string() }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{method}");
+        assert!(content_type(&resp).starts_with("application/json"));
+    }
+    // /xml/reply with the DataContract body.
+    let id = app.ready().await;
+    let body = format!(
+        r#"<SendCheckoutPaymentRequest xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/BokaMera.API.ServiceModel.Dtos"><CompanyId>{}</CompanyId><Id>{id}</Id></SendCheckoutPaymentRequest>"#,
+        app.company.id
+    );
+    let resp = app
+        .client
+        .post(app.url("/xml/reply/SendCheckoutPaymentRequest"))
+        .bearer_auth(&app.tokens.writer)
+        .header("Content-Type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(content_type(&resp).starts_with("application/xml"));
+    assert!(resp.text().await.unwrap().contains("<Status>Shipped</Status>"));
+    // /api with Id in the query string, form body for CompanyId.
+    let id = app.ready().await;
+    let resp = app
+        .client
+        .put(app.url(&format!("/api/SendCheckoutPaymentRequest?Id={id}")))
+        .bearer_auth(&app.tokens.writer)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("CompanyId={}", app.company.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
+    // Predefined route without any Id: 400 naming Id.
+    let resp = app
+        .client
+        .put(app.url("/json/reply/SendCheckoutPaymentRequest"))
+        .bearer_auth(&app.tokens.writer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(crate::helpers::ss_error(resp).await.2.as_deref(), Some("Id"));
+    // A wrong method on the custom route: 405 in ServiceStack form.
+    let resp = app.client.get(app.url(&app.send_path(id))).bearer_auth(&app.tokens.writer).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(crate::helpers::ss_error(resp).await.0, "MethodNotAllowed");
+}
+
+#[tokio::test]
+async fn key_casing_guid_forms_and_path_precedence() {
+    let app = app().await;
+    let company = app.company.id.to_string();
+    let simple = company.replace('-', "");
+    for (i, body) in [
+        serde_json::json!({"companyid": company}),
+        serde_json::json!({"COMPANYID": simple}),
+        serde_json::json!({"companyId": format!("{{{}}}", company.to_uppercase())}),
+        serde_json::json!({"CompanyId": null}),
+        serde_json::json!({"CompanyId": ""}),
+        serde_json::json!({"CompanyId": "00000000-0000-0000-0000-000000000000"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = app.ready().await;
+        let resp = app
+            .client
+            .put(app.url(&app.send_path(id)))
+            .bearer_auth(&app.tokens.writer)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "case {i}: {body}");
+    }
+    // The path id in its other spellings.
+    for form in [
+        |u: uuid::Uuid| u.simple().to_string(),
+        |u: uuid::Uuid| u.braced().to_string(),
+        |u: uuid::Uuid| u.hyphenated().to_string().to_uppercase(),
+    ] {
+        let id = app.ready().await;
+        let resp = app
+            .client
+            .put(app.url(&app.send_path(form(id.as_uuid()))))
+            .bearer_auth(&app.tokens.writer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["Id"], id.to_string(), "always answered in the dashed form");
+    }
+    // Path wins over the body.
+    let id = app.ready().await;
+    let other = app.ready().await;
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.writer)
+        .json(&serde_json::json!({"Id": other.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
+    assert_eq!(app.local(other).await.status, CheckoutStatus::ReadyToShip);
+}
+
+#[tokio::test]
+async fn seed_page_xml_request_as_given() {
+    let app = app().await;
+    let id = app.ready().await;
+    // Exactly the seed page's body: all-zero CompanyId (= own company) and Id (the path wins).
+    let seed = r#"<SendCheckoutPaymentRequest xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/BokaMera.API.ServiceModel.Dtos">
+  <CompanyId>00000000-0000-0000-0000-000000000000</CompanyId>
+  <Id>00000000-0000-0000-0000-000000000000</Id>
+</SendCheckoutPaymentRequest>"#;
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.writer)
+        .header("Accept", "application/xml")
+        .header("Content-Type", "application/xml")
+        .body(seed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = resp.text().await.unwrap();
+    assert!(body.starts_with(r#"<PaysonCheckoutV2Response xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/BokaMera.API.ServiceModel.Dtos"><Id>"#), "{body}");
+    assert!(body.contains("<Status>Shipped</Status>"));
+    // On a predefined route the seed's all-zero Id is an empty Id: 400 naming it.
+    let resp = app
+        .client
+        .put(app.url("/xml/reply/SendCheckoutPaymentRequest"))
+        .bearer_auth(&app.tokens.writer)
+        .header("Content-Type", "text/xml")
+        .body(seed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(resp.text().await.unwrap().contains("<FieldName>Id</FieldName>"));
+}
+
+#[tokio::test]
+async fn get_checkout_sibling() {
+    let app = app().await;
+    let id = app.ready().await;
+    for token in [&app.tokens.reader, &app.tokens.writer] {
+        let resp = app
+            .client
+            .get(app.url(&format!("/payment/payson/v2/checkout/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["Status"], "ReadyToShip");
+    }
+    let resp = app
+        .client
+        .get(app.url(&format!("/payment/payson/v2/checkout/{id}.xml")))
+        .bearer_auth(&app.tokens.reader)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.text().await.unwrap().contains("<Status>ReadyToShip</Status>"));
+    let resp = app
+        .client
+        .get(app.url(&format!("/payment/payson/v2/checkout/{id}?CompanyId={}", app.company.id)))
+        .bearer_auth(&app.tokens.superadmin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = app
+        .client
+        .get(app.url(&format!("/payment/payson/v2/checkout/{id}")))
+        .bearer_auth(&app.tokens.other_writer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let resp = app
+        .client
+        .get(app.url(&format!("/json/reply/PaysonCheckoutv2GetCheckout?Id={id}")))
+        .bearer_auth(&app.tokens.no_roles)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = app.client.get(app.url(&format!("/payment/payson/v2/checkout/{id}"))).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,266 @@
+//! Rules 1–10 of product.md §2 for SendCheckoutPaymentRequest, in JSON and in XML.
+
+use checkout_desk::domain::{AuditOutcome, CheckoutStatus};
+use reqwest::StatusCode;
+
+use crate::helpers::{Db, TestApp, spawn_app, ss_error};
+use crate::on_both;
+
+const XML_NS: &str = r#"xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/BokaMera.API.ServiceModel.Dtos""#;
+
+async fn assert_unchanged(app: &TestApp, id: checkout_desk::domain::CheckoutId) {
+    assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip, "local copy changed");
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 0, "Payson was asked to ship");
+}
+
+on_both!(success_json_ships_once_and_audits);
+async fn success_json_ships_once_and_audits(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.ready().await;
+    let resp = app.send(id).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["Id"], id.to_string());
+    assert_eq!(body["Status"], "Shipped");
+    assert!(body["Snippet"].as_str().unwrap().contains("paysonContainer"));
+    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
+    assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
+    let remote = app.sim.checkout_json(id.as_uuid()).unwrap();
+    assert_eq!(remote["status"], "shipped");
+    let events = app.audit_for(id).await;
+    assert_eq!(events.len(), 1);
+    let e = &events[0].event;
+    assert_eq!(e.outcome, AuditOutcome::Success);
+    assert_eq!(e.actor, "writer@acme.test");
+    assert_eq!(e.company_id, Some(app.company.id));
+    assert_eq!(e.http_status, 200);
+    assert_eq!(e.remote_addr, "127.0.0.1");
+    assert!(!e.request_id.is_empty());
+}
+
+on_both!(success_xml_has_datacontract_shape);
+async fn success_xml_has_datacontract_shape(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.ready().await;
+    let resp = app
+        .client
+        .put(app.url(&format!("{}.xml", app.send_path(id))))
+        .bearer_auth(&app.tokens.writer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
+    let body = resp.text().await.unwrap();
+    let prefix = format!("<PaysonCheckoutV2Response {XML_NS}><Id>{id}</Id><Snippet>");
+    assert!(body.starts_with(&prefix), "{body}");
+    assert!(body.ends_with("</Snippet><Status>Shipped</Status></PaysonCheckoutV2Response>"), "{body}");
+    // The snippet is HTML: it must arrive escaped, never as markup inside our XML.
+    assert!(body.contains("&lt;div id=&apos;paysonContainer&apos;") || body.contains("&lt;div id='paysonContainer'"), "{body}");
+    assert!(!body.contains("<div"), "{body}");
+}
+
+on_both!(second_send_is_409_naming_status);
+async fn second_send_is_409_naming_status(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.ready().await;
+    assert_eq!(app.send(id).await.status(), StatusCode::OK);
+    let resp = app.send(id).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let (code, msg, _) = ss_error(resp).await;
+    assert_eq!(code, "Conflict");
+    assert_eq!(msg, "The checkout must have status ReadyToShip - 5; it has Shipped - 6");
+    // XML error shape.
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.writer)
+        .header("Accept", "application/xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body = resp.text().await.unwrap();
+    assert!(body.starts_with(r#"<ErrorResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.servicestack.net/types"><ResponseStatus><ErrorCode>Conflict</ErrorCode><Message>The checkout must have status ReadyToShip - 5; it has Shipped - 6</Message>"#), "{body}");
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
+    let outcomes: Vec<_> = app.audit_for(id).await.iter().map(|e| e.event.outcome).collect();
+    assert_eq!(outcomes, vec![AuditOutcome::Rejected, AuditOutcome::Rejected, AuditOutcome::Success]);
+}
+
+on_both!(unauthenticated_is_401_servicestack);
+async fn unauthenticated_is_401_servicestack(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.ready().await;
+    for token in [None, Some("cdt_not-a-real-token"), Some("")] {
+        let mut rb = app.client.put(app.url(&app.send_path(id)));
+        if let Some(t) = token {
+            rb = rb.header("Authorization", format!("Bearer {t}"));
+        }
+        let resp = rb.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"ResponseStatus":{"ErrorCode":"Unauthorized","Message":"Not Authenticated","Errors":[]}})
+        );
+    }
+    let resp = app.client.put(app.url(&format!("{}.xml", app.send_path(id)))).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        resp.text().await.unwrap(),
+        r#"<ErrorResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.servicestack.net/types"><ResponseStatus><ErrorCode>Unauthorized</ErrorCode><Message>Not Authenticated</Message><Errors></Errors></ResponseStatus></ErrorResponse>"#
+    );
+    assert_unchanged(&app, id).await;
+    let events = app.audit_for(id).await;
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e.event.actor == "anonymous" && e.event.http_status == 401));
+}
+
+on_both!(revoked_token_and_disabled_user_are_401);
+async fn revoked_token_and_disabled_user_are_401(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.ready().await;
+    let (rec, token) = checkout_desk::service::admin::issue_token(&app.state, "writer@acme.test", "x").await.unwrap();
+    checkout_desk::service::admin::revoke_token(&app.state, rec.id).await.unwrap();
+    let resp = app.client.put(app.url(&app.send_path(id))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let user = app.state.store.user_by_email("writer@acme.test").await.unwrap().unwrap();
+    app.state.store.set_user_disabled(user.id, true).await.unwrap();
+    assert_eq!(app.send(id).await.status(), StatusCode::UNAUTHORIZED);
+    assert_unchanged(&app, id).await;
+}
+
+on_both!(wrong_role_is_403);
+async fn wrong_role_is_403(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.ready().await;
+    for token in [&app.tokens.reader, &app.tokens.auditor, &app.tokens.no_roles] {
+        let resp = app.client.put(app.url(&app.send_path(id))).bearer_auth(token).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+        let (code, msg, _) = ss_error(resp).await;
+        assert_eq!((code.as_str(), msg.as_str()), ("Forbidden", "Invalid Role"));
+    }
+    let resp = app
+        .client
+        .put(app.url(&format!("{}.xml", app.send_path(id))))
+        .bearer_auth(&app.tokens.reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp.text().await.unwrap().contains("<ErrorCode>Forbidden</ErrorCode><Message>Invalid Role</Message>"));
+    assert_unchanged(&app, id).await;
+}
+
+on_both!(malformed_ids_are_400_naming_the_field);
+async fn malformed_ids_are_400_naming_the_field(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.ready().await;
+    let resp = app.client.put(app.url(&app.send_path("not-a-guid"))).bearer_auth(&app.tokens.writer).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let (_, msg, field) = ss_error(resp).await;
+    assert_eq!(field.as_deref(), Some("Id"));
+    assert!(msg.contains("not a valid GUID"), "{msg}");
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.writer)
+        .json(&serde_json::json!({"CompanyId": "12345"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(ss_error(resp).await.2.as_deref(), Some("CompanyId"));
+    // XML error carries the field too.
+    let resp = app
+        .client
+        .put(app.url(&format!("{}.xml", app.send_path("1234"))))
+        .bearer_auth(&app.tokens.writer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(resp.text().await.unwrap().contains("<FieldName>Id</FieldName>"));
+    assert_unchanged(&app, id).await;
+}
+
+on_both!(company_rules);
+async fn company_rules(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.ready().await;
+    // A writer naming another company: 404, as if it did not exist.
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.writer)
+        .json(&serde_json::json!({"CompanyId": app.other_company.id.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    // Another company's writer asking for our checkout: 404.
+    let resp = app.client.put(app.url(&app.send_path(id))).bearer_auth(&app.tokens.other_writer).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(ss_error(resp).await.0, "NotFound");
+    // Superadmin without a company: CompanyId is required.
+    let resp = app.client.put(app.url(&app.send_path(id))).bearer_auth(&app.tokens.superadmin).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let (_, msg, field) = ss_error(resp).await;
+    assert_eq!((msg.as_str(), field.as_deref()), ("CompanyId is required", Some("CompanyId")));
+    // Superadmin naming the wrong company for this checkout: 404.
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.superadmin)
+        .json(&serde_json::json!({"CompanyId": app.other_company.id.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_unchanged(&app, id).await;
+    // Superadmin naming the right one: sent.
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.superadmin)
+        .json(&serde_json::json!({"CompanyId": app.company.id.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
+}
+
+on_both!(unknown_checkout_is_404);
+async fn unknown_checkout_is_404(db: Db) {
+    let app = spawn_app(db).await;
+    let resp = app.send(uuid::Uuid::new_v4().into()).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(ss_error(resp).await.0, "NotFound");
+}
+
+on_both!(not_ready_is_409_and_payson_status_wins);
+async fn not_ready_is_409_and_payson_status_wins(db: Db) {
+    let app = spawn_app(db).await;
+    // Payson has moved on (canceled) while our copy still says ReadyToShip.
+    let id = app.ready().await;
+    app.sim.transition(id.as_uuid(), "canceled", None, None).unwrap();
+    let resp = app.send(id).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(ss_error(resp).await.1, "The checkout must have status ReadyToShip - 5; it has Canceled - 8");
+    assert_eq!(app.local(id).await.status, CheckoutStatus::Canceled, "local copy follows Payson");
+    assert_eq!(app.sim.counters().update, 0);
+    // Our copy is stale the other way (Created, but Payson says readyToShip): sent.
+    let id2 = app.checkout(false, "created").await;
+    app.sim.transition(id2.as_uuid(), "readyToShip", Some("invoice"), None).unwrap();
+    let resp = app.send(id2).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(app.local(id2).await.status, CheckoutStatus::Shipped);
+    // A checkout that never got paid: 409 naming Created.
+    let id3 = app.checkout(false, "created").await;
+    let resp = app.send(id3).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(ss_error(resp).await.1, "The checkout must have status ReadyToShip - 5; it has Created - 1");
+}
