@@ -15,7 +15,11 @@ use crate::startup::{Application, build_state};
 use crate::state::AppState;
 
 #[derive(Parser)]
-#[command(name = "checkout-desk", version, about = "Send Payson Checkout 2.0 payment requests")]
+#[command(
+    name = "checkout-desk",
+    version,
+    about = "Send Payson Checkout 2.0 payment requests"
+)]
 pub struct Cli {
     /// TOML configuration file; CHECKOUT_DESK_* environment variables override it.
     #[arg(long, global = true, env = "CHECKOUT_DESK_CONFIG")]
@@ -149,7 +153,10 @@ pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
 pub fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -159,7 +166,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing("info");
             let bind = format!("{host}:{port}");
             println!("Payson simulator on http://{bind}/2.0/ (test account: agent 4)");
-            return Ok(crate::payson_sim::run_forever(&bind, crate::payson_sim::SimConfig::default()).await?);
+            return Ok(crate::payson_sim::run_forever(
+                &bind,
+                crate::payson_sim::SimConfig::default(),
+            )
+            .await?);
         }
         _ => {}
     }
@@ -194,24 +205,48 @@ fn company_id(s: &str) -> anyhow::Result<CompanyId> {
 
 async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
     match cmd {
-        CompanyCmd::Add { name, agent_id, api_key, base_url, id } => {
+        CompanyCmd::Add {
+            name,
+            agent_id,
+            api_key,
+            base_url,
+            id,
+        } => {
             let id = id.as_deref().map(company_id).transpose()?;
             let c = admin::add_company(
                 state,
-                admin::NewCompany { id, name, payson_agent_id: agent_id, payson_api_key: api_key, payson_base_url: base_url },
+                admin::NewCompany {
+                    id,
+                    name,
+                    payson_agent_id: agent_id,
+                    payson_api_key: api_key,
+                    payson_base_url: base_url,
+                },
             )
             .await?;
             println!("Company {} added: {}", c.name, c.id);
         }
-        CompanyCmd::ApiKey { company, notes, allowed_ips, expires_in_days } => {
+        CompanyCmd::ApiKey {
+            company,
+            notes,
+            allowed_ips,
+            expires_in_days,
+        } => {
             let company = company_id(&company)?;
             let expires = expires_in_days.map(|d| state.clock.now() + chrono::Duration::days(d));
-            let (rec, key) = admin::issue_company_api_key(state, company, &notes, &allowed_ips, expires).await?;
-            println!("x-api-key for company {company} (shown once): {key}\nkey id: {}", rec.id);
+            let (rec, key) =
+                admin::issue_company_api_key(state, company, &notes, &allowed_ips, expires).await?;
+            println!(
+                "x-api-key for company {company} (shown once): {key}\nkey id: {}",
+                rec.id
+            );
         }
         CompanyCmd::List => {
             for c in state.store.companies().await? {
-                println!("{}  {}  agent {}  {}", c.id, c.name, c.payson_agent_id, c.payson_base_url);
+                println!(
+                    "{}  {}  agent {}  {}",
+                    c.id, c.name, c.payson_agent_id, c.payson_base_url
+                );
             }
         }
     }
@@ -221,7 +256,10 @@ async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
 fn read_or_generate_password(arg: &PasswordArg) -> anyhow::Result<(String, bool)> {
     if arg.password_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password")?;
         Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
     } else {
         Ok((crate::crypto::new_api_token().replace("cdt_", ""), true))
@@ -230,16 +268,33 @@ fn read_or_generate_password(arg: &PasswordArg) -> anyhow::Result<(String, bool)
 
 async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
     match cmd {
-        UserCmd::Add { email, name, roles, company, password } => {
+        UserCmd::Add {
+            email,
+            name,
+            roles,
+            company,
+            password,
+        } => {
             let roles = RoleSet::parse_list(&roles)?;
             let company = company.as_deref().map(company_id).transpose()?;
             let (pw, generated) = read_or_generate_password(&password)?;
             let u = admin::add_user(
                 state,
-                admin::NewUser { email, display_name: name, password: Some(pw.clone()), company_id: company, roles },
+                admin::NewUser {
+                    email,
+                    display_name: name,
+                    password: Some(pw.clone()),
+                    company_id: company,
+                    roles,
+                },
             )
             .await?;
-            println!("User {} added ({}), roles: {}", u.email, u.id, u.roles.to_list());
+            println!(
+                "User {} added ({}), roles: {}",
+                u.email,
+                u.id,
+                u.roles.to_list()
+            );
             if generated {
                 println!("Password (shown once): {pw}");
             }
@@ -248,38 +303,58 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
             let u = find_user(state, &email).await?;
             let (pw, generated) = read_or_generate_password(&password)?;
             crate::auth::password::check_strength(&pw).map_err(|m| anyhow::anyhow!(m))?;
-            let hash = crate::auth::password::hash_password(&pw).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash =
+                crate::auth::password::hash_password(&pw).map_err(|e| anyhow::anyhow!("{e}"))?;
             state.store.set_user_password(u.id, &hash).await?;
             println!("Password of {} changed.", u.email);
             if generated {
                 println!("Password (shown once): {pw}");
             }
         }
-        UserCmd::Roles { email, roles, company } => {
+        UserCmd::Roles {
+            email,
+            roles,
+            company,
+        } => {
             let u = find_user(state, &email).await?;
             let roles = RoleSet::parse_list(&roles)?;
-            let company = company.as_deref().map(company_id).transpose()?.or(u.company_id);
+            let company = company
+                .as_deref()
+                .map(company_id)
+                .transpose()?
+                .or(u.company_id);
             state.store.set_user_roles(u.id, roles, company).await?;
             println!("Roles of {}: {}", u.email, roles.to_list());
         }
         UserCmd::Disable { email, enable } => {
             let u = find_user(state, &email).await?;
             state.store.set_user_disabled(u.id, !enable).await?;
-            println!("{} {}.", u.email, if enable { "enabled" } else { "disabled" });
+            println!(
+                "{} {}.",
+                u.email,
+                if enable { "enabled" } else { "disabled" }
+            );
         }
     }
     Ok(())
 }
 
 async fn find_user(state: &AppState, email: &str) -> anyhow::Result<crate::domain::User> {
-    state.store.user_by_email(email).await?.ok_or_else(|| anyhow::anyhow!("no user {email}"))
+    state
+        .store
+        .user_by_email(email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user {email}"))
 }
 
 async fn token(state: &AppState, cmd: TokenCmd) -> anyhow::Result<()> {
     match cmd {
         TokenCmd::Issue { user, name } => {
             let (rec, secret) = admin::issue_token(state, &user, &name).await?;
-            println!("API token for {user} (shown once; stored only as a hash):\n{secret}\ntoken id: {}", rec.id);
+            println!(
+                "API token for {user} (shown once; stored only as a hash):\n{secret}\ntoken id: {}",
+                rec.id
+            );
         }
         TokenCmd::Revoke { id } => {
             let id = uuid::Uuid::parse_str(id.trim()).context("a token id is a UUID")?;

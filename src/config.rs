@@ -76,7 +76,9 @@ impl Default for PaysonSettings {
 
 impl Default for SendSettings {
     fn default() -> Self {
-        Self { claim_lease_secs: 120 }
+        Self {
+            claim_lease_secs: 120,
+        }
     }
 }
 
@@ -142,7 +144,9 @@ impl Settings {
             None => toml::Table::new(),
         };
         for (k, v) in env {
-            let Some(rest) = k.strip_prefix(ENV_PREFIX) else { continue };
+            let Some(rest) = k.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
             if rest == "CONFIG" {
                 continue; // names the file itself
             }
@@ -158,10 +162,14 @@ impl Settings {
 
     fn validate(&self) -> Result<(), ConfigError> {
         if self.max_body_bytes == 0 {
-            return Err(ConfigError::Invalid("max_body_bytes must be above 0".into()));
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be above 0".into(),
+            ));
         }
         if self.send.claim_lease_secs <= 0 {
-            return Err(ConfigError::Invalid("send.claim_lease_secs must be above 0".into()));
+            return Err(ConfigError::Invalid(
+                "send.claim_lease_secs must be above 0".into(),
+            ));
         }
         Ok(())
     }
@@ -177,7 +185,11 @@ fn env_value(raw: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
 }
 
-fn insert_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), ConfigError> {
+fn insert_path(
+    table: &mut toml::Table,
+    path: &[String],
+    value: toml::Value,
+) -> Result<(), ConfigError> {
     match path {
         [] => Ok(()),
         [last] => {
@@ -205,13 +217,26 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("c.toml");
-        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[payson]\nrequest_timeout_ms = 1000\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\n[payson]\nrequest_timeout_ms = 1000\n",
+        )
+        .unwrap();
         let s = Settings::load(
             Some(&file),
             [
-                ("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS".to_string(), "2500".to_string()),
-                ("CHECKOUT_DESK_REQUIRE_API_KEY".to_string(), "true".to_string()),
-                ("CHECKOUT_DESK_DATABASE_URL".to_string(), "postgres://u:pw@h/db".to_string()),
+                (
+                    "CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS".to_string(),
+                    "2500".to_string(),
+                ),
+                (
+                    "CHECKOUT_DESK_REQUIRE_API_KEY".to_string(),
+                    "true".to_string(),
+                ),
+                (
+                    "CHECKOUT_DESK_DATABASE_URL".to_string(),
+                    "postgres://u:pw@h/db".to_string(),
+                ),
                 ("OTHER".to_string(), "x".to_string()),
             ],
         )
@@ -232,7 +257,10 @@ mod tests {
 
     #[test]
     fn redacts_database_password() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 }

@@ -112,8 +112,15 @@ mod tests {
         let sb = SecretBox::from_base64(&k).unwrap();
         let enc = sb.encrypt("2acab30d-fe50-426f-90d7-8c60a7eb31d4");
         assert!(!enc.contains("2acab30d"));
-        assert_ne!(enc, sb.encrypt("2acab30d-fe50-426f-90d7-8c60a7eb31d4"), "nonce must differ");
-        assert_eq!(sb.decrypt(&enc).unwrap(), "2acab30d-fe50-426f-90d7-8c60a7eb31d4");
+        assert_ne!(
+            enc,
+            sb.encrypt("2acab30d-fe50-426f-90d7-8c60a7eb31d4"),
+            "nonce must differ"
+        );
+        assert_eq!(
+            sb.decrypt(&enc).unwrap(),
+            "2acab30d-fe50-426f-90d7-8c60a7eb31d4"
+        );
         let other = SecretBox::from_base64(&SecretBox::generate_key()).unwrap();
         assert!(other.decrypt(&enc).is_err());
         assert!(SecretBox::from_base64("c2hvcnQ=").is_err());

@@ -64,9 +64,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let sim = payson_sim::start(&format!("{}:{}", args.host, args.sim_port), SimConfig::default())
-        .await
-        .context("cannot start the Payson simulator")?;
+    let sim = payson_sim::start(
+        &format!("{}:{}", args.host, args.sim_port),
+        SimConfig::default(),
+    )
+    .await
+    .context("cannot start the Payson simulator")?;
     let listener = TcpListener::bind((args.host.as_str(), args.port))
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let public_url = format!("http://{}:{}", args.host, listener.local_addr()?.port());
@@ -78,7 +81,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ..Settings::default()
     };
     let state = build_state(settings, Arc::new(SystemClock)).await?;
-    println!("Seeding the demo (Payson simulator at {}) ...", sim.origin());
+    println!(
+        "Seeding the demo (Payson simulator at {}) ...",
+        sim.origin()
+    );
     let seeded = seed(&state, &sim, &public_url, args.checkouts).await?;
     let server = startup::run(listener, state)?;
     print_welcome(&public_url, &sim.origin(), &seeded);
@@ -132,7 +138,14 @@ async fn seed(
             },
         )
         .await?;
-        companies.push((c, PaysonCredentials { base_url: sim.base_url(), agent_id, api_key }));
+        companies.push((
+            c,
+            PaysonCredentials {
+                base_url: sim.base_url(),
+                agent_id,
+                api_key,
+            },
+        ));
     }
 
     let mut users = Vec::new();
@@ -141,18 +154,42 @@ async fn seed(
         let label = format!(
             "{}{}",
             roles.to_list(),
-            company.map(|c| format!(" ({})", c.name)).unwrap_or_default()
+            company
+                .map(|c| format!(" ({})", c.name))
+                .unwrap_or_default()
         );
         users.push((email.clone(), pw.clone(), label));
-        admin::NewUser { email, display_name: String::new(), password: Some(pw), company_id: company.map(|c| c.id), roles }
+        admin::NewUser {
+            email,
+            display_name: String::new(),
+            password: Some(pw),
+            company_id: company.map(|c| c.id),
+            roles,
+        }
     };
     let mut new_users = vec![
-        add("superadmin@demo.local".into(), RoleSet::empty().with(Role::SuperAdmin), None),
-        add("auditor@demo.local".into(), RoleSet::empty().with(Role::Auditor), None),
+        add(
+            "superadmin@demo.local".into(),
+            RoleSet::empty().with(Role::SuperAdmin),
+            None,
+        ),
+        add(
+            "auditor@demo.local".into(),
+            RoleSet::empty().with(Role::Auditor),
+            None,
+        ),
     ];
     for ((c, _), (_, slug)) in companies.iter().zip(COMPANIES) {
-        new_users.push(add(format!("admin@{slug}.demo.local"), RoleSet::empty().with(Role::AdminWrite), Some(c)));
-        new_users.push(add(format!("reader@{slug}.demo.local"), RoleSet::empty().with(Role::AdminRead), Some(c)));
+        new_users.push(add(
+            format!("admin@{slug}.demo.local"),
+            RoleSet::empty().with(Role::AdminWrite),
+            Some(c),
+        ));
+        new_users.push(add(
+            format!("reader@{slug}.demo.local"),
+            RoleSet::empty().with(Role::AdminRead),
+            Some(c),
+        ));
     }
     for u in new_users {
         admin::add_user(state, u).await?;
@@ -227,7 +264,11 @@ async fn drive(
     id: uuid::Uuid,
     i: usize,
 ) -> anyhow::Result<&'static str> {
-    let method = if i.is_multiple_of(3) { "invoice" } else { "card" };
+    let method = if i.is_multiple_of(3) {
+        "invoice"
+    } else {
+        "card"
+    };
     let days_ago = Duration::days(((i * 7) % 59) as i64) + Duration::hours((i % 24) as i64);
     let at = Some(state.clock.now() - days_ago);
     let fail = |e: String| anyhow::anyhow!(e);
@@ -245,14 +286,16 @@ async fn drive(
         "created" => {}
         "canceled" | "expired" | "denied" => sim.transition(id, status, None, at).map_err(fail)?,
         _ => {
-            sim.transition(id, "readyToShip", Some(method), at).map_err(fail)?;
+            sim.transition(id, "readyToShip", Some(method), at)
+                .map_err(fail)?;
             if matches!(status, "shipped" | "paidToAccount") {
                 let mut c = state.payson.get_checkout(creds, id).await?;
                 c.set_status(crate::domain::CheckoutStatus::Shipped);
                 state.payson.update_checkout(creds, &c).await?;
             }
             if status == "paidToAccount" {
-                sim.transition(id, "paidToAccount", None, None).map_err(fail)?;
+                sim.transition(id, "paidToAccount", None, None)
+                    .map_err(fail)?;
             }
         }
     }
@@ -265,11 +308,23 @@ fn print_welcome(url: &str, sim: &str, s: &Seeded) {
     for (email, pw, label) in &s.users {
         println!("  {email:<34} {pw}   {label}");
     }
-    println!("\nAPI token of admin@{}.demo.local ({}):\n  {}\n", COMPANIES[0].1, s.company, s.token);
-    let path = format!("{url}/payment/payson/v2/checkout/{}/sendpaymentrequest", s.ready_checkout);
+    println!(
+        "\nAPI token of admin@{}.demo.local ({}):\n  {}\n",
+        COMPANIES[0].1, s.company, s.token
+    );
+    let path = format!(
+        "{url}/payment/payson/v2/checkout/{}/sendpaymentrequest",
+        s.ready_checkout
+    );
     println!("Send a payment request for a ReadyToShip checkout (JSON):");
-    println!("  curl -i -X PUT -H 'Authorization: Bearer {}' -H 'Accept: application/json' {path}\n", s.token);
+    println!(
+        "  curl -i -X PUT -H 'Authorization: Bearer {}' -H 'Accept: application/json' {path}\n",
+        s.token
+    );
     println!("The same in XML (sending twice answers 409):");
-    println!("  curl -i -X PUT -H 'Authorization: Bearer {}' {path}.xml\n", s.token);
+    println!(
+        "  curl -i -X PUT -H 'Authorization: Bearer {}' {path}.xml\n",
+        s.token
+    );
     println!("Stop with Ctrl+C.");
 }

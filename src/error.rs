@@ -52,7 +52,11 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        Self::Validation(FieldError { code, field, message: message.into() })
+        Self::Validation(FieldError {
+            code,
+            field,
+            message: message.into(),
+        })
     }
 
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {

@@ -34,7 +34,11 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", state.settings.listen))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -66,13 +70,24 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     let secrets = SecretBox::from_base64(&settings.secret_key)?;
     let store = Store::connect(&settings.database_url)
         .await
-        .with_context(|| format!("cannot open the database {}", redact_url(&settings.database_url)))?;
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                redact_url(&settings.database_url)
+            )
+        })?;
     store.migrate().await.context("cannot apply migrations")?;
     let payson = PaysonClient::new(&PaysonClientConfig {
         connect_timeout: settings.payson.connect_timeout(),
         request_timeout: settings.payson.request_timeout(),
     })?;
-    Ok(AppState { store, payson, clock, secrets, settings: Arc::new(settings) })
+    Ok(AppState {
+        store,
+        payson,
+        clock,
+        secrets,
+        settings: Arc::new(settings),
+    })
 }
 
 pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

@@ -27,7 +27,10 @@ impl std::fmt::Debug for ApiCredentials {
 }
 
 /// Every failure is the same 401, so a caller learns nothing about which part was wrong.
-pub async fn authenticate_api(state: &AppState, creds: &ApiCredentials) -> Result<Principal, AppError> {
+pub async fn authenticate_api(
+    state: &AppState,
+    creds: &ApiCredentials,
+) -> Result<Principal, AppError> {
     let token = creds.bearer.as_deref().ok_or(AppError::Unauthorized)?;
     let (_, user) = state
         .store
@@ -75,20 +78,30 @@ async fn check_api_key(
     let company_ok = principal.company == Some(record.company_id)
         || (principal.company.is_none() && principal.is_global());
     let ip_ok = ip_allowed(&record.allowed_ips, remote_ip);
-    if active && company_ok && ip_ok { Ok(()) } else { Err(AppError::Unauthorized) }
+    if active && company_ok && ip_ok {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized)
+    }
 }
 
 /// `allowed` is a comma-separated list; empty allows any address.
 pub fn ip_allowed(allowed: &str, ip: Option<IpAddr>) -> bool {
-    let list: Vec<&str> = allowed.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let list: Vec<&str> = allowed
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if list.is_empty() {
         return true;
     }
     let Some(ip) = ip else { return false };
-    list.iter().filter_map(|s| s.parse::<IpAddr>().ok()).any(|a| {
-        // An IPv4 client may arrive as an IPv4-mapped IPv6 address.
-        a == ip || Some(a) == ip_to_v4(ip)
-    })
+    list.iter()
+        .filter_map(|s| s.parse::<IpAddr>().ok())
+        .any(|a| {
+            // An IPv4 client may arrive as an IPv4-mapped IPv6 address.
+            a == ip || Some(a) == ip_to_v4(ip)
+        })
 }
 
 fn ip_to_v4(ip: IpAddr) -> Option<IpAddr> {

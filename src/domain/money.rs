@@ -160,7 +160,13 @@ mod tests {
         assert_eq!(m.format_sv(), "1\u{a0}234,50\u{a0}kr");
         assert_eq!(m.format_en(), "SEK\u{a0}1,234.50");
         assert_eq!(m.to_decimal_string(), "1234.50");
-        assert_eq!(Money::from_minor(-5, Currency::Eur).to_decimal_string(), "-0.05");
-        assert_eq!(Money::from_minor(100_000_000, Currency::Sek).format_sv(), "1\u{a0}000\u{a0}000,00\u{a0}kr");
+        assert_eq!(
+            Money::from_minor(-5, Currency::Eur).to_decimal_string(),
+            "-0.05"
+        );
+        assert_eq!(
+            Money::from_minor(100_000_000, Currency::Sek).format_sv(),
+            "1\u{a0}000\u{a0}000,00\u{a0}kr"
+        );
     }
 }

@@ -14,7 +14,12 @@ pub enum Role {
 pub struct UnknownRole(pub String);
 
 impl Role {
-    pub const ALL: [Role; 4] = [Self::SuperAdmin, Self::AdminWrite, Self::AdminRead, Self::Auditor];
+    pub const ALL: [Role; 4] = [
+        Self::SuperAdmin,
+        Self::AdminWrite,
+        Self::AdminRead,
+        Self::Auditor,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -117,6 +122,9 @@ mod tests {
         assert!(!set.contains(Role::AdminWrite));
         assert_eq!(RoleSet::parse_list(&set.to_list()).unwrap(), set);
         assert!(RoleSet::parse_list("superadmn").is_err());
-        assert_eq!(RoleSet::from_names_lenient(["x", "auditor"]).to_list(), "auditor");
+        assert_eq!(
+            RoleSet::from_names_lenient(["x", "auditor"]).to_list(),
+            "auditor"
+        );
     }
 }

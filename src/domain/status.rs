@@ -85,7 +85,10 @@ impl CheckoutStatus {
             .into_iter()
             .find(|st| st.name().eq_ignore_ascii_case(s))
             // British spelling appears in some integrations; Payson itself writes `canceled`.
-            .or_else(|| s.eq_ignore_ascii_case("cancelled").then_some(Self::Canceled))
+            .or_else(|| {
+                s.eq_ignore_ascii_case("cancelled")
+                    .then_some(Self::Canceled)
+            })
     }
 
     /// Maps what Payson reports. Payson may add statuses it never documented: an
@@ -128,8 +131,14 @@ mod tests {
             assert_eq!(CheckoutStatus::from_payson(s.payson_name()), s);
             assert_eq!(CheckoutStatus::parse(s.name()), Some(s));
         }
-        assert_eq!(CheckoutStatus::from_payson("readytoship"), CheckoutStatus::ReadyToShip);
-        assert_eq!(CheckoutStatus::from_payson("somethingNew"), CheckoutStatus::None);
+        assert_eq!(
+            CheckoutStatus::from_payson("readytoship"),
+            CheckoutStatus::ReadyToShip
+        );
+        assert_eq!(
+            CheckoutStatus::from_payson("somethingNew"),
+            CheckoutStatus::None
+        );
         assert_eq!(CheckoutStatus::parse("12"), None);
         assert_eq!(CheckoutStatus::ReadyToShip.describe(), "ReadyToShip - 5");
     }

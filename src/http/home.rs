@@ -14,8 +14,14 @@ struct Index {
 }
 
 async fn index() -> HttpResponse {
-    match (Index { version: env!("CARGO_PKG_VERSION") }).render() {
-        Ok(html) => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html),
+    match (Index {
+        version: env!("CARGO_PKG_VERSION"),
+    })
+    .render()
+    {
+        Ok(html) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(html),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             HttpResponse::InternalServerError().finish()

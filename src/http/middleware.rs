@@ -21,7 +21,8 @@ pub async fn request_id(
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = next.call(req).await?;
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
 }
@@ -43,9 +44,15 @@ pub async fn security_headers(
     set_default(header::REFERRER_POLICY, "same-origin");
     set_default(header::X_FRAME_OPTIONS, "DENY");
     set_default(header::CACHE_CONTROL, "no-store");
-    set_default(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set_default(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
     if https {
-        set_default(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+        set_default(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
     }
     Ok(res)
 }

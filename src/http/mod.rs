@@ -29,8 +29,13 @@ pub fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
         .get::<middleware::RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    let remote_addr = client_ip(req, &state.settings).map(|ip| ip.to_string()).unwrap_or_default();
-    RequestMeta { request_id, remote_addr }
+    let remote_addr = client_ip(req, &state.settings)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    RequestMeta {
+        request_id,
+        remote_addr,
+    }
 }
 
 /// The client's address: the peer, or `X-Forwarded-For`'s first entry when the

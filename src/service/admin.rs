@@ -21,16 +21,28 @@ pub struct NewCompany {
 
 pub async fn add_company(state: &AppState, c: NewCompany) -> Result<Company, AppError> {
     if c.name.trim().is_empty() {
-        return Err(AppError::invalid("Name", "NotEmpty", "A company needs a name"));
+        return Err(AppError::invalid(
+            "Name",
+            "NotEmpty",
+            "A company needs a name",
+        ));
     }
     if c.payson_agent_id.trim().is_empty() || c.payson_api_key.trim().is_empty() {
-        return Err(AppError::invalid("PaysonAgentId", "NotEmpty", "Payson agent id and API key are required"));
+        return Err(AppError::invalid(
+            "PaysonAgentId",
+            "NotEmpty",
+            "Payson agent id and API key are required",
+        ));
     }
     let base_url = c
         .payson_base_url
         .unwrap_or_else(|| state.settings.payson.default_base_url.clone());
     if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-        return Err(AppError::invalid("PaysonBaseUrl", "InvalidFormat", "The Payson base URL must be http(s)"));
+        return Err(AppError::invalid(
+            "PaysonBaseUrl",
+            "InvalidFormat",
+            "The Payson base URL must be http(s)",
+        ));
     }
     let company = Company {
         id: c.id.unwrap_or_else(CompanyId::new_random),
@@ -40,7 +52,11 @@ pub async fn add_company(state: &AppState, c: NewCompany) -> Result<Company, App
         payson_base_url: base_url,
         created_at: state.clock.now(),
     };
-    state.store.insert_company(&company).await.map_err(conflict("company"))?;
+    state
+        .store
+        .insert_company(&company)
+        .await
+        .map_err(conflict("company"))?;
     Ok(company)
 }
 
@@ -55,7 +71,11 @@ pub struct NewUser {
 pub async fn add_user(state: &AppState, u: NewUser) -> Result<User, AppError> {
     let email = u.email.trim().to_ascii_lowercase();
     if !email.contains('@') || email.len() > 254 {
-        return Err(AppError::invalid("Email", "InvalidFormat", "Not an e-mail address"));
+        return Err(AppError::invalid(
+            "Email",
+            "InvalidFormat",
+            "Not an e-mail address",
+        ));
     }
     if let Some(c) = u.company_id {
         state
@@ -66,7 +86,11 @@ pub async fn add_user(state: &AppState, u: NewUser) -> Result<User, AppError> {
     }
     let needs_company = !u.roles.iter().any(|r| r.is_global()) && !u.roles.is_empty();
     if needs_company && u.company_id.is_none() {
-        return Err(AppError::invalid("CompanyId", "NotEmpty", "Company roles need a company"));
+        return Err(AppError::invalid(
+            "CompanyId",
+            "NotEmpty",
+            "Company roles need a company",
+        ));
     }
     let password_hash = match u.password {
         Some(p) => {
@@ -77,7 +101,11 @@ pub async fn add_user(state: &AppState, u: NewUser) -> Result<User, AppError> {
     };
     let user = User {
         id: UserId::new_random(),
-        display_name: if u.display_name.trim().is_empty() { email.clone() } else { u.display_name.trim().to_owned() },
+        display_name: if u.display_name.trim().is_empty() {
+            email.clone()
+        } else {
+            u.display_name.trim().to_owned()
+        },
         email,
         password_hash,
         company_id: u.company_id,
@@ -85,12 +113,20 @@ pub async fn add_user(state: &AppState, u: NewUser) -> Result<User, AppError> {
         disabled: false,
         created_at: state.clock.now(),
     };
-    state.store.insert_user(&user).await.map_err(conflict("user with this e-mail"))?;
+    state
+        .store
+        .insert_user(&user)
+        .await
+        .map_err(conflict("user with this e-mail"))?;
     Ok(user)
 }
 
 /// Issues an API token for the user. The secret is returned once and only its hash is stored.
-pub async fn issue_token(state: &AppState, email: &str, name: &str) -> Result<(ApiTokenRecord, String), AppError> {
+pub async fn issue_token(
+    state: &AppState,
+    email: &str,
+    name: &str,
+) -> Result<(ApiTokenRecord, String), AppError> {
     let user = state
         .store
         .user_by_email(email)
@@ -100,7 +136,11 @@ pub async fn issue_token(state: &AppState, email: &str, name: &str) -> Result<(A
     let record = ApiTokenRecord {
         id: Uuid::new_v4(),
         user_id: user.id,
-        name: if name.trim().is_empty() { "api".into() } else { name.trim().to_owned() },
+        name: if name.trim().is_empty() {
+            "api".into()
+        } else {
+            name.trim().to_owned()
+        },
         token_hash: sha256_hex(&secret),
         created_at: state.clock.now(),
         revoked_at: None,
@@ -125,9 +165,18 @@ pub async fn issue_company_api_key(
     allowed_ips: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(CompanyApiKeyRecord, Uuid), AppError> {
-    for ip in allowed_ips.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        ip.parse::<std::net::IpAddr>()
-            .map_err(|_| AppError::invalid("AllowedIpAddresses", "InvalidFormat", format!("'{ip}' is not an IP address")))?;
+    for ip in allowed_ips
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        ip.parse::<std::net::IpAddr>().map_err(|_| {
+            AppError::invalid(
+                "AllowedIpAddresses",
+                "InvalidFormat",
+                format!("'{ip}' is not an IP address"),
+            )
+        })?;
     }
     let key = Uuid::new_v4();
     let record = CompanyApiKeyRecord {

@@ -72,7 +72,10 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
     let event = NewAuditEvent {
         at: state.clock.now(),
         actor_user_id: e.principal.map(|p| p.user_id),
-        actor: e.principal.map(|p| p.email.clone()).unwrap_or_else(|| "anonymous".into()),
+        actor: e
+            .principal
+            .map(|p| p.email.clone())
+            .unwrap_or_else(|| "anonymous".into()),
         company_id: e.company_id,
         checkout_id: e.checkout_id,
         action: e.action,

@@ -12,18 +12,30 @@ use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
 
 /// Roles that may read a checkout through the API.
-pub const VIEW_ROLES: [Role; 4] = [Role::AdminWrite, Role::AdminRead, Role::SuperAdmin, Role::Auditor];
+pub const VIEW_ROLES: [Role; 4] = [
+    Role::AdminWrite,
+    Role::AdminRead,
+    Role::SuperAdmin,
+    Role::Auditor,
+];
 
 /// Rule 4 of the API: which company a request is about.
 /// `requested` is `None` for an absent, empty or all-zero `CompanyId`.
-pub fn resolve_company(principal: &Principal, requested: Option<CompanyId>) -> Result<CompanyId, AppError> {
+pub fn resolve_company(
+    principal: &Principal,
+    requested: Option<CompanyId>,
+) -> Result<CompanyId, AppError> {
     match (requested, principal.company) {
         (Some(asked), Some(own)) if asked == own => Ok(own),
         // Another company's id is answered like an unknown one, so ids cannot be probed.
         (Some(asked), _) if principal.is_global() => Ok(asked),
         (Some(_), _) => Err(AppError::NotFound("Company not found".into())),
         (None, Some(own)) => Ok(own),
-        (None, None) => Err(AppError::invalid("CompanyId", "NotEmpty", "CompanyId is required")),
+        (None, None) => Err(AppError::invalid(
+            "CompanyId",
+            "NotEmpty",
+            "CompanyId is required",
+        )),
     }
 }
 
@@ -159,7 +171,9 @@ pub fn payson_error(e: &PaysonError) -> AppError {
         PaysonError::Unauthorized => {
             AppError::PaysonRefused("Payson rejected the company's Payson credentials".into())
         }
-        PaysonError::NotFound => AppError::PaysonRefused("Payson does not know this checkout".into()),
+        PaysonError::NotFound => {
+            AppError::PaysonRefused("Payson does not know this checkout".into())
+        }
         PaysonError::Refused { .. } => AppError::PaysonRefused(format!(
             "Payson refused: {}",
             e.payson_message().unwrap_or_else(|| e.to_string())

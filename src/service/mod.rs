@@ -16,6 +16,9 @@ pub struct RequestMeta {
 impl RequestMeta {
     /// For work that is not an HTTP request (CLI, demo seeding, background tasks).
     pub fn internal(what: &str) -> Self {
-        Self { request_id: format!("{what}-{}", uuid::Uuid::new_v4().simple()), remote_addr: "local".into() }
+        Self {
+            request_id: format!("{what}-{}", uuid::Uuid::new_v4().simple()),
+            remote_addr: "local".into(),
+        }
     }
 }

@@ -54,10 +54,19 @@ pub async fn send_payment_request(
     if let Err(AppError::Internal(e)) = &result {
         tracing::error!(request_id = %meta.request_id, error = %crate::error::error_chain(e.as_ref()), "send payment request failed");
     }
-    let mut entry = Entry::for_result(AuditAction::SendPaymentRequest, Some(principal), &result, |c| {
-        let how = if trace.confirmed_by_reread { " (confirmed by re-reading Payson)" } else { "" };
-        format!("Payment request sent; status {}{how}", c.status.describe())
-    });
+    let mut entry = Entry::for_result(
+        AuditAction::SendPaymentRequest,
+        Some(principal),
+        &result,
+        |c| {
+            let how = if trace.confirmed_by_reread {
+                " (confirmed by re-reading Payson)"
+            } else {
+                ""
+            };
+            format!("Payment request sent; status {}{how}", c.status.describe())
+        },
+    );
     entry.company_id = trace.company_id.or(cmd.company_id);
     entry.checkout_id = Some(cmd.checkout_id);
     entry.payson_message = trace.payson_message.take();
@@ -95,7 +104,11 @@ async fn send_inner(
     let now = state.clock.now();
     let lease_until = now + Duration::seconds(state.settings.send.claim_lease_secs);
     let owner = meta.request_id.as_str();
-    if !state.store.try_claim_send(cmd.checkout_id, owner, now, lease_until).await? {
+    if !state
+        .store
+        .try_claim_send(cmd.checkout_id, owner, now, lease_until)
+        .await?
+    {
         return Err(AppError::Conflict(
             "A payment request for this checkout is already being sent".into(),
         ));
@@ -107,7 +120,11 @@ async fn send_inner(
         Err(Settle::Failed(_)) => ClaimState::Failed,
         Err(Settle::Unknown(_)) => ClaimState::Unknown,
     };
-    if !state.store.finish_claim(cmd.checkout_id, owner, final_state).await? {
+    if !state
+        .store
+        .finish_claim(cmd.checkout_id, owner, final_state)
+        .await?
+    {
         // Our lease ran out and someone else took over; they re-read Payson first,
         // so nothing is sent twice. Worth knowing about, though.
         tracing::warn!(checkout_id = %cmd.checkout_id, "send claim was taken over before it was released");
@@ -118,7 +135,10 @@ async fn send_inner(
 /// Statuses after `readyToShip` (or off its path): a send can never succeed again.
 fn is_past_ready(s: CheckoutStatus) -> bool {
     use CheckoutStatus::*;
-    matches!(s, Shipped | PaidToAccount | Canceled | Credited | Expired | Denied)
+    matches!(
+        s,
+        Shipped | PaidToAccount | Canceled | Credited | Expired | Denied
+    )
 }
 
 /// How a claimed attempt ended, deciding what happens to the claim.
@@ -148,19 +168,32 @@ async fn ship_holding_claim(
     let creds = credentials(state, company).map_err(Settle::Failed)?;
     let id = local.id;
     // Rule 8: ask Payson first; its status wins over our copy.
-    let mut remote = state.payson.get_checkout(&creds, id.as_uuid()).await.map_err(|e| {
-        trace.payson_message = e.payson_message();
-        Settle::Failed(payson_error(&e))
-    })?;
-    if remote.status() != local.status || remote.status_text() != Some(local.payson_status.as_str()) {
+    let mut remote = state
+        .payson
+        .get_checkout(&creds, id.as_uuid())
+        .await
+        .map_err(|e| {
+            trace.payson_message = e.payson_message();
+            Settle::Failed(payson_error(&e))
+        })?;
+    if remote.status() != local.status || remote.status_text() != Some(local.payson_status.as_str())
+    {
         let fresh = checkout_from_payson(company.id, &remote, Some(&local), state.clock.now())
             .map_err(Settle::Failed)?;
-        state.store.upsert_checkout(&fresh).await.map_err(|e| Settle::Failed(e.into()))?;
+        state
+            .store
+            .upsert_checkout(&fresh)
+            .await
+            .map_err(|e| Settle::Failed(e.into()))?;
     }
     let status = remote.status();
     if status != CheckoutStatus::ReadyToShip {
         let err = AppError::Conflict(not_ready_message(status));
-        return Err(if is_past_ready(status) { Settle::Final(err) } else { Settle::Failed(err) });
+        return Err(if is_past_ready(status) {
+            Settle::Final(err)
+        } else {
+            Settle::Failed(err)
+        });
     }
     remote.set_status(CheckoutStatus::Shipped);
     match state.payson.update_checkout(&creds, &remote).await {
@@ -193,7 +226,11 @@ async fn store_shipped(
     let fresh = checkout_from_payson(company.id, updated, Some(local), state.clock.now())
         .map_err(Settle::Unknown)?;
     // Payson's answer is stored even if it is not `shipped`, so our copy stays true.
-    state.store.upsert_checkout(&fresh).await.map_err(|e| Settle::Unknown(e.into()))?;
+    state
+        .store
+        .upsert_checkout(&fresh)
+        .await
+        .map_err(|e| Settle::Unknown(e.into()))?;
     if fresh.status == CheckoutStatus::Shipped {
         Ok(fresh)
     } else {

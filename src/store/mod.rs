@@ -1,10 +1,21 @@
 //! The store facade: the only place that knows SQL. Services call these methods and get
 //! domain types back; which backend runs underneath is chosen by the database URL.
-//!
-//! SKELETON — signatures are the contract; bodies are being written (see the store task).
+
+mod rows;
+
+use std::str::FromStr;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use uuid::Uuid;
+
+use rows::{
+    ApiTokenRow, AuditRow, CheckoutRow, ClaimRow, CompanyApiKeyRow, CompanyRow, UserRow, id_text,
+};
 
 use crate::domain::{
     AuditAction, AuditEvent, AuditOutcome, Checkout, CheckoutId, Company, CompanyId, NewAuditEvent,
@@ -109,68 +120,571 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
 }
 
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
 #[derive(Clone)]
-pub struct Store {
-    _private: (),
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
 }
 
-#[allow(unused_variables, clippy::unused_async)]
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+}
+
+/// Runs the same body against whichever pool is live: each statement is written once.
+macro_rules! on_pool {
+    ($self:expr, |$pool:ident| $body:expr) => {
+        match &$self.db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut => StoreError::Busy,
+        sqlx::Error::Database(d) => {
+            if d.is_unique_violation() {
+                return StoreError::Conflict(d.message().to_owned());
+            }
+            // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with extended codes.
+            let code = d.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+            if matches!(code & 0xff, 5 | 6) || d.code().as_deref() == Some("55P03") {
+                StoreError::Busy
+            } else {
+                StoreError::Database(e)
+            }
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
 impl Store {
     /// Connects by URL (`sqlite:...` or `postgres://...`). SQLite: created if missing, WAL,
     /// synchronous NORMAL, busy timeout 5 s, foreign keys on.
-    pub async fn connect(url: &str) -> StoreResult<Store> { todo!() }
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        let db = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(db_err)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            if let Some(parent) = opts.get_filename().parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(db_err)?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(db_err)?;
+            Db::Postgres(pool)
+        } else {
+            return Err(StoreError::Corrupt(
+                "the database URL must start with sqlite: or postgres://".into(),
+            ));
+        };
+        Ok(Store { db })
+    }
+
     /// Applies the backend's migrations (`migrations/sqlite` or `migrations/postgres`).
-    pub async fn migrate(&self) -> StoreResult<()> { todo!() }
-    pub fn backend(&self) -> Backend { todo!() }
-    pub async fn ping(&self) -> StoreResult<()> { todo!() }
-    pub async fn close(&self) { todo!() }
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await.map_err(StoreError::Migrate),
+            Db::Postgres(p) => POSTGRES_MIGRATIONS
+                .run(p)
+                .await
+                .map_err(StoreError::Migrate),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |p| p.close().await)
+    }
+
+    /// Runs one statement as given; tests use it to prove the database itself refuses things.
+    #[doc(hidden)]
+    pub async fn execute_raw_for_tests(&self, sql: &'static str) -> StoreResult<u64> {
+        on_pool!(self, |p| sqlx::query(sql)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err))
+    }
 
     // companies
-    pub async fn insert_company(&self, c: &Company) -> StoreResult<()> { todo!() }
-    pub async fn company(&self, id: CompanyId) -> StoreResult<Option<Company>> { todo!() }
-    pub async fn companies(&self) -> StoreResult<Vec<Company>> { todo!() }
-    pub async fn update_company_payson(&self, id: CompanyId, agent_id: &str, api_key_encrypted: &str, base_url: &str) -> StoreResult<bool> { todo!() }
+
+    pub async fn insert_company(&self, c: &Company) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO companies (id, name, payson_agent_id, payson_api_key_encrypted, payson_base_url, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(c.id.as_uuid()))
+            .bind(&c.name)
+            .bind(&c.payson_agent_id)
+            .bind(&c.payson_api_key_encrypted)
+            .bind(&c.payson_base_url)
+            .bind(c.created_at)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    pub async fn company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
+        const SQL: &str = "SELECT id, name, payson_agent_id, payson_api_key_encrypted, payson_base_url, created_at FROM companies WHERE id = $1";
+        let row: Option<CompanyRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(id_text(id.as_uuid()))
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(CompanyRow::into_domain).transpose()
+    }
+
+    pub async fn companies(&self) -> StoreResult<Vec<Company>> {
+        const SQL: &str = "SELECT id, name, payson_agent_id, payson_api_key_encrypted, payson_base_url, created_at FROM companies ORDER BY name, id";
+        let rows: Vec<CompanyRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter().map(CompanyRow::into_domain).collect()
+    }
+
+    pub async fn update_company_payson(
+        &self,
+        id: CompanyId,
+        agent_id: &str,
+        api_key_encrypted: &str,
+        base_url: &str,
+    ) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE companies SET payson_agent_id = $2, payson_api_key_encrypted = $3, payson_base_url = $4 WHERE id = $1";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(id.as_uuid()))
+            .bind(agent_id)
+            .bind(api_key_encrypted)
+            .bind(base_url)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
 
     // users (e-mails are stored and looked up lower-cased)
-    pub async fn insert_user(&self, u: &User) -> StoreResult<()> { todo!() }
-    pub async fn user(&self, id: UserId) -> StoreResult<Option<User>> { todo!() }
-    pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> { todo!() }
-    pub async fn users(&self) -> StoreResult<Vec<User>> { todo!() }
-    pub async fn set_user_password(&self, id: UserId, password_hash: &str) -> StoreResult<bool> { todo!() }
-    pub async fn set_user_roles(&self, id: UserId, roles: RoleSet, company: Option<CompanyId>) -> StoreResult<bool> { todo!() }
-    pub async fn set_user_disabled(&self, id: UserId, disabled: bool) -> StoreResult<bool> { todo!() }
+
+    pub async fn insert_user(&self, u: &User) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO users (id, email, display_name, password_hash, company_id, roles, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(u.id.as_uuid()))
+            .bind(u.email.to_lowercase())
+            .bind(&u.display_name)
+            .bind(&u.password_hash)
+            .bind(u.company_id.map(|c| id_text(c.as_uuid())))
+            .bind(u.roles.to_list())
+            .bind(u.disabled)
+            .bind(u.created_at)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    pub async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        const SQL: &str = "SELECT id, email, display_name, password_hash, company_id, roles, disabled, created_at FROM users WHERE id = $1";
+        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(id_text(id.as_uuid()))
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(UserRow::into_domain).transpose()
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        const SQL: &str = "SELECT id, email, display_name, password_hash, company_id, roles, disabled, created_at FROM users WHERE email = $1";
+        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(UserRow::into_domain).transpose()
+    }
+
+    pub async fn users(&self) -> StoreResult<Vec<User>> {
+        const SQL: &str = "SELECT id, email, display_name, password_hash, company_id, roles, disabled, created_at FROM users ORDER BY email";
+        let rows: Vec<UserRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter().map(UserRow::into_domain).collect()
+    }
+
+    pub async fn set_user_password(&self, id: UserId, password_hash: &str) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(id.as_uuid()))
+            .bind(password_hash)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
+
+    pub async fn set_user_roles(
+        &self,
+        id: UserId,
+        roles: RoleSet,
+        company: Option<CompanyId>,
+    ) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE users SET roles = $2, company_id = $3 WHERE id = $1";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(id.as_uuid()))
+            .bind(roles.to_list())
+            .bind(company.map(|c| id_text(c.as_uuid())))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
+
+    pub async fn set_user_disabled(&self, id: UserId, disabled: bool) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE users SET disabled = $2 WHERE id = $1";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(id.as_uuid()))
+            .bind(disabled)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
 
     // API tokens
-    pub async fn insert_api_token(&self, t: &ApiTokenRecord) -> StoreResult<()> { todo!() }
+
+    pub async fn insert_api_token(&self, t: &ApiTokenRecord) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(t.id))
+            .bind(id_text(t.user_id.as_uuid()))
+            .bind(&t.name)
+            .bind(&t.token_hash)
+            .bind(t.created_at)
+            .bind(t.revoked_at)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
     /// The token and its user, if the token exists and is not revoked.
-    pub async fn active_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<(ApiTokenRecord, User)>> { todo!() }
-    pub async fn api_tokens(&self, user: Option<UserId>) -> StoreResult<Vec<ApiTokenRecord>> { todo!() }
-    pub async fn revoke_api_token(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> { todo!() }
+    pub async fn active_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(ApiTokenRecord, User)>> {
+        const SQL: &str = "SELECT id, user_id, name, token_hash, created_at, revoked_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
+        let row: Option<ApiTokenRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(token_hash)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        let Some(token) = row.map(ApiTokenRow::into_domain).transpose()? else {
+            return Ok(None);
+        };
+        Ok(self.user(token.user_id).await?.map(|u| (token, u)))
+    }
+
+    pub async fn api_tokens(&self, user: Option<UserId>) -> StoreResult<Vec<ApiTokenRecord>> {
+        const SQL: &str = "SELECT id, user_id, name, token_hash, created_at, revoked_at FROM api_tokens WHERE ($1 IS NULL OR user_id = $1) ORDER BY created_at DESC, id";
+        let rows: Vec<ApiTokenRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(user.map(|u| id_text(u.as_uuid())))
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter().map(ApiTokenRow::into_domain).collect()
+    }
+
+    pub async fn revoke_api_token(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+        const SQL: &str =
+            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(id))
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
 
     // company API keys
-    pub async fn insert_company_api_key(&self, k: &CompanyApiKeyRecord) -> StoreResult<()> { todo!() }
-    pub async fn company_api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<CompanyApiKeyRecord>> { todo!() }
-    pub async fn company_api_keys(&self, company: CompanyId) -> StoreResult<Vec<CompanyApiKeyRecord>> { todo!() }
-    pub async fn revoke_company_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> { todo!() }
+
+    pub async fn insert_company_api_key(&self, k: &CompanyApiKeyRecord) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO company_api_keys (id, company_id, key_hash, notes, allowed_ips, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(k.id))
+            .bind(id_text(k.company_id.as_uuid()))
+            .bind(&k.key_hash)
+            .bind(&k.notes)
+            .bind(&k.allowed_ips)
+            .bind(k.created_at)
+            .bind(k.expires_at)
+            .bind(k.revoked_at)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    pub async fn company_api_key_by_hash(
+        &self,
+        key_hash: &str,
+    ) -> StoreResult<Option<CompanyApiKeyRecord>> {
+        const SQL: &str = "SELECT id, company_id, key_hash, notes, allowed_ips, created_at, expires_at, revoked_at FROM company_api_keys WHERE key_hash = $1";
+        let row: Option<CompanyApiKeyRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(key_hash)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(CompanyApiKeyRow::into_domain).transpose()
+    }
+
+    pub async fn company_api_keys(
+        &self,
+        company: CompanyId,
+    ) -> StoreResult<Vec<CompanyApiKeyRecord>> {
+        const SQL: &str = "SELECT id, company_id, key_hash, notes, allowed_ips, created_at, expires_at, revoked_at FROM company_api_keys WHERE company_id = $1 ORDER BY created_at DESC, id";
+        let rows: Vec<CompanyApiKeyRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(id_text(company.as_uuid()))
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter()
+            .map(CompanyApiKeyRow::into_domain)
+            .collect()
+    }
+
+    pub async fn revoke_company_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+        const SQL: &str =
+            "UPDATE company_api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(id))
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
 
     // checkouts
+
     /// Inserts the checkout or replaces every field of the existing row with the same id.
-    pub async fn upsert_checkout(&self, c: &Checkout) -> StoreResult<()> { todo!() }
-    pub async fn checkout(&self, id: CheckoutId) -> StoreResult<Option<Checkout>> { todo!() }
-    pub async fn count_checkouts(&self) -> StoreResult<i64> { todo!() }
+    pub async fn upsert_checkout(&self, c: &Checkout) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO checkouts (id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+            ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, status = excluded.status, payson_status = excluded.payson_status, \
+            amount_minor = excluded.amount_minor, currency = excluded.currency, payment_method = excluded.payment_method, \
+            customer_name = excluded.customer_name, customer_email = excluded.customer_email, reference = excluded.reference, \
+            snippet = excluded.snippet, purchase_id = excluded.purchase_id, history_json = excluded.history_json, \
+            ready_to_ship_at = excluded.ready_to_ship_at, created_at = excluded.created_at, updated_at = excluded.updated_at, \
+            refreshed_at = excluded.refreshed_at";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(c.id.as_uuid()))
+            .bind(id_text(c.company_id.as_uuid()))
+            .bind(c.status.name())
+            .bind(&c.payson_status)
+            .bind(c.amount.minor())
+            .bind(c.amount.currency().code())
+            .bind(c.payment_method.name())
+            .bind(&c.customer_name)
+            .bind(&c.customer_email)
+            .bind(&c.reference)
+            .bind(&c.snippet)
+            .bind(c.purchase_id)
+            .bind(&c.history_json)
+            .bind(c.ready_to_ship_at)
+            .bind(c.created_at)
+            .bind(c.updated_at)
+            .bind(c.refreshed_at)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    pub async fn checkout(&self, id: CheckoutId) -> StoreResult<Option<Checkout>> {
+        const SQL: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at FROM checkouts WHERE id = $1";
+        let row: Option<CheckoutRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(id_text(id.as_uuid()))
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(CheckoutRow::into_domain).transpose()
+    }
+
+    pub async fn count_checkouts(&self) -> StoreResult<i64> {
+        on_pool!(self, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM checkouts"
+        )
+        .fetch_one(p)
+        .await
+        .map_err(db_err))
+    }
 
     // send claims
+
     /// Takes the send claim for `checkout` for `owner` (a request id) until `lease_until`.
     /// One conditional statement: succeeds when there is no claim, or the claim is
     /// `failed`/`unknown`, or an `in_flight` claim's lease has run out. Never after `done`.
-    pub async fn try_claim_send(&self, checkout: CheckoutId, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<bool> { todo!() }
+    pub async fn try_claim_send(
+        &self,
+        checkout: CheckoutId,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        const SQL: &str = "INSERT INTO send_claims (checkout_id, owner, state, claimed_at, lease_until) VALUES ($1, $2, 'in_flight', $3, $4) \
+            ON CONFLICT (checkout_id) DO UPDATE SET owner = excluded.owner, state = 'in_flight', claimed_at = excluded.claimed_at, lease_until = excluded.lease_until \
+            WHERE send_claims.state IN ('failed', 'unknown') OR (send_claims.state = 'in_flight' AND send_claims.lease_until < excluded.claimed_at)";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(checkout.as_uuid()))
+            .bind(owner)
+            .bind(now)
+            .bind(lease_until)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
+
     /// Ends `owner`'s claim in `state`; false if `owner` no longer holds it.
-    pub async fn finish_claim(&self, checkout: CheckoutId, owner: &str, state: ClaimState) -> StoreResult<bool> { todo!() }
-    pub async fn claim(&self, checkout: CheckoutId) -> StoreResult<Option<SendClaim>> { todo!() }
-    pub async fn claims_in_state(&self, state: ClaimState) -> StoreResult<Vec<SendClaim>> { todo!() }
+    pub async fn finish_claim(
+        &self,
+        checkout: CheckoutId,
+        owner: &str,
+        state: ClaimState,
+    ) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE send_claims SET state = $3 WHERE checkout_id = $1 AND owner = $2 AND state = 'in_flight'";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(id_text(checkout.as_uuid()))
+            .bind(owner)
+            .bind(state.name())
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
+
+    pub async fn claim(&self, checkout: CheckoutId) -> StoreResult<Option<SendClaim>> {
+        const SQL: &str = "SELECT checkout_id, owner, state, claimed_at, lease_until FROM send_claims WHERE checkout_id = $1";
+        let row: Option<ClaimRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(id_text(checkout.as_uuid()))
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(ClaimRow::into_domain).transpose()
+    }
+
+    pub async fn claims_in_state(&self, state: ClaimState) -> StoreResult<Vec<SendClaim>> {
+        const SQL: &str = "SELECT checkout_id, owner, state, claimed_at, lease_until FROM send_claims WHERE state = $1 ORDER BY claimed_at";
+        let rows: Vec<ClaimRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(state.name())
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter().map(ClaimRow::into_domain).collect()
+    }
 
     // audit: append-only — there is deliberately no update or delete
-    pub async fn append_audit(&self, e: &NewAuditEvent) -> StoreResult<i64> { todo!() }
+
+    pub async fn append_audit(&self, e: &NewAuditEvent) -> StoreResult<i64> {
+        const SQL: &str = "INSERT INTO audit_events (at, actor_user_id, actor, company_id, checkout_id, action, outcome, http_status, remote_addr, request_id, message, payson_message, note) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
+        on_pool!(self, |p| sqlx::query_scalar::<_, i64>(SQL)
+            .bind(e.at)
+            .bind(e.actor_user_id.map(|u| id_text(u.as_uuid())))
+            .bind(&e.actor)
+            .bind(e.company_id.map(|c| id_text(c.as_uuid())))
+            .bind(e.checkout_id.map(|c| id_text(c.as_uuid())))
+            .bind(e.action.name())
+            .bind(e.outcome.name())
+            .bind(i64::from(e.http_status))
+            .bind(&e.remote_addr)
+            .bind(&e.request_id)
+            .bind(&e.message)
+            .bind(&e.payson_message)
+            .bind(&e.note)
+            .fetch_one(p)
+            .await
+            .map_err(db_err))
+    }
+
     /// Newest first.
-    pub async fn audit_events(&self, filter: &AuditFilter, limit: i64) -> StoreResult<Vec<AuditEvent>> { todo!() }
+    pub async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        // Every filter is a parameter that is either NULL (no filter) or compared: one SQL text.
+        const SQL: &str = "SELECT id, at, actor_user_id, actor, company_id, checkout_id, action, outcome, http_status, remote_addr, request_id, message, payson_message, note \
+            FROM audit_events WHERE ($1 IS NULL OR company_id = $1) AND ($2 IS NULL OR checkout_id = $2) AND ($3 IS NULL OR actor_user_id = $3) \
+            AND ($4 IS NULL OR action = $4) AND ($5 IS NULL OR outcome = $5) AND ($6 IS NULL OR at >= $6) AND ($7 IS NULL OR at < $7) \
+            AND ($8 IS NULL OR id < $8) ORDER BY id DESC LIMIT $9";
+        let rows: Vec<AuditRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(filter.company_id.map(|c| id_text(c.as_uuid())))
+            .bind(filter.checkout_id.map(|c| id_text(c.as_uuid())))
+            .bind(filter.actor_user_id.map(|u| id_text(u.as_uuid())))
+            .bind(filter.action.map(|a| a.name()))
+            .bind(filter.outcome.map(|o| o.name()))
+            .bind(filter.from)
+            .bind(filter.to)
+            .bind(filter.before_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter().map(AuditRow::into_domain).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both backends must carry the same migration versions and names.
+    #[test]
+    fn migrations_match_across_backends() {
+        let names = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|x| (x.version, x.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
+        assert!(!names(&SQLITE_MIGRATIONS).is_empty());
+    }
 }

@@ -11,13 +11,35 @@ use checkout_desk::service::admin::issue_company_api_key;
 async fn api_keys_when_sent() {
     let app = spawn_app(Db::Sqlite).await;
     let now = app.state.clock.now();
-    let (_, good) = issue_company_api_key(&app.state, app.company.id, "ok", "", None).await.unwrap();
-    let (_, other) = issue_company_api_key(&app.state, app.other_company.id, "", "", None).await.unwrap();
-    let (_, expired) = issue_company_api_key(&app.state, app.company.id, "", "", Some(now - Duration::hours(1))).await.unwrap();
-    let (_, elsewhere) = issue_company_api_key(&app.state, app.company.id, "", "10.9.8.7", None).await.unwrap();
-    let (_, here) = issue_company_api_key(&app.state, app.company.id, "", "127.0.0.1", None).await.unwrap();
-    let (rec, revoked) = issue_company_api_key(&app.state, app.company.id, "", "", None).await.unwrap();
-    app.state.store.revoke_company_api_key(rec.id, now).await.unwrap();
+    let (_, good) = issue_company_api_key(&app.state, app.company.id, "ok", "", None)
+        .await
+        .unwrap();
+    let (_, other) = issue_company_api_key(&app.state, app.other_company.id, "", "", None)
+        .await
+        .unwrap();
+    let (_, expired) = issue_company_api_key(
+        &app.state,
+        app.company.id,
+        "",
+        "",
+        Some(now - Duration::hours(1)),
+    )
+    .await
+    .unwrap();
+    let (_, elsewhere) = issue_company_api_key(&app.state, app.company.id, "", "10.9.8.7", None)
+        .await
+        .unwrap();
+    let (_, here) = issue_company_api_key(&app.state, app.company.id, "", "127.0.0.1", None)
+        .await
+        .unwrap();
+    let (rec, revoked) = issue_company_api_key(&app.state, app.company.id, "", "", None)
+        .await
+        .unwrap();
+    app.state
+        .store
+        .revoke_company_api_key(rec.id, now)
+        .await
+        .unwrap();
     let cases = [
         (good.to_string(), StatusCode::OK),
         (good.simple().to_string().to_uppercase(), StatusCode::OK),
@@ -54,7 +76,9 @@ async fn api_key_required_when_configured() {
     let app = spawn_with(opts).await;
     let id = app.ready().await;
     assert_eq!(app.send(id).await.status(), StatusCode::UNAUTHORIZED);
-    let (_, key) = issue_company_api_key(&app.state, app.company.id, "", "", None).await.unwrap();
+    let (_, key) = issue_company_api_key(&app.state, app.company.id, "", "", None)
+        .await
+        .unwrap();
     let resp = app
         .client
         .put(app.url(&app.send_path(id)))

@@ -27,12 +27,18 @@ fn cli(db_url: &str, key: &str, args: &[&str], stdin: Option<&str>) -> String {
     }
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{args:?}: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     stdout
 }
 
 fn after<'a>(text: &'a str, marker: &str) -> &'a str {
-    let i = text.find(marker).unwrap_or_else(|| panic!("no '{marker}' in {text}"));
+    let i = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no '{marker}' in {text}"));
     text[i + marker.len()..].split_whitespace().next().unwrap()
 }
 
@@ -41,25 +47,73 @@ async fn operator_commands_end_to_end() {
     let db = fresh_database_url(Db::Sqlite).await;
     let key = checkout_desk::crypto::SecretBox::generate_key();
     cli(&db, &key, &["migrate"], None);
-    let out = cli(&db, &key, &["company", "add", "--name", "Salong AB", "--agent-id", "4", "--api-key", "2acab30d-fe50-426f-90d7-8c60a7eb31d4"], None);
+    let out = cli(
+        &db,
+        &key,
+        &[
+            "company",
+            "add",
+            "--name",
+            "Salong AB",
+            "--agent-id",
+            "4",
+            "--api-key",
+            "2acab30d-fe50-426f-90d7-8c60a7eb31d4",
+        ],
+        None,
+    );
     let company = after(&out, "added: ").to_owned();
     let out = cli(
         &db,
         &key,
-        &["user", "add", "--email", "Admin@Salong.se", "--roles", "bookingsupplier-administrator-write", "--company", &company, "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--email",
+            "Admin@Salong.se",
+            "--roles",
+            "bookingsupplier-administrator-write",
+            "--company",
+            &company,
+            "--password-stdin",
+        ],
         Some("a very long password\n"),
     );
     assert!(out.contains("admin@salong.se"), "{out}");
-    assert!(!out.contains("a very long password"), "password must not be echoed");
-    let out = cli(&db, &key, &["token", "issue", "--user", "admin@salong.se", "--name", "booking"], None);
-    let token = out.lines().find(|l| l.starts_with("cdt_")).unwrap().trim().to_owned();
+    assert!(
+        !out.contains("a very long password"),
+        "password must not be echoed"
+    );
+    let out = cli(
+        &db,
+        &key,
+        &[
+            "token",
+            "issue",
+            "--user",
+            "admin@salong.se",
+            "--name",
+            "booking",
+        ],
+        None,
+    );
+    let token = out
+        .lines()
+        .find(|l| l.starts_with("cdt_"))
+        .unwrap()
+        .trim()
+        .to_owned();
     let token_id = after(&out, "token id: ").to_owned();
 
     // The stored company key is encrypted, and the token only stored as a hash.
     let store = checkout_desk::store::Store::connect(&db).await.unwrap();
     let c = store.companies().await.unwrap().remove(0);
     assert!(!c.payson_api_key_encrypted.contains("2acab30d"));
-    let (rec, _) = store.active_token_by_hash(&checkout_desk::crypto::sha256_hex(&token)).await.unwrap().unwrap();
+    let (rec, _) = store
+        .active_token_by_hash(&checkout_desk::crypto::sha256_hex(&token))
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(rec.token_hash, token);
 
     // The token authenticates against a server on the same database.
@@ -69,11 +123,30 @@ async fn operator_commands_end_to_end() {
     let k = key.clone();
     opts.settings = Box::new(move |s| s.secret_key = k.clone());
     let app = crate::helpers::spawn_with(opts).await;
-    let url = app.url(&format!("/payment/payson/v2/checkout/{}", uuid::Uuid::new_v4()));
-    let resp = app.client.get(&url).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND, "authenticated: an unknown checkout is 404");
+    let url = app.url(&format!(
+        "/payment/payson/v2/checkout/{}",
+        uuid::Uuid::new_v4()
+    ));
+    let resp = app
+        .client
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::NOT_FOUND,
+        "authenticated: an unknown checkout is 404"
+    );
     cli(&db, &key, &["token", "revoke", &token_id], None);
-    let resp = app.client.get(&url).bearer_auth(&token).send().await.unwrap();
+    let resp = app
+        .client
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -82,7 +155,16 @@ async fn operator_commands_end_to_end() {
 async fn demo_prints_a_working_curl_line() {
     let dir = std::env::temp_dir().join(format!("cd-demo-{}", uuid::Uuid::new_v4().simple()));
     let mut child = Command::new(BIN)
-        .args(["demo", "--port", "0", "--sim-port", "0", "--checkouts", "40", "--data-dir"])
+        .args([
+            "demo",
+            "--port",
+            "0",
+            "--sim-port",
+            "0",
+            "--checkouts",
+            "40",
+            "--data-dir",
+        ])
         .arg(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -98,33 +180,61 @@ async fn demo_prints_a_working_curl_line() {
     let mut text = String::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !text.contains("Stop with Ctrl+C") {
-        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("demo did not finish starting: {text}")
-        });
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("demo did not finish starting: {text}")
+            });
         text.push_str(&line);
         text.push('\n');
     }
     let result = async {
-        let token = after(&text, "Authorization: Bearer ").trim_end_matches('\'').to_owned();
-        let curl = text.lines().find(|l| l.contains("curl -i -X PUT") && l.contains("application/json")).unwrap();
+        let token = after(&text, "Authorization: Bearer ")
+            .trim_end_matches('\'')
+            .to_owned();
+        let curl = text
+            .lines()
+            .find(|l| l.contains("curl -i -X PUT") && l.contains("application/json"))
+            .unwrap();
         let url = curl.split_whitespace().last().unwrap().to_owned();
         assert!(text.contains("superadmin@demo.local") && text.contains("auditor@demo.local"));
         let client = reqwest::Client::new();
         let put = |u: String, t: String| {
             let c = client.clone();
-            async move { c.put(u).bearer_auth(t).header("Accept", "application/json").send().await.unwrap() }
+            async move {
+                c.put(u)
+                    .bearer_auth(t)
+                    .header("Accept", "application/json")
+                    .send()
+                    .await
+                    .unwrap()
+            }
         };
         let resp = put(url.clone(), token.clone()).await;
         assert_eq!(resp.status(), StatusCode::OK);
-        assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["Status"], "Shipped");
-        assert_eq!(put(url.clone(), token.clone()).await.status(), StatusCode::CONFLICT);
-        let xml = client.put(format!("{url}.xml")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(
+            resp.json::<serde_json::Value>().await.unwrap()["Status"],
+            "Shipped"
+        );
+        assert_eq!(
+            put(url.clone(), token.clone()).await.status(),
+            StatusCode::CONFLICT
+        );
+        let xml = client
+            .put(format!("{url}.xml"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(xml.status(), StatusCode::CONFLICT);
         assert!(xml.text().await.unwrap().starts_with("<ErrorResponse"));
         let wrong = put(url.clone(), "cdt_wrong".into()).await;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(wrong.json::<serde_json::Value>().await.unwrap()["ResponseStatus"]["ErrorCode"], "Unauthorized");
+        assert_eq!(
+            wrong.json::<serde_json::Value>().await.unwrap()["ResponseStatus"]["ErrorCode"],
+            "Unauthorized"
+        );
     };
     let outcome = tokio::time::timeout(Duration::from_secs(60), result).await;
     let _ = child.kill();

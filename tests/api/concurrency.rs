@@ -22,10 +22,17 @@ async fn fifty_concurrent_sends_one_put(db: Db) {
     let before = app.sim.counters().update;
     let statuses = join_all((0..50).map(|_| async { app.send(id).await.status() })).await;
     let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
-    let conflict = statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count();
+    let conflict = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
     assert_eq!(ok, 1, "{statuses:?}");
     assert_eq!(conflict, 49, "{statuses:?}");
-    assert_eq!(app.sim.counters().update - before, 1, "exactly one PUT reached Payson");
+    assert_eq!(
+        app.sim.counters().update - before,
+        1,
+        "exactly one PUT reached Payson"
+    );
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
     assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
     assert_eq!(app.audit_for(id).await.len(), 50, "every outcome audited");
@@ -51,12 +58,18 @@ async fn two_instances_sharing_postgres_ship_once() {
     let before = a.sim.counters().update;
     let token = a.tokens.writer.clone();
     let sends = (0..50).map(|i| {
-        let base = if i % 2 == 0 { a.address.clone() } else { b.address.clone() };
+        let base = if i % 2 == 0 {
+            a.address.clone()
+        } else {
+            b.address.clone()
+        };
         let client = a.client.clone();
         let token = token.clone();
         async move {
             client
-                .put(format!("{base}/payment/payson/v2/checkout/{id}/sendpaymentrequest"))
+                .put(format!(
+                    "{base}/payment/payson/v2/checkout/{id}/sendpaymentrequest"
+                ))
                 .bearer_auth(token)
                 .send()
                 .await
@@ -65,8 +78,19 @@ async fn two_instances_sharing_postgres_ship_once() {
         }
     });
     let statuses = join_all(sends).await;
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 49, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        49,
+        "{statuses:?}"
+    );
     assert_eq!(a.sim.counters().update - before, 1);
     assert_eq!(b.local(id).await.status, CheckoutStatus::Shipped);
 }

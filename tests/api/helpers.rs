@@ -36,11 +36,16 @@ pub async fn fresh_database_url(db: Db) -> String {
         Db::Sqlite => {
             let dir = std::env::temp_dir().join("checkout-desk-tests");
             std::fs::create_dir_all(&dir).unwrap();
-            format!("sqlite://{}", dir.join(format!("{}.db", uuid::Uuid::new_v4().simple())).display())
+            format!(
+                "sqlite://{}",
+                dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()))
+                    .display()
+            )
         }
         Db::Postgres => {
             use sqlx::Connection;
-            let admin_url = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| PG_DEFAULT.into());
+            let admin_url =
+                std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| PG_DEFAULT.into());
             let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
                 panic!("PostgreSQL is not reachable at {admin_url} ({e}); start it (see README) — these tests never skip")
             });
@@ -49,7 +54,10 @@ pub async fn fresh_database_url(db: Db) -> String {
                 .execute(&mut conn)
                 .await
                 .unwrap();
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
             format!("{base}/{name}")
         }
     }
@@ -90,7 +98,14 @@ pub struct Options {
 
 impl Options {
     pub fn new(db: Db) -> Self {
-        Self { db, database_url: None, sim: None, settings: Box::new(|_| {}), manual_clock: false, seed: true }
+        Self {
+            db,
+            database_url: None,
+            sim: None,
+            settings: Box::new(|_| {}),
+            manual_clock: false,
+            seed: true,
+        }
     }
 }
 
@@ -104,7 +119,10 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         Some(s) => s,
         None => payson_sim::start(
             "127.0.0.1:0",
-            SimConfig { notify_max_attempts: 1, ..SimConfig::default() },
+            SimConfig {
+                notify_max_attempts: 1,
+                ..SimConfig::default()
+            },
         )
         .await
         .unwrap(),
@@ -122,12 +140,16 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     settings.payson.request_timeout_ms = 1_500;
     settings.payson.connect_timeout_ms = 1_000;
     (opts.settings)(&mut settings);
-    let manual = opts.manual_clock.then(|| ManualClock::new(chrono::Utc::now()));
+    let manual = opts
+        .manual_clock
+        .then(|| ManualClock::new(chrono::Utc::now()));
     let clock: SharedClock = match &manual {
         Some(m) => Arc::new(m.clone()),
         None => Arc::new(SystemClock),
     };
-    let app = Application::build_with_clock(settings, clock).await.unwrap();
+    let app = Application::build_with_clock(settings, clock)
+        .await
+        .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
@@ -136,11 +158,29 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let (other_company, other_creds) = add_company(&state, &sim, "Other Company AB", "7002").await;
     let tokens = if opts.seed {
         Tokens {
-            writer: user_token(&state, "writer@acme.test", &[Role::AdminWrite], Some(&company)).await,
-            reader: user_token(&state, "reader@acme.test", &[Role::AdminRead], Some(&company)).await,
+            writer: user_token(
+                &state,
+                "writer@acme.test",
+                &[Role::AdminWrite],
+                Some(&company),
+            )
+            .await,
+            reader: user_token(
+                &state,
+                "reader@acme.test",
+                &[Role::AdminRead],
+                Some(&company),
+            )
+            .await,
             superadmin: user_token(&state, "root@desk.test", &[Role::SuperAdmin], None).await,
             auditor: user_token(&state, "auditor@desk.test", &[Role::Auditor], None).await,
-            other_writer: user_token(&state, "writer@other.test", &[Role::AdminWrite], Some(&other_company)).await,
+            other_writer: user_token(
+                &state,
+                "writer@other.test",
+                &[Role::AdminWrite],
+                Some(&other_company),
+            )
+            .await,
             no_roles: user_token(&state, "nobody@acme.test", &[], Some(&company)).await,
         }
     } else {
@@ -175,10 +215,19 @@ pub async fn spawn_with(opts: Options) -> TestApp {
 static TEST_SECRET: LazyLock<String> = LazyLock::new(SecretBox::generate_key);
 
 /// Each company gets its own simulator account (agent ids are per company, keys random).
-async fn add_company(state: &AppState, sim: &SimHandle, name: &str, agent: &str) -> (Company, PaysonCredentials) {
+async fn add_company(
+    state: &AppState,
+    sim: &SimHandle,
+    name: &str,
+    agent: &str,
+) -> (Company, PaysonCredentials) {
     let agent_id = format!("{agent}{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
     let api_key = uuid::Uuid::new_v4().to_string();
-    sim.add_account(SimAccount { agent_id: agent_id.clone(), api_key: api_key.clone(), email: format!("{agent}@merchant.test") });
+    sim.add_account(SimAccount {
+        agent_id: agent_id.clone(),
+        api_key: api_key.clone(),
+        email: format!("{agent}@merchant.test"),
+    });
     let c = admin::add_company(
         state,
         admin::NewCompany {
@@ -191,10 +240,22 @@ async fn add_company(state: &AppState, sim: &SimHandle, name: &str, agent: &str)
     )
     .await
     .unwrap();
-    (c, PaysonCredentials { base_url: sim.base_url(), agent_id, api_key })
+    (
+        c,
+        PaysonCredentials {
+            base_url: sim.base_url(),
+            agent_id,
+            api_key,
+        },
+    )
 }
 
-pub async fn user_token(state: &AppState, email: &str, roles: &[Role], company: Option<&Company>) -> String {
+pub async fn user_token(
+    state: &AppState,
+    email: &str,
+    roles: &[Role],
+    company: Option<&Company>,
+) -> String {
     admin::add_user(
         state,
         admin::NewUser {
@@ -221,7 +282,11 @@ impl TestApp {
 
     /// A checkout at the simulator in `status` (Payson's name), imported into our store.
     pub async fn checkout(&self, other: bool, status: &str) -> CheckoutId {
-        let (company, creds) = if other { (&self.other_company, &self.other_creds) } else { (&self.company, &self.creds) };
+        let (company, creds) = if other {
+            (&self.other_company, &self.other_creds)
+        } else {
+            (&self.company, &self.creds)
+        };
         let body = json!({
             "merchant": {
                 "checkoutUri": "https://shop.test/checkout", "confirmationUri": "https://shop.test/confirmation",
@@ -231,20 +296,32 @@ impl TestApp {
             "customer": { "firstName": "Tess T", "lastName": "Persson", "email": "tess@example.com" },
             "order": { "currency": "sek", "items": [ { "name": "Bokning", "unitPrice": 399.5, "quantity": 2, "taxRate": 0.25 } ] }
         });
-        let created = self.state.payson.create_checkout(creds, &body).await.unwrap();
+        let created = self
+            .state
+            .payson
+            .create_checkout(creds, &body)
+            .await
+            .unwrap();
         let id = created.id().unwrap();
         match status {
             "created" => {}
-            "readyToShip" => self.sim.transition(id, "readyToShip", Some("card"), None).unwrap(),
+            "readyToShip" => self
+                .sim
+                .transition(id, "readyToShip", Some("card"), None)
+                .unwrap(),
             "shipped" => {
-                self.sim.transition(id, "readyToShip", Some("card"), None).unwrap();
+                self.sim
+                    .transition(id, "readyToShip", Some("card"), None)
+                    .unwrap();
                 let mut c = self.state.payson.get_checkout(creds, id).await.unwrap();
                 c.set_status(checkout_desk::domain::CheckoutStatus::Shipped);
                 self.state.payson.update_checkout(creds, &c).await.unwrap();
             }
             other => self.sim.transition(id, other, None, None).unwrap(),
         }
-        checkouts::refresh_from_payson(&self.state, company, id.into()).await.unwrap();
+        checkouts::refresh_from_payson(&self.state, company, id.into())
+            .await
+            .unwrap();
         id.into()
     }
 
@@ -275,7 +352,10 @@ impl TestApp {
     }
 
     pub async fn audit_for(&self, id: CheckoutId) -> Vec<checkout_desk::domain::AuditEvent> {
-        let f = checkout_desk::store::AuditFilter { checkout_id: Some(id), ..Default::default() };
+        let f = checkout_desk::store::AuditFilter {
+            checkout_id: Some(id),
+            ..Default::default()
+        };
         self.state.store.audit_events(&f, 100).await.unwrap()
     }
 }

@@ -1,2 +1,13 @@
 //! The one integration-test binary (one link step instead of one per file).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
+
+pub mod helpers;
+
+mod api_keys;
+mod bad_input;
+mod cli;
+mod concurrency;
+mod notifications;
+mod payson_faults;
+mod routes;
+mod send_payment_request;

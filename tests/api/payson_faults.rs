@@ -10,7 +10,12 @@ use crate::helpers::{Db, spawn_app, ss_error};
 use crate::on_both;
 
 fn fault(endpoint: SimEndpoint, kind: FaultKind, apply_first: bool) -> Fault {
-    Fault { endpoint, kind, count: 1, apply_first }
+    Fault {
+        endpoint,
+        kind,
+        count: 1,
+        apply_first,
+    }
 }
 
 on_both!(payson_refusing_is_502_with_its_message);
@@ -29,12 +34,20 @@ async fn payson_refusing_is_502_with_its_message(db: Db) {
     assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
     let (code, msg, _) = ss_error(resp).await;
     assert_eq!(code, "BadGateway");
-    assert!(msg.contains("The request is invalid.") && msg.contains("Not allowed today"), "{msg}");
+    assert!(
+        msg.contains("The request is invalid.") && msg.contains("Not allowed today"),
+        "{msg}"
+    );
     assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip);
     let e = &app.audit_for(id).await[0].event;
     assert_eq!(e.outcome, AuditOutcome::Failed);
     assert_eq!(e.http_status, 502);
-    assert!(e.payson_message.as_deref().unwrap_or("").contains("Not allowed today"));
+    assert!(
+        e.payson_message
+            .as_deref()
+            .unwrap_or("")
+            .contains("Not allowed today")
+    );
     // Nothing changed at Payson, so trying again is allowed and works.
     assert_eq!(app.send(id).await.status(), StatusCode::OK);
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
@@ -44,12 +57,16 @@ on_both!(payson_timeout_is_504_and_retry_rereads_first);
 async fn payson_timeout_is_504_and_retry_rereads_first(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    app.sim.inject(fault(SimEndpoint::Update, FaultKind::Timeout, false));
+    app.sim
+        .inject(fault(SimEndpoint::Update, FaultKind::Timeout, false));
     let resp = app.send(id).await;
     assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(ss_error(resp).await.0, "GatewayTimeout");
     assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip);
-    assert_eq!(app.audit_for(id).await[0].event.outcome, AuditOutcome::Unknown);
+    assert_eq!(
+        app.audit_for(id).await[0].event.outcome,
+        AuditOutcome::Unknown
+    );
     let claim = app.state.store.claim(id).await.unwrap().unwrap();
     assert_eq!(claim.state, checkout_desk::store::ClaimState::Unknown);
     // The retry asks Payson first (still readyToShip) and then ships exactly once.
@@ -64,7 +81,8 @@ async fn lost_answer_after_payson_applied_is_resolved_by_reading(db: Db) {
     let app = spawn_app(db).await;
     // Payson applies the change, then the connection drops: we re-read and see Shipped.
     let id = app.ready().await;
-    app.sim.inject(fault(SimEndpoint::Update, FaultKind::Drop, true));
+    app.sim
+        .inject(fault(SimEndpoint::Update, FaultKind::Drop, true));
     let resp = app.send(id).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
@@ -73,15 +91,29 @@ async fn lost_answer_after_payson_applied_is_resolved_by_reading(db: Db) {
     // The answer is lost and Payson processes the update late, after we answered 504:
     // the next attempt reads Payson first, finds it shipped and sends nothing.
     let id2 = app.ready().await;
-    app.sim.inject(fault(SimEndpoint::Update, FaultKind::Timeout, false));
+    app.sim
+        .inject(fault(SimEndpoint::Update, FaultKind::Timeout, false));
     assert_eq!(app.send(id2).await.status(), StatusCode::GATEWAY_TIMEOUT);
-    let mut late = app.state.payson.get_checkout(&app.creds, id2.as_uuid()).await.unwrap();
+    let mut late = app
+        .state
+        .payson
+        .get_checkout(&app.creds, id2.as_uuid())
+        .await
+        .unwrap();
     late.set_status(CheckoutStatus::Shipped);
-    app.state.payson.update_checkout(&app.creds, &late).await.unwrap();
+    app.state
+        .payson
+        .update_checkout(&app.creds, &late)
+        .await
+        .unwrap();
     let updates = app.sim.counters().update;
     let resp = app.send(id2).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    assert_eq!(app.sim.counters().update, updates, "no second update after an unknown outcome");
+    assert_eq!(
+        app.sim.counters().update,
+        updates,
+        "no second update after an unknown outcome"
+    );
     assert_eq!(app.sim.ship_count(id2.as_uuid()), 1);
     assert_eq!(app.local(id2).await.status, CheckoutStatus::Shipped);
 }
@@ -91,12 +123,20 @@ async fn dropped_connection_and_garbage_are_504_unchanged(db: Db) {
     let app = spawn_app(db).await;
     for kind in [FaultKind::Drop, FaultKind::Malformed] {
         let id = app.ready().await;
-        app.sim.inject(fault(SimEndpoint::Update, kind.clone(), false));
+        app.sim
+            .inject(fault(SimEndpoint::Update, kind.clone(), false));
         let resp = app.send(id).await;
         assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT, "{kind:?}");
-        assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip, "{kind:?}");
+        assert_eq!(
+            app.local(id).await.status,
+            CheckoutStatus::ReadyToShip,
+            "{kind:?}"
+        );
         assert_eq!(app.sim.ship_count(id.as_uuid()), 0, "{kind:?}");
-        assert_eq!(app.audit_for(id).await[0].event.outcome, AuditOutcome::Unknown);
+        assert_eq!(
+            app.audit_for(id).await[0].event.outcome,
+            AuditOutcome::Unknown
+        );
     }
 }
 
@@ -104,11 +144,19 @@ on_both!(payson_get_failing_is_502_or_504);
 async fn payson_get_failing_is_502_or_504(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    app.sim.inject(fault(SimEndpoint::Get, FaultKind::Status { code: 500, body: r#"{"message":"Internal error"}"#.into() }, false));
+    app.sim.inject(fault(
+        SimEndpoint::Get,
+        FaultKind::Status {
+            code: 500,
+            body: r#"{"message":"Internal error"}"#.into(),
+        },
+        false,
+    ));
     let resp = app.send(id).await;
     assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
     assert!(ss_error(resp).await.1.contains("Internal error"));
-    app.sim.inject(fault(SimEndpoint::Get, FaultKind::Timeout, false));
+    app.sim
+        .inject(fault(SimEndpoint::Get, FaultKind::Timeout, false));
     assert_eq!(app.send(id).await.status(), StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(app.sim.counters().update, 0);
     assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip);
@@ -119,11 +167,20 @@ async fn payson_unreachable_is_504(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
     // Point the company at a port nobody listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let enc = app.state.secrets.encrypt(&app.creds.api_key);
     app.state
         .store
-        .update_company_payson(app.company.id, &app.creds.agent_id, &enc, &format!("http://127.0.0.1:{closed}/2.0/"))
+        .update_company_payson(
+            app.company.id,
+            &app.creds.agent_id,
+            &enc,
+            &format!("http://127.0.0.1:{closed}/2.0/"),
+        )
         .await
         .unwrap();
     let resp = app.send(id).await;

@@ -23,12 +23,27 @@ async fn format_selectors() {
         ("", "", Some("*/*"), "application/json"),
         (".json", "", Some("application/xml"), "application/json"),
         (".xml", "", Some("application/json"), "application/xml"),
-        ("", "?format=xml", Some("application/json"), "application/xml"),
+        (
+            "",
+            "?format=xml",
+            Some("application/json"),
+            "application/xml",
+        ),
         (".xml", "?format=json", None, "application/json"),
         ("", "", Some("application/xml"), "application/xml"),
         ("", "", Some("text/xml"), "application/xml"),
-        ("", "", Some("application/json;q=0.4, application/xml;q=0.8"), "application/xml"),
-        ("", "", Some("application/xml;q=0.4, application/json"), "application/json"),
+        (
+            "",
+            "",
+            Some("application/json;q=0.4, application/xml;q=0.8"),
+            "application/xml",
+        ),
+        (
+            "",
+            "",
+            Some("application/xml;q=0.4, application/json"),
+            "application/json",
+        ),
         ("", "", Some("text/html, */*;q=0.1"), "application/json"),
     ];
     for (suffix, query, accept, want) in cases {
@@ -42,7 +57,11 @@ async fn format_selectors() {
         }
         let resp = rb.send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK, "{suffix} {query} {accept:?}");
-        assert!(content_type(&resp).starts_with(want), "{suffix} {query} {accept:?}: {}", content_type(&resp));
+        assert!(
+            content_type(&resp).starts_with(want),
+            "{suffix} {query} {accept:?}: {}",
+            content_type(&resp)
+        );
     }
     // Nothing acceptable: 406 and nothing sent.
     let id = app.ready().await;
@@ -74,7 +93,10 @@ async fn predefined_servicestack_routes() {
         let id = app.ready().await;
         let resp = app
             .client
-            .request(method.clone(), app.url("/json/reply/SendCheckoutPaymentRequest"))
+            .request(
+                method.clone(),
+                app.url("/json/reply/SendCheckoutPaymentRequest"),
+            )
             .bearer_auth(&app.tokens.writer)
             .json(&serde_json::json!({ "Id": id.to_string() }))
             .send()
@@ -100,7 +122,12 @@ async fn predefined_servicestack_routes() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(content_type(&resp).starts_with("application/xml"));
-    assert!(resp.text().await.unwrap().contains("<Status>Shipped</Status>"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("<Status>Shipped</Status>")
+    );
     // /api with Id in the query string, form body for CompanyId.
     let id = app.ready().await;
     let resp = app
@@ -123,9 +150,18 @@ async fn predefined_servicestack_routes() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(crate::helpers::ss_error(resp).await.2.as_deref(), Some("Id"));
+    assert_eq!(
+        crate::helpers::ss_error(resp).await.2.as_deref(),
+        Some("Id")
+    );
     // A wrong method on the custom route: 405 in ServiceStack form.
-    let resp = app.client.get(app.url(&app.send_path(id))).bearer_auth(&app.tokens.writer).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.writer)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(crate::helpers::ss_error(resp).await.0, "MethodNotAllowed");
 }
@@ -173,7 +209,11 @@ async fn key_casing_guid_forms_and_path_precedence() {
             .unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         let body: serde_json::Value = resp.json().await.unwrap();
-        assert_eq!(body["Id"], id.to_string(), "always answered in the dashed form");
+        assert_eq!(
+            body["Id"],
+            id.to_string(),
+            "always answered in the dashed form"
+        );
     }
     // Path wins over the body.
     let id = app.ready().await;
@@ -225,7 +265,12 @@ async fn seed_page_xml_request_as_given() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp.text().await.unwrap().contains("<FieldName>Id</FieldName>"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("<FieldName>Id</FieldName>")
+    );
 }
 
 #[tokio::test]
@@ -251,10 +296,18 @@ async fn get_checkout_sibling() {
         .send()
         .await
         .unwrap();
-    assert!(resp.text().await.unwrap().contains("<Status>ReadyToShip</Status>"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("<Status>ReadyToShip</Status>")
+    );
     let resp = app
         .client
-        .get(app.url(&format!("/payment/payson/v2/checkout/{id}?CompanyId={}", app.company.id)))
+        .get(app.url(&format!(
+            "/payment/payson/v2/checkout/{id}?CompanyId={}",
+            app.company.id
+        )))
         .bearer_auth(&app.tokens.superadmin)
         .send()
         .await
@@ -276,6 +329,11 @@ async fn get_checkout_sibling() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let resp = app.client.get(app.url(&format!("/payment/payson/v2/checkout/{id}"))).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url(&format!("/payment/payson/v2/checkout/{id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }

@@ -9,8 +9,16 @@ use crate::on_both;
 const XML_NS: &str = r#"xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/BokaMera.API.ServiceModel.Dtos""#;
 
 async fn assert_unchanged(app: &TestApp, id: checkout_desk::domain::CheckoutId) {
-    assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip, "local copy changed");
-    assert_eq!(app.sim.ship_count(id.as_uuid()), 0, "Payson was asked to ship");
+    assert_eq!(
+        app.local(id).await.status,
+        CheckoutStatus::ReadyToShip,
+        "local copy changed"
+    );
+    assert_eq!(
+        app.sim.ship_count(id.as_uuid()),
+        0,
+        "Payson was asked to ship"
+    );
 }
 
 on_both!(success_json_ships_once_and_audits);
@@ -19,11 +27,21 @@ async fn success_json_ships_once_and_audits(db: Db) {
     let id = app.ready().await;
     let resp = app.send(id).await;
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["Id"], id.to_string());
     assert_eq!(body["Status"], "Shipped");
-    assert!(body["Snippet"].as_str().unwrap().contains("paysonContainer"));
+    assert!(
+        body["Snippet"]
+            .as_str()
+            .unwrap()
+            .contains("paysonContainer")
+    );
     assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
     assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
@@ -52,13 +70,25 @@ async fn success_xml_has_datacontract_shape(db: Db) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/xml")
+    );
     let body = resp.text().await.unwrap();
     let prefix = format!("<PaysonCheckoutV2Response {XML_NS}><Id>{id}</Id><Snippet>");
     assert!(body.starts_with(&prefix), "{body}");
-    assert!(body.ends_with("</Snippet><Status>Shipped</Status></PaysonCheckoutV2Response>"), "{body}");
+    assert!(
+        body.ends_with("</Snippet><Status>Shipped</Status></PaysonCheckoutV2Response>"),
+        "{body}"
+    );
     // The snippet is HTML: it must arrive escaped, never as markup inside our XML.
-    assert!(body.contains("&lt;div id=&apos;paysonContainer&apos;") || body.contains("&lt;div id='paysonContainer'"), "{body}");
+    assert!(
+        body.contains("&lt;div id=&apos;paysonContainer&apos;")
+            || body.contains("&lt;div id='paysonContainer'"),
+        "{body}"
+    );
     assert!(!body.contains("<div"), "{body}");
 }
 
@@ -71,7 +101,10 @@ async fn second_send_is_409_naming_status(db: Db) {
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let (code, msg, _) = ss_error(resp).await;
     assert_eq!(code, "Conflict");
-    assert_eq!(msg, "The checkout must have status ReadyToShip - 5; it has Shipped - 6");
+    assert_eq!(
+        msg,
+        "The checkout must have status ReadyToShip - 5; it has Shipped - 6"
+    );
     // XML error shape.
     let resp = app
         .client
@@ -85,8 +118,20 @@ async fn second_send_is_409_naming_status(db: Db) {
     let body = resp.text().await.unwrap();
     assert!(body.starts_with(r#"<ErrorResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.servicestack.net/types"><ResponseStatus><ErrorCode>Conflict</ErrorCode><Message>The checkout must have status ReadyToShip - 5; it has Shipped - 6</Message>"#), "{body}");
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
-    let outcomes: Vec<_> = app.audit_for(id).await.iter().map(|e| e.event.outcome).collect();
-    assert_eq!(outcomes, vec![AuditOutcome::Rejected, AuditOutcome::Rejected, AuditOutcome::Success]);
+    let outcomes: Vec<_> = app
+        .audit_for(id)
+        .await
+        .iter()
+        .map(|e| e.event.outcome)
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            AuditOutcome::Rejected,
+            AuditOutcome::Rejected,
+            AuditOutcome::Success
+        ]
+    );
 }
 
 on_both!(unauthenticated_is_401_servicestack);
@@ -106,7 +151,12 @@ async fn unauthenticated_is_401_servicestack(db: Db) {
             serde_json::json!({"ResponseStatus":{"ErrorCode":"Unauthorized","Message":"Not Authenticated","Errors":[]}})
         );
     }
-    let resp = app.client.put(app.url(&format!("{}.xml", app.send_path(id)))).send().await.unwrap();
+    let resp = app
+        .client
+        .put(app.url(&format!("{}.xml", app.send_path(id))))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         resp.text().await.unwrap(),
@@ -115,19 +165,44 @@ async fn unauthenticated_is_401_servicestack(db: Db) {
     assert_unchanged(&app, id).await;
     let events = app.audit_for(id).await;
     assert_eq!(events.len(), 4);
-    assert!(events.iter().all(|e| e.event.actor == "anonymous" && e.event.http_status == 401));
+    assert!(
+        events
+            .iter()
+            .all(|e| e.event.actor == "anonymous" && e.event.http_status == 401)
+    );
 }
 
 on_both!(revoked_token_and_disabled_user_are_401);
 async fn revoked_token_and_disabled_user_are_401(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    let (rec, token) = checkout_desk::service::admin::issue_token(&app.state, "writer@acme.test", "x").await.unwrap();
-    checkout_desk::service::admin::revoke_token(&app.state, rec.id).await.unwrap();
-    let resp = app.client.put(app.url(&app.send_path(id))).bearer_auth(&token).send().await.unwrap();
+    let (rec, token) =
+        checkout_desk::service::admin::issue_token(&app.state, "writer@acme.test", "x")
+            .await
+            .unwrap();
+    checkout_desk::service::admin::revoke_token(&app.state, rec.id)
+        .await
+        .unwrap();
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    let user = app.state.store.user_by_email("writer@acme.test").await.unwrap().unwrap();
-    app.state.store.set_user_disabled(user.id, true).await.unwrap();
+    let user = app
+        .state
+        .store
+        .user_by_email("writer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    app.state
+        .store
+        .set_user_disabled(user.id, true)
+        .await
+        .unwrap();
     assert_eq!(app.send(id).await.status(), StatusCode::UNAUTHORIZED);
     assert_unchanged(&app, id).await;
 }
@@ -136,8 +211,18 @@ on_both!(wrong_role_is_403);
 async fn wrong_role_is_403(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    for token in [&app.tokens.reader, &app.tokens.auditor, &app.tokens.no_roles] {
-        let resp = app.client.put(app.url(&app.send_path(id))).bearer_auth(token).send().await.unwrap();
+    for token in [
+        &app.tokens.reader,
+        &app.tokens.auditor,
+        &app.tokens.no_roles,
+    ] {
+        let resp = app
+            .client
+            .put(app.url(&app.send_path(id)))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), StatusCode::FORBIDDEN);
         let (code, msg, _) = ss_error(resp).await;
         assert_eq!((code.as_str(), msg.as_str()), ("Forbidden", "Invalid Role"));
@@ -150,7 +235,12 @@ async fn wrong_role_is_403(db: Db) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert!(resp.text().await.unwrap().contains("<ErrorCode>Forbidden</ErrorCode><Message>Invalid Role</Message>"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("<ErrorCode>Forbidden</ErrorCode><Message>Invalid Role</Message>")
+    );
     assert_unchanged(&app, id).await;
 }
 
@@ -158,7 +248,13 @@ on_both!(malformed_ids_are_400_naming_the_field);
 async fn malformed_ids_are_400_naming_the_field(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    let resp = app.client.put(app.url(&app.send_path("not-a-guid"))).bearer_auth(&app.tokens.writer).send().await.unwrap();
+    let resp = app
+        .client
+        .put(app.url(&app.send_path("not-a-guid")))
+        .bearer_auth(&app.tokens.writer)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let (_, msg, field) = ss_error(resp).await;
     assert_eq!(field.as_deref(), Some("Id"));
@@ -182,7 +278,12 @@ async fn malformed_ids_are_400_naming_the_field(db: Db) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp.text().await.unwrap().contains("<FieldName>Id</FieldName>"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("<FieldName>Id</FieldName>")
+    );
     assert_unchanged(&app, id).await;
 }
 
@@ -201,14 +302,29 @@ async fn company_rules(db: Db) {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     // Another company's writer asking for our checkout: 404.
-    let resp = app.client.put(app.url(&app.send_path(id))).bearer_auth(&app.tokens.other_writer).send().await.unwrap();
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.other_writer)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(ss_error(resp).await.0, "NotFound");
     // Superadmin without a company: CompanyId is required.
-    let resp = app.client.put(app.url(&app.send_path(id))).bearer_auth(&app.tokens.superadmin).send().await.unwrap();
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(id)))
+        .bearer_auth(&app.tokens.superadmin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let (_, msg, field) = ss_error(resp).await;
-    assert_eq!((msg.as_str(), field.as_deref()), ("CompanyId is required", Some("CompanyId")));
+    assert_eq!(
+        (msg.as_str(), field.as_deref()),
+        ("CompanyId is required", Some("CompanyId"))
+    );
     // Superadmin naming the wrong company for this checkout: 404.
     let resp = app
         .client
@@ -244,17 +360,28 @@ async fn unknown_checkout_is_404(db: Db) {
 on_both!(not_ready_is_409_and_payson_status_wins);
 async fn not_ready_is_409_and_payson_status_wins(db: Db) {
     let app = spawn_app(db).await;
-    // Payson has moved on (canceled) while our copy still says ReadyToShip.
+    // Payson has moved on (expired) while our copy still says ReadyToShip.
     let id = app.ready().await;
-    app.sim.transition(id.as_uuid(), "canceled", None, None).unwrap();
+    app.sim
+        .transition(id.as_uuid(), "expired", None, None)
+        .unwrap();
     let resp = app.send(id).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    assert_eq!(ss_error(resp).await.1, "The checkout must have status ReadyToShip - 5; it has Canceled - 8");
-    assert_eq!(app.local(id).await.status, CheckoutStatus::Canceled, "local copy follows Payson");
+    assert_eq!(
+        ss_error(resp).await.1,
+        "The checkout must have status ReadyToShip - 5; it has Expired - 10"
+    );
+    assert_eq!(
+        app.local(id).await.status,
+        CheckoutStatus::Expired,
+        "local copy follows Payson"
+    );
     assert_eq!(app.sim.counters().update, 0);
     // Our copy is stale the other way (Created, but Payson says readyToShip): sent.
     let id2 = app.checkout(false, "created").await;
-    app.sim.transition(id2.as_uuid(), "readyToShip", Some("invoice"), None).unwrap();
+    app.sim
+        .transition(id2.as_uuid(), "readyToShip", Some("invoice"), None)
+        .unwrap();
     let resp = app.send(id2).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.local(id2).await.status, CheckoutStatus::Shipped);
@@ -262,5 +389,8 @@ async fn not_ready_is_409_and_payson_status_wins(db: Db) {
     let id3 = app.checkout(false, "created").await;
     let resp = app.send(id3).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    assert_eq!(ss_error(resp).await.1, "The checkout must have status ReadyToShip - 5; it has Created - 1");
+    assert_eq!(
+        ss_error(resp).await.1,
+        "The checkout must have status ReadyToShip - 5; it has Created - 1"
+    );
 }

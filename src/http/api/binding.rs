@@ -41,7 +41,9 @@ impl Fields {
 pub fn query_fields(query: &str) -> Result<Fields, AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|_| AppError::BadRequest("The query string could not be read".into()))?;
-    Ok(Fields::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+    Ok(Fields::from_pairs(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ))
 }
 
 /// Parses a request body by its `Content-Type` (sniffed when absent).
@@ -89,7 +91,11 @@ fn json_fields(text: &str) -> Result<Fields, AppError> {
     let obj = match value {
         serde_json::Value::Object(o) => o,
         serde_json::Value::Null => return Ok(Fields::default()),
-        _ => return Err(AppError::BadRequest("The JSON body must be an object".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "The JSON body must be an object".into(),
+            ));
+        }
     };
     let mut f = Fields::default();
     for (k, v) in obj {
@@ -119,7 +125,9 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
         let event = reader.read_event().map_err(|e| bad(e.to_string()))?;
         match event {
             Event::DocType(_) => {
-                return Err(AppError::BadRequest("XML with a DTD is not accepted".into()));
+                return Err(AppError::BadRequest(
+                    "XML with a DTD is not accepted".into(),
+                ));
             }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Start(e) | Event::Empty(e) if depth == 0 && root_seen => {
@@ -132,7 +140,9 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
                 if depth == 1 {
                     root_seen = true;
                     if !name.eq_ignore_ascii_case(dto) {
-                        return Err(bad(format!("the root element must be <{dto}>, not <{name}>")));
+                        return Err(bad(format!(
+                            "the root element must be <{dto}>, not <{name}>"
+                        )));
                     }
                 } else if depth == 2 {
                     current = Some((name, String::new(), is_nil(&e)?));
@@ -143,7 +153,9 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
                 if depth == 0 {
                     root_seen = true;
                     if !name.eq_ignore_ascii_case(dto) {
-                        return Err(bad(format!("the root element must be <{dto}>, not <{name}>")));
+                        return Err(bad(format!(
+                            "the root element must be <{dto}>, not <{name}>"
+                        )));
                     }
                 } else if depth == 1 {
                     let nil = is_nil(&e)?;
@@ -198,7 +210,9 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
 /// `i:nil="true"` (any prefix bound to XMLSchema-instance; the prefix is not checked).
 fn is_nil(e: &quick_xml::events::BytesStart<'_>) -> Result<bool, AppError> {
     for a in e.attributes() {
-        let a = a.map_err(|err| AppError::BadRequest(format!("The XML body could not be read: {err}")))?;
+        let a = a.map_err(|err| {
+            AppError::BadRequest(format!("The XML body could not be read: {err}"))
+        })?;
         if a.key.local_name().as_ref() == "nil" && a.value.trim() == "true" {
             return Ok(true);
         }
@@ -221,9 +235,20 @@ mod tests {
 
     #[test]
     fn reads_the_seed_xml() {
-        let f = body_fields(Some("application/xml"), SEED.as_bytes(), "SendCheckoutPaymentRequest").unwrap();
-        assert_eq!(get(&f, "Id"), Some(Some("00000000-0000-0000-0000-000000000000".into())));
-        assert_eq!(get(&f, "companyid"), Some(Some("00000000-0000-0000-0000-000000000000".into())));
+        let f = body_fields(
+            Some("application/xml"),
+            SEED.as_bytes(),
+            "SendCheckoutPaymentRequest",
+        )
+        .unwrap();
+        assert_eq!(
+            get(&f, "Id"),
+            Some(Some("00000000-0000-0000-0000-000000000000".into()))
+        );
+        assert_eq!(
+            get(&f, "companyid"),
+            Some(Some("00000000-0000-0000-0000-000000000000".into()))
+        );
     }
 
     #[test]
@@ -234,25 +259,59 @@ mod tests {
         assert_eq!(get(&f, "CompanyId"), Some(None));
         assert_eq!(get(&f, "Id"), Some(Some("abc&".into())));
         let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><SendCheckoutPaymentRequest><Id>&lol2;</Id></SendCheckoutPaymentRequest>"#;
-        assert!(matches!(body_fields(Some("application/xml"), bomb.as_bytes(), dto), Err(AppError::BadRequest(_))));
+        assert!(matches!(
+            body_fields(Some("application/xml"), bomb.as_bytes(), dto),
+            Err(AppError::BadRequest(_))
+        ));
         let ext = r#"<SendCheckoutPaymentRequest><Id>&xxe;</Id></SendCheckoutPaymentRequest>"#;
         assert!(body_fields(Some("application/xml"), ext.as_bytes(), dto).is_err());
         assert!(body_fields(Some("application/xml"), b"<Other/>", dto).is_err());
-        assert!(body_fields(Some("application/xml"), b"<SendCheckoutPaymentRequest><Id>", dto).is_err());
+        assert!(
+            body_fields(
+                Some("application/xml"),
+                b"<SendCheckoutPaymentRequest><Id>",
+                dto
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn json_any_casing_and_form_and_sniffing() {
-        let f = body_fields(Some("application/json; charset=utf-8"), br#"{"ID":"x","companyId":null}"#, "D").unwrap();
+        let f = body_fields(
+            Some("application/json; charset=utf-8"),
+            br#"{"ID":"x","companyId":null}"#,
+            "D",
+        )
+        .unwrap();
         assert_eq!(get(&f, "id"), Some(Some("x".into())));
         assert_eq!(get(&f, "CompanyId"), Some(None));
-        let f = body_fields(Some("application/x-www-form-urlencoded"), b"Id=a%2Db&CompanyId=", "D").unwrap();
+        let f = body_fields(
+            Some("application/x-www-form-urlencoded"),
+            b"Id=a%2Db&CompanyId=",
+            "D",
+        )
+        .unwrap();
         assert_eq!(get(&f, "id"), Some(Some("a-b".into())));
         assert_eq!(get(&f, "companyid"), Some(Some(String::new())));
         assert_eq!(body_fields(None, b"", "D").unwrap(), Fields::default());
-        assert!(body_fields(None, br#"{"Id":"1"}"#, "D").unwrap().get("id").is_some());
-        assert!(matches!(body_fields(Some("application/json"), b"{nope", "D"), Err(AppError::BadRequest(_))));
-        assert!(matches!(body_fields(Some("application/json"), b"[1]", "D"), Err(AppError::BadRequest(_))));
-        assert!(matches!(body_fields(Some("text/plain"), b"x", "D"), Err(AppError::UnsupportedMediaType(_))));
+        assert!(
+            body_fields(None, br#"{"Id":"1"}"#, "D")
+                .unwrap()
+                .get("id")
+                .is_some()
+        );
+        assert!(matches!(
+            body_fields(Some("application/json"), b"{nope", "D"),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            body_fields(Some("application/json"), b"[1]", "D"),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            body_fields(Some("text/plain"), b"x", "D"),
+            Err(AppError::UnsupportedMediaType(_))
+        ));
     }
 }

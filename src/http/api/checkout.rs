@@ -13,10 +13,10 @@ use crate::auth::{ApiCredentials, authenticate_api};
 use crate::domain::{AuditAction, CheckoutId, CompanyId, Principal, parse_guid};
 use crate::error::AppError;
 use crate::http::request_meta;
+use crate::service::RequestMeta;
 use crate::service::audit::{self, Entry};
 use crate::service::checkouts::get_checkout;
 use crate::service::payment_request::{SEND_ROLES, SendCommand, send_payment_request};
-use crate::service::RequestMeta;
 use crate::state::AppState;
 
 pub async fn send(
@@ -51,10 +51,13 @@ pub async fn send(
         Ok((p, cmd)) => send_payment_request(&state, &p, cmd, &meta).await,
         Err(e) => {
             // The service audits everything it sees; this covers what never reached it.
-            let mut entry = Entry::for_error(AuditAction::SendPaymentRequest, principal.as_ref(), &e);
-            entry.checkout_id = edge_fields
-                .0
-                .or_else(|| path_id.as_deref().and_then(|s| s.parse::<CheckoutId>().ok()));
+            let mut entry =
+                Entry::for_error(AuditAction::SendPaymentRequest, principal.as_ref(), &e);
+            entry.checkout_id = edge_fields.0.or_else(|| {
+                path_id
+                    .as_deref()
+                    .and_then(|s| s.parse::<CheckoutId>().ok())
+            });
             entry.company_id = edge_fields.1;
             audit::record(&state, &meta, entry).await;
             Err(e)
@@ -86,11 +89,17 @@ pub async fn get(
 
 pub async fn method_not_allowed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let meta = request_meta(&req, &state);
-    let format = prelude(&req, None, false).map(|(f, _)| f).unwrap_or(Format::Json);
+    let format = prelude(&req, None, false)
+        .map(|(f, _)| f)
+        .unwrap_or(Format::Json);
     render::error(format, &AppError::MethodNotAllowed, &meta.request_id)
 }
 
-fn respond(format: Format, result: Result<crate::domain::Checkout, AppError>, meta: &RequestMeta) -> HttpResponse {
+fn respond(
+    format: Format,
+    result: Result<crate::domain::Checkout, AppError>,
+    meta: &RequestMeta,
+) -> HttpResponse {
     match result {
         Ok(c) => render::checkout(format, &c),
         Err(e) => {
@@ -121,26 +130,42 @@ fn prelude(
     }
     let query = query_fields(req.query_string()).unwrap_or_default();
     let query_format = query.get("format").cloned().flatten();
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
     let format = negotiate(query_format.as_deref(), route_format, accept)?;
     Ok((format, path_id))
 }
 
 fn credentials(req: &HttpRequest, state: &AppState) -> ApiCredentials {
-    let header_str = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header_str = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     let bearer = header_str("authorization").and_then(|v| {
         let (scheme, token) = v.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
     });
     ApiCredentials {
         bearer: bearer.filter(|t| !t.is_empty()),
-        api_key: header_str("x-api-key").filter(|k| !k.is_empty()).map(str::to_owned),
+        api_key: header_str("x-api-key")
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned),
         remote_ip: crate::http::client_ip(req, &state.settings),
     }
 }
 
 /// Reads at most `limit` bytes; a larger body is refused without reading it all.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, AppError> {
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, AppError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -151,7 +176,9 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -
     }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The request body could not be read: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            AppError::BadRequest(format!("The request body could not be read: {e}"))
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge(limit));
         }
@@ -161,9 +188,17 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -
 }
 
 /// Query string, then body, then path: later sources win (ServiceStack's binding order).
-fn bind(req: &HttpRequest, body: &[u8], path_id: Option<&str>, dto: &str) -> Result<Fields, AppError> {
+fn bind(
+    req: &HttpRequest,
+    body: &[u8],
+    path_id: Option<&str>,
+    dto: &str,
+) -> Result<Fields, AppError> {
     let query = query_fields(req.query_string())?;
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let body = body_fields(content_type, body, dto)?;
     let path = Fields::from_pairs(path_id.map(|id| ("Id", id)));
     Ok(query.overlay(body).overlay(path))
@@ -171,21 +206,54 @@ fn bind(req: &HttpRequest, body: &[u8], path_id: Option<&str>, dto: &str) -> Res
 
 /// Rule 3: turns raw fields into a command, naming the field that is wrong.
 fn command(fields: &Fields) -> Result<SendCommand, AppError> {
-    let id = match fields.get("Id").cloned().flatten().filter(|s| !s.trim().is_empty()) {
-        None => return Err(AppError::invalid("Id", "NotEmpty", "'Id' must not be empty.")),
-        Some(raw) => parse_guid(&raw)
-            .map_err(|_| AppError::invalid("Id", "InvalidFormat", format!("'Id' is not a valid GUID: '{}'", clip(&raw))))?,
+    let id = match fields
+        .get("Id")
+        .cloned()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+    {
+        None => {
+            return Err(AppError::invalid(
+                "Id",
+                "NotEmpty",
+                "'Id' must not be empty.",
+            ));
+        }
+        Some(raw) => parse_guid(&raw).map_err(|_| {
+            AppError::invalid(
+                "Id",
+                "InvalidFormat",
+                format!("'Id' is not a valid GUID: '{}'", clip(&raw)),
+            )
+        })?,
     };
     if id.is_nil() {
-        return Err(AppError::invalid("Id", "NotEmpty", "'Id' must not be empty."));
+        return Err(AppError::invalid(
+            "Id",
+            "NotEmpty",
+            "'Id' must not be empty.",
+        ));
     }
-    let company_id = match fields.get("CompanyId").cloned().flatten().filter(|s| !s.trim().is_empty()) {
+    let company_id = match fields
+        .get("CompanyId")
+        .cloned()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+    {
         None => None,
         Some(raw) => CompanyId::from_request(parse_guid(&raw).map_err(|_| {
-            AppError::invalid("CompanyId", "InvalidFormat", format!("'CompanyId' is not a valid GUID: '{}'", clip(&raw)))
+            AppError::invalid(
+                "CompanyId",
+                "InvalidFormat",
+                format!("'CompanyId' is not a valid GUID: '{}'", clip(&raw)),
+            )
         })?),
     };
-    Ok(SendCommand { checkout_id: CheckoutId::from(id), company_id, note: None })
+    Ok(SendCommand {
+        checkout_id: CheckoutId::from(id),
+        company_id,
+        note: None,
+    })
 }
 
 /// Echoed input is shortened so an error never reflects a huge value back.

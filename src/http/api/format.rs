@@ -68,7 +68,12 @@ fn parse_range(part: &str) -> Option<(String, f32)> {
         if let Some((k, v)) = p.split_once('=')
             && k.trim().eq_ignore_ascii_case("q")
         {
-            q = v.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(0.0);
+            q = v
+                .trim()
+                .parse::<f32>()
+                .ok()
+                .filter(|q| (0.0..=1.0).contains(q))
+                .unwrap_or(0.0);
         }
     }
     Some((media, q))
@@ -111,7 +116,10 @@ mod tests {
     #[test]
     fn precedence_query_then_route_then_accept() {
         use Format::*;
-        assert_eq!(n(Some("xml"), Some(Json), Some("application/json")), Some(Xml));
+        assert_eq!(
+            n(Some("xml"), Some(Json), Some("application/json")),
+            Some(Xml)
+        );
         assert_eq!(n(Some("JSON"), Some(Xml), None), Some(Json));
         assert_eq!(n(None, Some(Xml), Some("application/json")), Some(Xml));
         assert_eq!(n(None, None, Some("application/xml")), Some(Xml));
@@ -123,13 +131,37 @@ mod tests {
     #[test]
     fn accept_q_values() {
         use Format::*;
-        assert_eq!(n(None, None, Some("application/json;q=0.5, application/xml")), Some(Xml));
-        assert_eq!(n(None, None, Some("application/xml;q=0.4, application/json;q=0.9")), Some(Json));
+        assert_eq!(
+            n(None, None, Some("application/json;q=0.5, application/xml")),
+            Some(Xml)
+        );
+        assert_eq!(
+            n(
+                None,
+                None,
+                Some("application/xml;q=0.4, application/json;q=0.9")
+            ),
+            Some(Json)
+        );
         assert_eq!(n(None, None, Some("text/xml")), Some(Xml));
         assert_eq!(n(None, None, Some("text/html, */*;q=0.1")), Some(Json));
-        assert_eq!(n(None, None, Some("application/*;q=0.2, application/json;q=0")), Some(Xml));
+        assert_eq!(
+            n(
+                None,
+                None,
+                Some("application/*;q=0.2, application/json;q=0")
+            ),
+            Some(Xml)
+        );
         assert_eq!(n(None, None, Some("text/html")), None);
-        assert_eq!(n(None, None, Some("application/json;q=0, application/xml;q=0")), None);
+        assert_eq!(
+            n(
+                None,
+                None,
+                Some("application/json;q=0, application/xml;q=0")
+            ),
+            None
+        );
         assert_eq!(n(None, None, Some("*/*;q=0")), None);
     }
 }

@@ -4,6 +4,7 @@
 mod binding;
 mod checkout;
 pub mod format;
+mod ipn;
 mod render;
 
 use actix_web::web;
@@ -22,8 +23,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let get = |route_format: Option<Format>, id_in_path: bool| {
         move |req, state| checkout::get(req, state, route_format, id_in_path)
     };
+    cfg.route(
+        "/payment/payson/v2/ipncallback",
+        web::post().to(ipn::ipn_callback),
+    );
     let base = "/payment/payson/v2/checkout/{id}";
-    for (suffix, f) in [("", None), (".json", Some(Format::Json)), (".xml", Some(Format::Xml))] {
+    for (suffix, f) in [
+        ("", None),
+        (".json", Some(Format::Json)),
+        (".xml", Some(Format::Xml)),
+    ] {
         cfg.service(
             web::resource(format!("{base}/sendpaymentrequest{suffix}"))
                 .route(web::put().to(send(f, true)))
@@ -36,7 +45,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get(None, true)))
             .default_service(web::to(checkout::method_not_allowed)),
     );
-    for (prefix, f) in [("/json/reply", Some(Format::Json)), ("/xml/reply", Some(Format::Xml)), ("/api", None)] {
+    for (prefix, f) in [
+        ("/json/reply", Some(Format::Json)),
+        ("/xml/reply", Some(Format::Xml)),
+        ("/api", None),
+    ] {
         cfg.service(
             web::resource(format!("{prefix}/{SEND}"))
                 .route(web::put().to(send(f, false)))

@@ -85,11 +85,18 @@ pub fn error(format: Format, e: &AppError, request_id: &str) -> HttpResponse {
         errors: e
             .field_errors()
             .into_iter()
-            .map(|f| ResponseError { error_code: f.code.to_owned(), field_name: f.field.to_owned(), message: f.message })
+            .map(|f| ResponseError {
+                error_code: f.code.to_owned(),
+                field_name: f.field.to_owned(),
+                message: f.message,
+            })
             .collect(),
     };
     let body = match format {
-        Format::Json => serde_json::to_string(&ErrorResponse { response_status: status }).unwrap_or_default(),
+        Format::Json => serde_json::to_string(&ErrorResponse {
+            response_status: status,
+        })
+        .unwrap_or_default(),
         Format::Xml => {
             let errors: String = status
                 .errors
