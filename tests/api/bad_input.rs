@@ -55,3 +55,28 @@ async fn bad_bodies_change_nothing() {
     );
     assert_eq!(app.audit_for(id).await.len(), 9, "each rejection audited");
 }
+
+/// The database stays locked past the busy timeout: a clear 503, nothing sent to Payson,
+/// and once the lock is gone the same request works.
+#[tokio::test]
+async fn busy_database_is_503_and_changes_nothing() {
+    use sqlx::Connection;
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app.ready().await;
+    let mut locker = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    let resp = app.send(id).await;
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let (code, msg, _) = ss_error(resp).await;
+    assert_eq!(code, "ServiceUnavailable");
+    assert!(msg.contains("busy"), "{msg}");
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+    assert_eq!(app.sim.counters().update, 0);
+    assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip);
+    assert_eq!(app.send(id).await.status(), StatusCode::OK);
+}

@@ -11,3 +11,4 @@ mod notifications;
 mod payson_faults;
 mod routes;
 mod send_payment_request;
+mod store_suite;

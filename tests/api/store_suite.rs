@@ -1,0 +1,511 @@
+//! The store facade, method by method, on SQLite and on PostgreSQL.
+
+use checkout_desk::domain::{
+    AuditAction, AuditOutcome, Checkout, CheckoutId, CheckoutStatus, Company, CompanyId, Currency,
+    Money, NewAuditEvent, PaymentMethod, Role, RoleSet, User, UserId,
+};
+use checkout_desk::store::{
+    ApiTokenRecord, AuditFilter, Backend, ClaimState, CompanyApiKeyRecord, Store, StoreError,
+};
+use chrono::{Duration, DurationRound, Utc};
+use futures_util::future::join_all;
+
+use crate::helpers::{Db, fresh_database_url};
+use crate::on_both;
+
+async fn store(db: Db) -> Store {
+    let s = Store::connect(&fresh_database_url(db).await).await.unwrap();
+    s.migrate().await.unwrap();
+    assert_eq!(
+        s.backend(),
+        if db == Db::Sqlite {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    );
+    s
+}
+
+/// Microsecond precision survives both backends.
+fn now() -> chrono::DateTime<Utc> {
+    Utc::now()
+        .duration_trunc(Duration::microseconds(1))
+        .unwrap()
+}
+
+fn company(name: &str) -> Company {
+    Company {
+        id: CompanyId::new_random(),
+        name: name.into(),
+        payson_agent_id: "4".into(),
+        payson_api_key_encrypted: "v1:abc".into(),
+        payson_base_url: "https://test-api.payson.se/2.0/".into(),
+        created_at: now(),
+    }
+}
+
+fn user(email: &str, company: Option<CompanyId>) -> User {
+    User {
+        id: UserId::new_random(),
+        email: email.into(),
+        display_name: "Ada".into(),
+        password_hash: Some("$argon2id$x".into()),
+        company_id: company,
+        roles: RoleSet::empty()
+            .with(Role::AdminWrite)
+            .with(Role::AdminRead),
+        disabled: false,
+        created_at: now(),
+    }
+}
+
+fn checkout(company: CompanyId, status: CheckoutStatus) -> Checkout {
+    let t = now();
+    Checkout {
+        id: CheckoutId::new_random(),
+        company_id: company,
+        status,
+        payson_status: status.payson_name().into(),
+        amount: Money::from_minor(123_450, Currency::Sek),
+        payment_method: PaymentMethod::Invoice,
+        customer_name: "Tess T Persson".into(),
+        customer_email: "tess@example.com".into(),
+        reference: "BK-1".into(),
+        snippet: Some("<div id='paysonContainer'></div>".into()),
+        purchase_id: Some(3_000_001),
+        history_json: r#"{"created":"2026-01-01T00:00:00Z"}"#.into(),
+        ready_to_ship_at: Some(t - Duration::days(3)),
+        created_at: t - Duration::days(4),
+        updated_at: t,
+        refreshed_at: t,
+    }
+}
+
+on_both!(companies_users_round_trip);
+async fn companies_users_round_trip(db: Db) {
+    let s = store(db).await;
+    let a = company("A");
+    let b = company("B");
+    s.insert_company(&a).await.unwrap();
+    s.insert_company(&b).await.unwrap();
+    assert_eq!(s.company(a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(s.company(CompanyId::new_random()).await.unwrap(), None);
+    assert_eq!(s.companies().await.unwrap(), vec![a.clone(), b.clone()]);
+    assert!(
+        s.update_company_payson(a.id, "5", "v1:def", "http://x/2.0/")
+            .await
+            .unwrap()
+    );
+    let a2 = s.company(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            a2.payson_agent_id.as_str(),
+            a2.payson_api_key_encrypted.as_str()
+        ),
+        ("5", "v1:def")
+    );
+
+    let u = user("ada@example.com", Some(a.id));
+    s.insert_user(&u).await.unwrap();
+    assert_eq!(s.user(u.id).await.unwrap(), Some(u.clone()));
+    assert_eq!(
+        s.user_by_email("ADA@Example.com").await.unwrap(),
+        Some(u.clone())
+    );
+    let dup = user("Ada@example.com", None);
+    assert!(matches!(
+        s.insert_user(&dup).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let sso = User {
+        password_hash: None,
+        company_id: None,
+        roles: RoleSet::empty(),
+        ..user("sso@example.com", None)
+    };
+    s.insert_user(&sso).await.unwrap();
+    assert_eq!(s.user(sso.id).await.unwrap(), Some(sso.clone()));
+    assert_eq!(s.users().await.unwrap().len(), 2);
+    assert!(s.set_user_password(u.id, "$argon2id$y").await.unwrap());
+    let roles = RoleSet::empty().with(Role::Auditor);
+    assert!(s.set_user_roles(u.id, roles, None).await.unwrap());
+    assert!(s.set_user_disabled(u.id, true).await.unwrap());
+    let u2 = s.user(u.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            u2.password_hash.as_deref(),
+            u2.roles,
+            u2.company_id,
+            u2.disabled
+        ),
+        (Some("$argon2id$y"), roles, None, true)
+    );
+    assert!(
+        !s.set_user_disabled(UserId::new_random(), true)
+            .await
+            .unwrap()
+    );
+    // A user of a company that does not exist is refused by the foreign key.
+    assert!(
+        s.insert_user(&user("ghost@example.com", Some(CompanyId::new_random())))
+            .await
+            .is_err()
+    );
+}
+
+on_both!(tokens_and_company_keys);
+async fn tokens_and_company_keys(db: Db) {
+    let s = store(db).await;
+    let c = company("A");
+    s.insert_company(&c).await.unwrap();
+    let u = user("ada@example.com", Some(c.id));
+    s.insert_user(&u).await.unwrap();
+    let t = ApiTokenRecord {
+        id: uuid::Uuid::new_v4(),
+        user_id: u.id,
+        name: "ci".into(),
+        token_hash: "h1".into(),
+        created_at: now(),
+        revoked_at: None,
+    };
+    s.insert_api_token(&t).await.unwrap();
+    let (found, fu) = s.active_token_by_hash("h1").await.unwrap().unwrap();
+    assert_eq!((found, fu.id), (t.clone(), u.id));
+    assert_eq!(s.api_tokens(Some(u.id)).await.unwrap(), vec![t.clone()]);
+    assert_eq!(s.api_tokens(None).await.unwrap().len(), 1);
+    assert!(s.revoke_api_token(t.id, now()).await.unwrap());
+    assert!(
+        !s.revoke_api_token(t.id, now()).await.unwrap(),
+        "revoking twice changes nothing"
+    );
+    assert!(s.active_token_by_hash("h1").await.unwrap().is_none());
+    assert!(s.active_token_by_hash("nope").await.unwrap().is_none());
+
+    let k = CompanyApiKeyRecord {
+        id: uuid::Uuid::new_v4(),
+        company_id: c.id,
+        key_hash: "k1".into(),
+        notes: "booking system".into(),
+        allowed_ips: "127.0.0.1".into(),
+        created_at: now(),
+        expires_at: Some(now() + Duration::days(30)),
+        revoked_at: None,
+    };
+    s.insert_company_api_key(&k).await.unwrap();
+    assert_eq!(
+        s.company_api_key_by_hash("k1").await.unwrap(),
+        Some(k.clone())
+    );
+    assert_eq!(s.company_api_keys(c.id).await.unwrap(), vec![k.clone()]);
+    assert!(s.revoke_company_api_key(k.id, now()).await.unwrap());
+    assert!(
+        s.company_api_key_by_hash("k1")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    assert!(matches!(
+        s.insert_company_api_key(&k).await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+on_both!(checkouts_upsert_and_read);
+async fn checkouts_upsert_and_read(db: Db) {
+    let s = store(db).await;
+    let c = company("A");
+    s.insert_company(&c).await.unwrap();
+    let mut co = checkout(c.id, CheckoutStatus::ReadyToShip);
+    s.upsert_checkout(&co).await.unwrap();
+    assert_eq!(s.checkout(co.id).await.unwrap(), Some(co.clone()));
+    co.status = CheckoutStatus::Shipped;
+    co.payson_status = "shipped".into();
+    co.snippet = None;
+    co.purchase_id = None;
+    co.ready_to_ship_at = None;
+    co.amount = Money::from_minor(-5, Currency::Eur);
+    s.upsert_checkout(&co).await.unwrap();
+    assert_eq!(s.checkout(co.id).await.unwrap(), Some(co.clone()));
+    assert_eq!(s.count_checkouts().await.unwrap(), 1);
+    assert_eq!(s.checkout(CheckoutId::new_random()).await.unwrap(), None);
+    // A checkout of a company that does not exist is refused.
+    assert!(
+        s.upsert_checkout(&checkout(CompanyId::new_random(), CheckoutStatus::Created))
+            .await
+            .is_err()
+    );
+}
+
+on_both!(claims_follow_their_rules);
+async fn claims_follow_their_rules(db: Db) {
+    let s = store(db).await;
+    let c = company("A");
+    s.insert_company(&c).await.unwrap();
+    let co = checkout(c.id, CheckoutStatus::ReadyToShip);
+    s.upsert_checkout(&co).await.unwrap();
+    let t = now();
+    let lease = t + Duration::seconds(60);
+    assert!(
+        s.try_claim_send(co.id, "r1", t, lease).await.unwrap(),
+        "free → claimed"
+    );
+    assert!(
+        !s.try_claim_send(co.id, "r2", t + Duration::seconds(1), lease)
+            .await
+            .unwrap(),
+        "held → refused"
+    );
+    assert!(
+        !s.finish_claim(co.id, "r2", ClaimState::Failed)
+            .await
+            .unwrap(),
+        "only the owner finishes"
+    );
+    // A lease that ran out (the holder died) can be taken over.
+    assert!(
+        s.try_claim_send(
+            co.id,
+            "r3",
+            t + Duration::seconds(61),
+            t + Duration::seconds(120)
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !s.finish_claim(co.id, "r1", ClaimState::Done).await.unwrap(),
+        "the old holder lost it"
+    );
+    assert!(
+        s.finish_claim(co.id, "r3", ClaimState::Unknown)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.claims_in_state(ClaimState::Unknown).await.unwrap().len(),
+        1
+    );
+    assert!(
+        s.try_claim_send(co.id, "r4", t + Duration::seconds(62), lease)
+            .await
+            .unwrap(),
+        "unknown → re-claimable"
+    );
+    assert!(
+        s.finish_claim(co.id, "r4", ClaimState::Failed)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.try_claim_send(co.id, "r5", t + Duration::seconds(63), lease)
+            .await
+            .unwrap(),
+        "failed → re-claimable"
+    );
+    assert!(s.finish_claim(co.id, "r5", ClaimState::Done).await.unwrap());
+    assert!(
+        !s.try_claim_send(
+            co.id,
+            "r6",
+            t + Duration::days(365),
+            t + Duration::days(366)
+        )
+        .await
+        .unwrap(),
+        "done → never"
+    );
+    let claim = s.claim(co.id).await.unwrap().unwrap();
+    assert_eq!(
+        (claim.owner.as_str(), claim.state),
+        ("r5", ClaimState::Done)
+    );
+}
+
+on_both!(fifty_concurrent_claims_one_winner);
+async fn fifty_concurrent_claims_one_winner(db: Db) {
+    let s = store(db).await;
+    let c = company("A");
+    s.insert_company(&c).await.unwrap();
+    let co = checkout(c.id, CheckoutStatus::ReadyToShip);
+    s.upsert_checkout(&co).await.unwrap();
+    let t = now();
+    let results = join_all((0..50).map(|i| {
+        let s = s.clone();
+        async move {
+            s.try_claim_send(co.id, &format!("r{i}"), t, t + Duration::seconds(60))
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|w| **w).count(), 1, "{results:?}");
+}
+
+on_both!(audit_is_append_only_and_filterable);
+async fn audit_is_append_only_and_filterable(db: Db) {
+    let s = store(db).await;
+    let a = company("A");
+    let b = company("B");
+    s.insert_company(&a).await.unwrap();
+    s.insert_company(&b).await.unwrap();
+    let u = UserId::new_random();
+    let co = CheckoutId::new_random();
+    let t0 = now();
+    let mut ids = Vec::new();
+    for i in 0..6i64 {
+        let e = NewAuditEvent {
+            at: t0 + Duration::seconds(i),
+            actor_user_id: (i % 2 == 0).then_some(u),
+            actor: format!("user{i}"),
+            company_id: Some(if i < 4 { a.id } else { b.id }),
+            checkout_id: (i == 1).then_some(co),
+            action: if i == 5 {
+                AuditAction::Login
+            } else {
+                AuditAction::SendPaymentRequest
+            },
+            outcome: if i == 2 {
+                AuditOutcome::Failed
+            } else {
+                AuditOutcome::Success
+            },
+            http_status: 200,
+            remote_addr: "127.0.0.1".into(),
+            request_id: format!("req{i}"),
+            message: "m".into(),
+            payson_message: (i == 2).then(|| "Payson said no".into()),
+            note: (i == 3).then(|| "called the customer".into()),
+        };
+        let id = s.append_audit(&e).await.unwrap();
+        ids.push(id);
+        if i == 2 {
+            let all = s.audit_events(&AuditFilter::default(), 1).await.unwrap();
+            assert_eq!(all[0].event, e, "round trip of every field");
+        }
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let q = |f: AuditFilter| {
+        let s = s.clone();
+        async move {
+            s.audit_events(&f, 100)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.event.actor.clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        q(AuditFilter::default()).await,
+        ["user5", "user4", "user3", "user2", "user1", "user0"]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            company_id: Some(b.id),
+            ..Default::default()
+        })
+        .await,
+        ["user5", "user4"]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            checkout_id: Some(co),
+            ..Default::default()
+        })
+        .await,
+        ["user1"]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            actor_user_id: Some(u),
+            ..Default::default()
+        })
+        .await,
+        ["user4", "user2", "user0"]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            action: Some(AuditAction::Login),
+            ..Default::default()
+        })
+        .await,
+        ["user5"]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            outcome: Some(AuditOutcome::Failed),
+            ..Default::default()
+        })
+        .await,
+        ["user2"]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            from: Some(t0 + Duration::seconds(2)),
+            to: Some(t0 + Duration::seconds(4)),
+            ..Default::default()
+        })
+        .await,
+        ["user3", "user2"]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            before_id: Some(ids[3]),
+            ..Default::default()
+        })
+        .await,
+        ["user2", "user1", "user0"]
+    );
+    assert_eq!(
+        s.audit_events(&AuditFilter::default(), 2)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // The database itself refuses to change or remove an event.
+    assert!(
+        s.execute_raw_for_tests("UPDATE audit_events SET message = 'x'")
+            .await
+            .is_err()
+    );
+    assert!(
+        s.execute_raw_for_tests("DELETE FROM audit_events")
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        s.audit_events(&AuditFilter::default(), 100)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+}
+
+/// A database that stays locked is reported as busy, not as a generic failure.
+#[tokio::test]
+async fn sqlite_locked_database_is_busy() {
+    let url = fresh_database_url(Db::Sqlite).await;
+    let s = Store::connect(&url).await.unwrap();
+    s.migrate().await.unwrap();
+    // Another connection holds the write lock longer than the 5 s busy timeout.
+    use sqlx::Connection;
+    let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let start = std::time::Instant::now();
+    let err = s.insert_company(&company("A")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Busy), "{err:?}");
+    assert!(
+        start.elapsed() >= std::time::Duration::from_secs(4),
+        "waited for the busy timeout first"
+    );
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    s.insert_company(&company("A")).await.unwrap();
+}
