@@ -8,6 +8,7 @@ mod bad_input;
 mod cli;
 mod concurrency;
 mod notifications;
+mod payson_client_samples;
 mod payson_faults;
 mod routes;
 mod send_payment_request;
