@@ -12,4 +12,5 @@ mod payson_client_samples;
 mod payson_faults;
 mod routes;
 mod send_payment_request;
+mod simulator;
 mod store_suite;
