@@ -165,7 +165,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PaysonSim { port, host } => {
             init_tracing("info");
             let bind = format!("{host}:{port}");
-            println!("Payson simulator on http://{bind}/2.0/ (test account: agent 4)");
             return Ok(crate::payson_sim::run_forever(
                 &bind,
                 crate::payson_sim::SimConfig::default(),

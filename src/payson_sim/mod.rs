@@ -130,7 +130,11 @@ pub async fn start(bind: &str, cfg: SimConfig) -> std::io::Result<SimHandle> {
 
 /// `checkout-desk payson-sim`: runs until the process is stopped.
 pub async fn run_forever(bind: &str, cfg: SimConfig) -> std::io::Result<()> {
-    let _sim = start(bind, cfg).await?;
+    let sim = start(bind, cfg).await?;
+    println!(
+        "Payson simulator at {} (test account: agent {TEST_AGENT_ID}, key {TEST_API_KEY})",
+        sim.base_url()
+    );
     tokio::signal::ctrl_c().await
 }
 

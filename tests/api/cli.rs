@@ -242,3 +242,32 @@ async fn demo_prints_a_working_curl_line() {
     let _ = std::fs::remove_dir_all(&dir);
     outcome.expect("demo checks timed out");
 }
+
+/// `checkout-desk payson-sim --port 0` serves Payson's API with the public test account.
+#[tokio::test]
+async fn payson_sim_command_serves_the_api() {
+    let mut child = Command::new(BIN)
+        .args(["payson-sim", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = after(&line, "Payson simulator at ").to_owned();
+    let resp = reqwest::Client::new()
+        .get(format!("{base}Accounts"))
+        .basic_auth("4", Some("2acab30d-fe50-426f-90d7-8c60a7eb31d4"))
+        .send()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["accountEmail"],
+        "testagent-checkout2@payson.se"
+    );
+}

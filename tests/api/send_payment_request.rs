@@ -394,3 +394,108 @@ async fn not_ready_is_409_and_payson_status_wins(db: Db) {
         "The checkout must have status ReadyToShip - 5; it has Created - 1"
     );
 }
+
+/// Rules 4, 5, 8 and 9 answered in XML, and a null snippet in both formats.
+#[tokio::test]
+async fn remaining_rules_in_xml() {
+    use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
+    let app = spawn_app(Db::Sqlite).await;
+    let xml_put = |id: String, token: String, body: Option<String>| {
+        let rb = app
+            .client
+            .put(app.url(&format!(
+                "/payment/payson/v2/checkout/{id}/sendpaymentrequest.xml"
+            )))
+            .bearer_auth(token);
+        let rb = match body {
+            Some(b) => rb.header("Content-Type", "application/xml").body(b),
+            None => rb,
+        };
+        async move {
+            let r = rb.send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let code = |c: &str| format!("<ResponseStatus><ErrorCode>{c}</ErrorCode>");
+    let id = app.ready().await;
+    // Rule 4: another company named in the XML body.
+    let body = format!(
+        r#"<SendCheckoutPaymentRequest {XML_NS}><CompanyId>{}</CompanyId><Id>{id}</Id></SendCheckoutPaymentRequest>"#,
+        app.other_company.id
+    );
+    let (s, t) = xml_put(id.to_string(), app.tokens.writer.clone(), Some(body)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(t.contains(&code("NotFound")), "{t}");
+    let (s, t) = xml_put(id.to_string(), app.tokens.superadmin.clone(), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        t.contains("<FieldName>CompanyId</FieldName><Message>CompanyId is required</Message>"),
+        "{t}"
+    );
+    // Rule 5.
+    let (s, t) = xml_put(
+        uuid::Uuid::new_v4().to_string(),
+        app.tokens.writer.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(t.contains(&code("NotFound")));
+    // Rule 9: refused, then timed out.
+    app.sim.inject(Fault {
+        endpoint: SimEndpoint::Update,
+        kind: FaultKind::Status {
+            code: 400,
+            body: r#"{"message":"Nope & <no>"}"#.into(),
+        },
+        count: 1,
+        apply_first: false,
+    });
+    let (s, t) = xml_put(id.to_string(), app.tokens.writer.clone(), None).await;
+    assert_eq!(s, StatusCode::BAD_GATEWAY);
+    assert!(
+        t.contains(&code("BadGateway")) && t.contains("Nope &amp; &lt;no&gt;"),
+        "{t}"
+    );
+    app.sim.inject(Fault {
+        endpoint: SimEndpoint::Update,
+        kind: FaultKind::Timeout,
+        count: 1,
+        apply_first: false,
+    });
+    let (s, t) = xml_put(id.to_string(), app.tokens.writer.clone(), None).await;
+    assert_eq!(s, StatusCode::GATEWAY_TIMEOUT);
+    assert!(t.contains(&code("GatewayTimeout")));
+    assert_unchanged(&app, id).await;
+    // Rule 8: Payson's status wins (expired at Payson).
+    app.sim
+        .transition(id.as_uuid(), "expired", None, None)
+        .unwrap();
+    let (s, t) = xml_put(id.to_string(), app.tokens.writer.clone(), None).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(t.contains("it has Expired - 10"), "{t}");
+
+    // A checkout without a snippet: omitted in JSON, i:nil in XML.
+    let mut c = app.local(app.ready().await).await;
+    c.snippet = None;
+    app.state.store.upsert_checkout(&c).await.unwrap();
+    let get = |suffix: &str| {
+        app.client
+            .get(app.url(&format!("/payment/payson/v2/checkout/{}{suffix}", c.id)))
+            .bearer_auth(&app.tokens.reader)
+            .send()
+    };
+    let json: serde_json::Value = get("").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"Id": c.id.to_string(), "Status": "ReadyToShip"})
+    );
+    let xml = get(".xml").await.unwrap().text().await.unwrap();
+    assert_eq!(
+        xml,
+        format!(
+            r#"<PaysonCheckoutV2Response {XML_NS}><Id>{}</Id><Snippet i:nil="true" /><Status>ReadyToShip</Status></PaysonCheckoutV2Response>"#,
+            c.id
+        )
+    );
+}
