@@ -14,7 +14,8 @@ use sqlx::sqlite::{
 use uuid::Uuid;
 
 use rows::{
-    ApiTokenRow, AuditRow, CheckoutRow, ClaimRow, CompanyApiKeyRow, CompanyRow, UserRow, id_text,
+    ApiTokenRow, AuditRow, CheckoutRow, ClaimRow, CompanyApiKeyRow, CompanyRow, TokenUserRow,
+    UserRow, id_text,
 };
 
 use crate::domain::{
@@ -408,16 +409,15 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<(ApiTokenRecord, User)>> {
-        const SQL: &str = "SELECT id, user_id, name, token_hash, created_at, revoked_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
-        let row: Option<ApiTokenRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+        const SQL: &str = "SELECT t.id AS token_id, t.name AS token_name, t.token_hash AS token_hash, t.created_at AS token_created_at, \
+            t.revoked_at AS token_revoked_at, u.id, u.email, u.display_name, u.password_hash, u.company_id, u.roles, u.disabled, u.created_at \
+            FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL";
+        let row: Option<TokenUserRow> = on_pool!(self, |p| sqlx::query_as(SQL)
             .bind(token_hash)
             .fetch_optional(p)
             .await
             .map_err(db_err))?;
-        let Some(token) = row.map(ApiTokenRow::into_domain).transpose()? else {
-            return Ok(None);
-        };
-        Ok(self.user(token.user_id).await?.map(|u| (token, u)))
+        row.map(TokenUserRow::into_domain).transpose()
     }
 
     pub async fn api_tokens(&self, user: Option<UserId>) -> StoreResult<Vec<ApiTokenRecord>> {

@@ -96,6 +96,33 @@ impl ApiTokenRow {
     }
 }
 
+/// A token joined with its user, so authenticating costs one query.
+#[derive(sqlx::FromRow)]
+pub struct TokenUserRow {
+    token_id: String,
+    token_name: String,
+    token_hash: String,
+    token_created_at: DateTime<Utc>,
+    token_revoked_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    user: UserRow,
+}
+
+impl TokenUserRow {
+    pub fn into_domain(self) -> StoreResult<(ApiTokenRecord, User)> {
+        let user = self.user.into_domain()?;
+        let token = ApiTokenRecord {
+            id: uuid(&self.token_id)?,
+            user_id: user.id,
+            name: self.token_name,
+            token_hash: self.token_hash,
+            created_at: self.token_created_at,
+            revoked_at: self.token_revoked_at,
+        };
+        Ok((token, user))
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub struct CompanyApiKeyRow {
     id: String,
