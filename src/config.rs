@@ -29,6 +29,28 @@ pub struct Settings {
     pub log: String,
     pub payson: PaysonSettings,
     pub send: SendSettings,
+    pub session: SessionSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// A signed-in session ends after this long without a request.
+    pub idle_timeout_minutes: i64,
+    /// ... and this long after sign-in, however active.
+    pub absolute_timeout_hours: i64,
+    /// Sign-in attempts allowed per account per minute (an address gets four times as many).
+    pub login_attempts_per_minute: u32,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout_minutes: 30,
+            absolute_timeout_hours: 12,
+            login_attempts_per_minute: 5,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -60,6 +82,7 @@ impl Default for Settings {
             log: "info".into(),
             payson: PaysonSettings::default(),
             send: SendSettings::default(),
+            session: SessionSettings::default(),
         }
     }
 }
@@ -102,6 +125,7 @@ impl std::fmt::Debug for Settings {
             .field("require_api_key", &self.require_api_key)
             .field("payson", &self.payson)
             .field("send", &self.send)
+            .field("session", &self.session)
             .finish_non_exhaustive()
     }
 }
@@ -164,6 +188,16 @@ impl Settings {
         if self.max_body_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be above 0".into(),
+            ));
+        }
+        if self.session.idle_timeout_minutes <= 0 || self.session.absolute_timeout_hours <= 0 {
+            return Err(ConfigError::Invalid(
+                "session timeouts must be above 0".into(),
+            ));
+        }
+        if self.session.login_attempts_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "session.login_attempts_per_minute must be above 0".into(),
             ));
         }
         if self.send.claim_lease_secs <= 0 {

@@ -43,6 +43,11 @@ pub enum AppError {
     PayloadTooLarge(usize),
     #[error("Method not allowed")]
     MethodNotAllowed,
+    /// A form without a valid CSRF token, or posted from another site.
+    #[error("This form has expired or was sent from another site. Reload the page and try again")]
+    CsrfRejected,
+    #[error("Too many attempts. Wait a minute and try again")]
+    TooManyRequests,
     #[error("The database is busy; nothing was changed. Try again")]
     Busy,
     /// Anything unexpected. The cause is logged; the caller only sees a request id.
@@ -76,6 +81,8 @@ impl AppError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -96,6 +103,8 @@ impl AppError {
             Self::UnsupportedMediaType(_) => "UnsupportedMediaType",
             Self::PayloadTooLarge(_) => "RequestEntityTooLarge",
             Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::CsrfRejected => "Forbidden",
+            Self::TooManyRequests => "TooManyRequests",
             Self::Busy => "ServiceUnavailable",
             Self::Internal(_) => "InternalServerError",
         }

@@ -9,6 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Settings, redact_url};
 use crate::crypto::SecretBox;
@@ -81,12 +82,16 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         connect_timeout: settings.payson.connect_timeout(),
         request_timeout: settings.payson.request_timeout(),
     })?;
+    let login_throttle = Arc::new(LoginThrottle::new(
+        settings.session.login_attempts_per_minute,
+    ));
     Ok(AppState {
         store,
         payson,
         clock,
         secrets,
         settings: Arc::new(settings),
+        login_throttle,
     })
 }
 
@@ -95,6 +100,8 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            // Built per worker: the middleware is not Send.
+            .wrap(http::web::session_middleware(&data))
             .wrap(from_fn(http::middleware::security_headers))
             .wrap(from_fn(http::middleware::request_id))
             .configure(http::configure)

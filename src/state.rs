@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
@@ -15,4 +16,5 @@ pub struct AppState {
     pub clock: SharedClock,
     pub secrets: SecretBox,
     pub settings: Arc<Settings>,
+    pub login_throttle: Arc<LoginThrottle>,
 }

@@ -2,5 +2,7 @@
 
 pub mod api;
 pub mod password;
+pub mod session_store;
+pub mod throttle;
 
 pub use api::{ApiCredentials, authenticate_api};

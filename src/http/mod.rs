@@ -6,20 +6,23 @@ mod assets;
 mod health;
 mod home;
 pub mod middleware;
+pub mod web;
 
 use std::net::IpAddr;
 
-use actix_web::{HttpMessage, HttpRequest, web};
+use actix_web::web as aweb;
+use actix_web::{HttpMessage, HttpRequest};
 
 use crate::config::Settings;
 use crate::service::RequestMeta;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut aweb::ServiceConfig) {
     cfg.configure(health::configure)
         .configure(home::configure)
         .configure(assets::configure)
-        .configure(api::configure);
+        .configure(api::configure)
+        .configure(web::configure);
 }
 
 /// The request id set by `middleware::request_id` and the client's address.

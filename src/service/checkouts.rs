@@ -126,9 +126,12 @@ pub fn checkout_from_payson(
         snippet: pc.snippet().map(str::to_owned),
         purchase_id: pc.purchase_id(),
         history_json: pc.history_json(),
+        // The worklist orders by this; a readyToShip checkout without Payson's timestamp
+        // counts from when we first saw it.
         ready_to_ship_at: pc
             .history_time("readyToShip")
-            .or(existing.and_then(|e| e.ready_to_ship_at)),
+            .or(existing.and_then(|e| e.ready_to_ship_at))
+            .or((pc.status() == CheckoutStatus::ReadyToShip).then_some(now)),
         created_at: existing
             .map(|e| e.created_at)
             .or(pc.history_time("created"))
@@ -192,4 +195,41 @@ pub fn not_ready_message(status: CheckoutStatus) -> String {
         CheckoutStatus::ReadyToShip.describe(),
         status.describe()
     )
+}
+
+/// One page of the worklist: checkouts awaiting an administrator, soonest-expiring first.
+pub struct WorklistPage {
+    pub rows: Vec<Checkout>,
+    /// Cursor of the next page, if there is one.
+    pub next: Option<(DateTime<Utc>, CheckoutId)>,
+}
+
+/// The caller's own company's awaiting checkouts, or every company's for superadmin
+/// and auditor.
+pub async fn worklist(
+    state: &AppState,
+    principal: &Principal,
+    after: Option<(DateTime<Utc>, CheckoutId)>,
+    page_size: i64,
+) -> Result<WorklistPage, AppError> {
+    if !principal.has_any(&VIEW_ROLES) {
+        return Err(AppError::Forbidden);
+    }
+    let company = if principal.is_global() {
+        None
+    } else {
+        Some(principal.company.ok_or(AppError::Forbidden)?)
+    };
+    let mut rows = state
+        .store
+        .awaiting_checkouts(company, after, page_size + 1)
+        .await?;
+    let next = if rows.len() as i64 > page_size {
+        rows.truncate(usize::try_from(page_size).unwrap_or(0));
+        rows.last()
+            .and_then(|c| c.ready_to_ship_at.map(|t| (t, c.id)))
+    } else {
+        None
+    };
+    Ok(WorklistPage { rows, next })
 }

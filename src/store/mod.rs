@@ -556,6 +556,29 @@ impl Store {
         .map_err(db_err))
     }
 
+    /// Checkouts awaiting an administrator (ReadyToShip), soonest-expiring first, after
+    /// the keyset cursor `(ready_to_ship_at, id)`; `company` `None` means every company.
+    pub async fn awaiting_checkouts(
+        &self,
+        company: Option<CompanyId>,
+        after: Option<(DateTime<Utc>, CheckoutId)>,
+        limit: i64,
+    ) -> StoreResult<Vec<Checkout>> {
+        const SQL: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
+            FROM checkouts WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL AND ($1 IS NULL OR company_id = $1) \
+            AND ($2 IS NULL OR ready_to_ship_at > $2 OR (ready_to_ship_at = $2 AND id > $3)) \
+            ORDER BY ready_to_ship_at, id LIMIT $4";
+        let rows: Vec<CheckoutRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(company.map(|c| id_text(c.as_uuid())))
+            .bind(after.map(|(t, _)| t))
+            .bind(after.map(|(_, id)| id_text(id.as_uuid())))
+            .bind(limit)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter().map(CheckoutRow::into_domain).collect()
+    }
+
     // send claims
 
     /// Takes the send claim for `checkout` for `owner` (a request id) until `lease_until`.
@@ -618,6 +641,115 @@ impl Store {
             .await
             .map_err(db_err))?;
         rows.into_iter().map(ClaimRow::into_domain).collect()
+    }
+
+    // admin sessions (the key is stored only as a hash)
+
+    /// The session's state, if it exists and has not expired.
+    pub async fn session_load(
+        &self,
+        key_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<String>> {
+        const SQL: &str = "SELECT state FROM sessions WHERE key_hash = $1 AND expires_at > $2";
+        on_pool!(self, |p| sqlx::query_scalar::<_, String>(SQL)
+            .bind(key_hash)
+            .bind(now)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))
+    }
+
+    pub async fn session_insert(
+        &self,
+        key_hash: &str,
+        user: Option<UserId>,
+        state: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO sessions (key_hash, user_id, state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(key_hash)
+            .bind(user.map(|u| id_text(u.as_uuid())))
+            .bind(state)
+            .bind(now)
+            .bind(expires_at)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    /// Replaces the state of a live session; false if it is gone (logged out, expired).
+    pub async fn session_update(
+        &self,
+        key_hash: &str,
+        user: Option<UserId>,
+        state: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE sessions SET user_id = $2, state = $3, expires_at = $5 WHERE key_hash = $1 AND expires_at > $4";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(key_hash)
+            .bind(user.map(|u| id_text(u.as_uuid())))
+            .bind(state)
+            .bind(now)
+            .bind(expires_at)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
+
+    pub async fn session_touch(
+        &self,
+        key_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE sessions SET expires_at = $2 WHERE key_hash = $1";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(key_hash)
+            .bind(expires_at)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
+
+    pub async fn session_delete(&self, key_hash: &str) -> StoreResult<()> {
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM sessions WHERE key_hash = $1"
+        )
+        .bind(key_hash)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(db_err))
+    }
+
+    /// Ends every session of a user (disabled, password reset).
+    pub async fn sessions_delete_for_user(&self, user: UserId) -> StoreResult<u64> {
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1"
+        )
+        .bind(id_text(user.as_uuid()))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db_err))
+    }
+
+    pub async fn sessions_purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1"
+        )
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db_err))
     }
 
     // audit: append-only — there is deliberately no update or delete

@@ -14,3 +14,4 @@ mod routes;
 mod send_payment_request;
 mod simulator;
 mod store_suite;
+mod web_signin;

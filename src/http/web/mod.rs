@@ -1,0 +1,56 @@
+//! The admin desk: server-rendered pages (askama) over the same service layer as the API.
+//! Signed-in state lives in a server-side session (see `auth::session_store`).
+
+mod checkouts;
+mod csrf;
+mod login;
+mod page;
+mod session;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::web;
+use sha2::{Digest, Sha512};
+
+use crate::auth::session_store::DbSessionStore;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::submit))
+        .route("/logout", web::post().to(login::logout))
+        .route("/checkouts", web::get().to(checkouts::list));
+}
+
+/// Session cookies: HttpOnly, SameSite=Strict, Secure and `__Host-` when served over https,
+/// an idle timeout renewed by every request.
+pub fn session_middleware(state: &AppState) -> SessionMiddleware<DbSessionStore> {
+    let https = state.settings.public_url.starts_with("https://");
+    // The cookie key is derived from the configured secret, so restarts keep sessions.
+    let key = Key::from(
+        Sha512::digest(format!("session-cookie:{}", state.settings.secret_key).as_bytes())
+            .as_slice(),
+    );
+    let idle =
+        actix_web::cookie::time::Duration::minutes(state.settings.session.idle_timeout_minutes);
+    SessionMiddleware::builder(
+        DbSessionStore::new(state.store.clone(), state.clock.clone()),
+        key,
+    )
+    .cookie_name(if https {
+        "__Host-cd_session".into()
+    } else {
+        "cd_session".into()
+    })
+    .cookie_secure(https)
+    .cookie_http_only(true)
+    .cookie_same_site(SameSite::Strict)
+    .cookie_path("/".into())
+    .session_lifecycle(
+        PersistentSession::default()
+            .session_ttl(idle)
+            .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+    )
+    .build()
+}

@@ -1,0 +1,75 @@
+//! Rendering pages and page errors as HTML (the API renders the same `AppError` as
+//! ServiceStack bodies instead).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::error::AppError;
+
+/// A rendered page. Signed-in pages must not be cached anywhere.
+pub fn html(status: StatusCode, tpl: &impl Template) -> Result<HttpResponse, PageError> {
+    let body = tpl.render().map_err(|e| PageError(AppError::internal(e)))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+/// An `AppError` shown to a person: plain words, never internals; not signed in → the
+/// login page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self.0 {
+            AppError::Unauthorized => StatusCode::SEE_OTHER,
+            _ => self.0.status(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self.0, AppError::Unauthorized) {
+            return see_other("/login");
+        }
+        if let AppError::Internal(e) = &self.0 {
+            tracing::error!(error = %crate::error::error_chain(e.as_ref()), "page failed");
+        }
+        let message = self.0.to_string();
+        let page = ErrorPage {
+            status: self.0.status().as_u16(),
+            message: &message,
+        };
+        let body = page.render().unwrap_or_else(|_| message.clone());
+        HttpResponse::build(self.0.status())
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body)
+    }
+}

@@ -1,0 +1,67 @@
+//! Who is signed in: the session names a user, who is re-read on every request so that
+//! disabling them or changing their roles takes effect at once.
+
+use actix_session::Session;
+use chrono::Duration;
+
+use crate::auth::session_store::USER_ID_KEY;
+use crate::domain::{AuthMethod, Principal, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+
+const LOGIN_AT_KEY: &str = "login_at";
+
+pub fn start(state: &AppState, session: &Session, user: UserId) -> Result<(), AppError> {
+    // A new session id at sign-in, so a planted session cannot be taken over.
+    session.renew();
+    session.remove("csrf");
+    session
+        .insert(USER_ID_KEY, user.to_string())
+        .map_err(AppError::internal)?;
+    session
+        .insert(LOGIN_AT_KEY, state.clock.now().timestamp())
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// The signed-in principal, or `None` (ending sessions that are too old or whose user
+/// is gone or disabled).
+pub async fn current(state: &AppState, session: &Session) -> Result<Option<Principal>, AppError> {
+    let Some(id) = session
+        .get::<String>(USER_ID_KEY)
+        .map_err(AppError::internal)?
+    else {
+        return Ok(None);
+    };
+    let login_at = session
+        .get::<i64>(LOGIN_AT_KEY)
+        .map_err(AppError::internal)?
+        .unwrap_or(0);
+    let max_age = Duration::hours(state.settings.session.absolute_timeout_hours);
+    if state.clock.now().timestamp() - login_at > max_age.num_seconds() {
+        session.purge();
+        return Ok(None);
+    }
+    let user = match id.parse::<UserId>() {
+        Ok(uid) => state.store.user(uid).await?,
+        Err(_) => None,
+    };
+    match user {
+        Some(u) if !u.disabled => Ok(Some(Principal {
+            user_id: u.id,
+            email: u.email,
+            company: u.company_id,
+            roles: u.roles,
+            method: AuthMethod::Session,
+        })),
+        _ => {
+            session.purge();
+            Ok(None)
+        }
+    }
+}
+
+/// Like `current`, but a missing sign-in is an error that sends the browser to /login.
+pub async fn require(state: &AppState, session: &Session) -> Result<Principal, AppError> {
+    current(state, session).await?.ok_or(AppError::Unauthorized)
+}

@@ -1,0 +1,396 @@
+//! The admin desk's sign-in: server-side sessions, CSRF and same-origin checks, rate
+//! limits, timeouts, and the worklist behind it.
+
+use checkout_desk::domain::AuditAction;
+use chrono::Duration;
+use reqwest::StatusCode;
+
+use crate::helpers::{Db, Options, TestApp, spawn_app, spawn_with};
+
+const PASSWORD: &str = "a long enough password";
+
+/// A browser: keeps the session cookie and sends our Origin on forms.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookie: Option<String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self { app, cookie: None }
+    }
+
+    fn keep_cookie(&mut self, resp: &reqwest::Response) {
+        for v in resp.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            assert_eq!(name, "cd_session");
+            let attrs = v.to_ascii_lowercase();
+            assert!(
+                attrs.contains("httponly") && attrs.contains("samesite=strict"),
+                "{v}"
+            );
+            self.cookie =
+                (!value.is_empty() && !attrs.contains("max-age=0")).then(|| pair.to_owned());
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> reqwest::Response {
+        let mut rb = self.app.client.get(self.app.url(path));
+        if let Some(c) = &self.cookie {
+            rb = rb.header("cookie", c);
+        }
+        let resp = rb.send().await.unwrap();
+        self.keep_cookie(&resp);
+        resp
+    }
+
+    async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> reqwest::Response {
+        let mut rb = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).unwrap());
+        if let Some(o) = origin {
+            rb = rb.header("origin", o);
+        }
+        if let Some(c) = &self.cookie {
+            rb = rb.header("cookie", c);
+        }
+        let resp = rb.send().await.unwrap();
+        self.keep_cookie(&resp);
+        resp
+    }
+
+    async fn csrf(&mut self, path: &str) -> String {
+        let html = self.get(path).await.text().await.unwrap();
+        csrf_in(&html)
+    }
+
+    async fn login(&mut self, email: &str, password: &str) -> reqwest::Response {
+        let token = self.csrf("/login").await;
+        let origin = self.app.address.clone();
+        self.post(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+            ],
+            Some(&origin),
+        )
+        .await
+    }
+}
+
+fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let i = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no csrf token in {html}"));
+    html[i + marker.len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn location(r: &reqwest::Response) -> &str {
+    r.headers()["location"].to_str().unwrap()
+}
+
+#[tokio::test]
+async fn sign_in_worklist_and_sign_out() {
+    let app = spawn_app(Db::Sqlite).await;
+    let mine = app.ready().await;
+    let theirs = app.checkout(true, "readyToShip").await;
+    app.checkout(false, "created").await;
+    let mut b = Browser::new(&app);
+    // Not signed in: the worklist sends us to the login page.
+    let r = b.get("/checkouts").await;
+    assert_eq!(
+        (r.status(), location(&r)),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    let r = b.get("/login").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    let anonymous_cookie = b.cookie.clone();
+    let r = b.login("Writer@Acme.test", PASSWORD).await;
+    assert_eq!(
+        (r.status(), location(&r)),
+        (StatusCode::SEE_OTHER, "/checkouts")
+    );
+    assert_ne!(
+        b.cookie, anonymous_cookie,
+        "the session id is renewed at sign-in"
+    );
+    let html = b.get("/checkouts").await.text().await.unwrap();
+    assert!(
+        html.contains(&mine.to_string()),
+        "own company's awaiting checkout listed"
+    );
+    assert!(
+        !html.contains(&theirs.to_string()),
+        "another company's is not"
+    );
+    assert!(
+        html.contains("expires in 58 days") || html.contains("expires in 59 days"),
+        "{html}"
+    );
+    assert!(html.contains("799,00\u{a0}kr"), "amount per locale");
+    // The database holds sessions by a 64-hex hash; the cookie's value is nowhere in it.
+    {
+        use sqlx::Connection;
+        let cookie_value = b
+            .cookie
+            .clone()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_owned();
+        let mut db = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key_hash, state FROM sessions")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+        assert!(!rows.is_empty());
+        for (hash, state) in rows {
+            assert!(
+                hash.len() == 64 && hash.bytes().all(|c| c.is_ascii_hexdigit()),
+                "{hash}"
+            );
+            assert!(!hash.contains(&cookie_value) && !state.contains(&cookie_value));
+        }
+    }
+    // Sign out: the cookie is dead even if replayed.
+    let stolen = b.cookie.clone();
+    let token = csrf_in(&html);
+    let origin = app.address.clone();
+    let r = b
+        .post("/logout", &[("csrf_token", &token)], Some(&origin))
+        .await;
+    assert_eq!(
+        (r.status(), location(&r)),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    b.cookie = stolen;
+    let r = b.get("/checkouts").await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a purged session is gone server-side"
+    );
+    let f = checkout_desk::store::AuditFilter {
+        action: Some(AuditAction::Login),
+        ..Default::default()
+    };
+    assert_eq!(app.state.store.audit_events(&f, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn global_roles_see_every_company() {
+    let app = spawn_app(Db::Postgres).await;
+    let mine = app.ready().await;
+    let theirs = app.checkout(true, "readyToShip").await;
+    checkout_desk::service::admin::add_user(
+        &app.state,
+        checkout_desk::service::admin::NewUser {
+            email: "audit2@desk.test".into(),
+            display_name: String::new(),
+            password: Some(PASSWORD.into()),
+            company_id: None,
+            roles: checkout_desk::domain::RoleSet::empty()
+                .with(checkout_desk::domain::Role::Auditor),
+        },
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("audit2@desk.test", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let html = b.get("/checkouts").await.text().await.unwrap();
+    assert!(html.contains(&mine.to_string()) && html.contains(&theirs.to_string()));
+    assert!(html.contains("Other Company AB") && html.contains("<th scope=\"col\">Company</th>"));
+}
+
+#[tokio::test]
+async fn bad_passwords_csrf_and_cross_origin_are_refused() {
+    let mut opts = Options::new(Db::Sqlite);
+    opts.settings = Box::new(|s| s.session.login_attempts_per_minute = 3);
+    let app = spawn_with(opts).await;
+    let mut b = Browser::new(&app);
+    let r = b.login("writer@acme.test", "wrong password!").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Wrong e-mail or password.")
+    );
+    let r = b.login("nobody@nowhere.test", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // No token, a wrong token, another site's Origin, no Origin at all: 403.
+    let token = b.csrf("/login").await;
+    let origin = app.address.clone();
+    for (tok, org) in [
+        ("", Some(origin.as_str())),
+        ("forged", Some(origin.as_str())),
+        (token.as_str(), Some("https://evil.example")),
+        (token.as_str(), None),
+    ] {
+        let r = b
+            .post(
+                "/login",
+                &[
+                    ("email", "writer@acme.test"),
+                    ("password", PASSWORD),
+                    ("csrf_token", tok),
+                ],
+                org,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{tok} {org:?}");
+    }
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email=writer%40acme.test&password=x&csrf_token={token}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Rate limit: three tries per account per minute; the fourth waits.
+    assert_eq!(
+        b.login("writer@acme.test", "wrong again!!").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        b.login("writer@acme.test", "and again!!!!").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = b.login("writer@acme.test", PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+}
+
+#[tokio::test]
+async fn disabled_users_and_timeouts_end_sessions() {
+    let mut opts = Options::new(Db::Sqlite);
+    opts.manual_clock = true;
+    let app = spawn_with(opts).await;
+    let clock = app.clock.clone().unwrap();
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("writer@acme.test", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(b.get("/checkouts").await.status(), StatusCode::OK);
+    // Idle for longer than the idle timeout (30 min).
+    clock.advance(Duration::minutes(31));
+    assert_eq!(b.get("/checkouts").await.status(), StatusCode::SEE_OTHER);
+    // Active, but past the absolute timeout (12 h).
+    assert_eq!(
+        b.login("writer@acme.test", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    for _ in 0..24 {
+        clock.advance(Duration::minutes(29));
+        assert_eq!(b.get("/checkouts").await.status(), StatusCode::OK);
+    }
+    clock.advance(Duration::minutes(29));
+    assert_eq!(
+        b.get("/checkouts").await.status(),
+        StatusCode::SEE_OTHER,
+        "12 h after sign-in"
+    );
+    // Disabling a user ends their session at the next request.
+    assert_eq!(
+        b.login("writer@acme.test", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let u = app
+        .state
+        .store
+        .user_by_email("writer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    app.state.store.set_user_disabled(u.id, true).await.unwrap();
+    assert_eq!(b.get("/checkouts").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.login("writer@acme.test", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn worklist_pages_by_keyset_soonest_first() {
+    let app = spawn_app(Db::Sqlite).await;
+    let mut ids = Vec::new();
+    for days_ago in 0..60i64 {
+        let id = app.checkout(false, "created").await;
+        app.sim
+            .transition(
+                id.as_uuid(),
+                "readyToShip",
+                Some("card"),
+                Some(app.state.clock.now() - Duration::hours(days_ago * 23)),
+            )
+            .unwrap();
+        checkout_desk::service::checkouts::refresh_from_payson(&app.state, &app.company, id)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("reader@acme.test", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let first = b.get("/checkouts").await.text().await.unwrap();
+    // Oldest readyToShip expires soonest: it comes first, with the warning style absent
+    // only when more than a week is left.
+    let oldest = ids.last().unwrap().to_string();
+    let pos = |html: &str, id: &str| html.find(id);
+    assert!(pos(&first, &oldest) < pos(&first, &ids[30].to_string()));
+    assert!(first.contains("badge warn"));
+    let next = first
+        .split("rel=\"next\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap();
+    let next = next.split('"').next().unwrap().to_owned();
+    let next = next.replace("&amp;", "&").replace("&#38;", "&");
+    let second = b.get(&next).await.text().await.unwrap();
+    let on = |html: &str| ids.iter().filter(|i| html.contains(&i.to_string())).count();
+    assert_eq!((on(&first), on(&second)), (50, 10));
+    assert!(!second.contains("rel=\"next\""));
+}
