@@ -60,6 +60,9 @@ pub struct PaysonSettings {
     pub request_timeout_ms: u64,
     /// Base URL used for companies created without one.
     pub default_base_url: String,
+    /// Origins the snippet preview may load scripts and frames from, besides the origin
+    /// of the company's own Payson base URL.
+    pub snippet_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -93,6 +96,11 @@ impl Default for PaysonSettings {
             connect_timeout_ms: 5_000,
             request_timeout_ms: 20_000,
             default_base_url: "https://test-api.payson.se/2.0/".into(),
+            snippet_origins: vec![
+                "https://www.payson.se".into(),
+                "https://test-www.payson.se".into(),
+                "https://embedded.payson.se".into(),
+            ],
         }
     }
 }

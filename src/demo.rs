@@ -304,7 +304,10 @@ async fn drive(
 
 fn print_welcome(url: &str, sim: &str, s: &Seeded) {
     println!("\ncheckout-desk demo is running at {url}  (Payson simulator: {sim})\n");
-    println!("Admin desk: open {url}/login and sign in as admin@{}.demo.local for its worklist.\n", COMPANIES[0].1);
+    println!(
+        "Admin desk: open {url}/login and sign in as admin@{}.demo.local for its worklist.\n",
+        COMPANIES[0].1
+    );
     println!("Users (passwords are shown once; the demo is rebuilt at every start):");
     for (email, pw, label) in &s.users {
         println!("  {email:<34} {pw}   {label}");

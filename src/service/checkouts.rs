@@ -233,3 +233,44 @@ pub async fn worklist(
     };
     Ok(WorklistPage { rows, next })
 }
+
+/// A checkout the caller may see, by id alone (the admin desk's URLs carry no company).
+/// Another company's checkout is answered as not found.
+pub async fn find_visible(
+    state: &AppState,
+    principal: &Principal,
+    id: CheckoutId,
+) -> Result<Checkout, AppError> {
+    if !principal.has_any(&VIEW_ROLES) {
+        return Err(AppError::Forbidden);
+    }
+    match state.store.checkout(id).await? {
+        Some(c) if principal.may_view_company(c.company_id) => Ok(c),
+        _ => Err(AppError::NotFound(format!("Checkout {id} not found"))),
+    }
+}
+
+/// *Refresh from Payson* on the checkout page: re-reads Payson and audits the outcome.
+pub async fn refresh_visible(
+    state: &AppState,
+    principal: &Principal,
+    id: CheckoutId,
+    meta: &super::RequestMeta,
+) -> Result<Checkout, AppError> {
+    let result = async {
+        let local = find_visible(state, principal, id).await?;
+        let company = company(state, local.company_id).await?;
+        refresh_from_payson(state, &company, id).await
+    }
+    .await;
+    let mut entry = super::audit::Entry::for_result(
+        crate::domain::AuditAction::RefreshCheckout,
+        Some(principal),
+        &result,
+        |c| format!("Refreshed from Payson; status {}", c.status.describe()),
+    );
+    entry.checkout_id = Some(id);
+    entry.company_id = result.as_ref().ok().map(|c| c.company_id);
+    super::audit::record(state, meta, entry).await;
+    result
+}

@@ -643,6 +643,73 @@ impl Store {
         rows.into_iter().map(ClaimRow::into_domain).collect()
     }
 
+    // form submissions (idempotency of the admin desk's send button)
+
+    /// Records a submission; false if the key was already used (the form was sent before).
+    pub async fn submission_begin(
+        &self,
+        key: &str,
+        user: UserId,
+        checkout: CheckoutId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        const SQL: &str = "INSERT INTO form_submissions (idempotency_key, user_id, checkout_id, succeeded, message, created_at) \
+            VALUES ($1, $2, $3, NULL, NULL, $4) ON CONFLICT (idempotency_key) DO NOTHING";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(key)
+            .bind(id_text(user.as_uuid()))
+            .bind(id_text(checkout.as_uuid()))
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err))
+    }
+
+    pub async fn submission_finish(
+        &self,
+        key: &str,
+        succeeded: bool,
+        message: &str,
+    ) -> StoreResult<()> {
+        const SQL: &str =
+            "UPDATE form_submissions SET succeeded = $2, message = $3 WHERE idempotency_key = $1";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(key)
+            .bind(succeeded)
+            .bind(message)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    /// `(checkout, outcome)` of a submission by this user; the outcome is `None` while
+    /// the first request is still running.
+    pub async fn submission(
+        &self,
+        key: &str,
+        user: UserId,
+    ) -> StoreResult<Option<(CheckoutId, Option<(bool, String)>)>> {
+        const SQL: &str = "SELECT checkout_id, succeeded, message FROM form_submissions WHERE idempotency_key = $1 AND user_id = $2";
+        let row: Option<(String, Option<bool>, Option<String>)> =
+            on_pool!(self, |p| sqlx::query_as(SQL)
+                .bind(key)
+                .bind(id_text(user.as_uuid()))
+                .fetch_optional(p)
+                .await
+                .map_err(db_err))?;
+        let Some((checkout, ok, msg)) = row else {
+            return Ok(None);
+        };
+        let checkout = Uuid::parse_str(&checkout)
+            .map_err(|_| StoreError::Corrupt("bad checkout id".into()))?;
+        Ok(Some((
+            checkout.into(),
+            ok.map(|ok| (ok, msg.unwrap_or_default())),
+        )))
+    }
+
     // admin sessions (the key is stored only as a hash)
 
     /// The session's state, if it exists and has not expired.

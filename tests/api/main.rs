@@ -14,4 +14,5 @@ mod routes;
 mod send_payment_request;
 mod simulator;
 mod store_suite;
+mod web_checkout;
 mod web_signin;

@@ -7,20 +7,20 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Db, Options, TestApp, spawn_app, spawn_with};
 
-const PASSWORD: &str = "a long enough password";
+pub const PASSWORD: &str = "a long enough password";
 
 /// A browser: keeps the session cookie and sends our Origin on forms.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookie: Option<String>,
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    pub cookie: Option<String>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub fn new(app: &'a TestApp) -> Self {
         Self { app, cookie: None }
     }
 
-    fn keep_cookie(&mut self, resp: &reqwest::Response) {
+    pub fn keep_cookie(&mut self, resp: &reqwest::Response) {
         for v in resp.headers().get_all("set-cookie") {
             let v = v.to_str().unwrap();
             let pair = v.split(';').next().unwrap();
@@ -36,7 +36,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> reqwest::Response {
+    pub async fn get(&mut self, path: &str) -> reqwest::Response {
         let mut rb = self.app.client.get(self.app.url(path));
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);
@@ -46,7 +46,7 @@ impl<'a> Browser<'a> {
         resp
     }
 
-    async fn post(
+    pub async fn post(
         &mut self,
         path: &str,
         form: &[(&str, &str)],
@@ -69,12 +69,12 @@ impl<'a> Browser<'a> {
         resp
     }
 
-    async fn csrf(&mut self, path: &str) -> String {
+    pub async fn csrf(&mut self, path: &str) -> String {
         let html = self.get(path).await.text().await.unwrap();
         csrf_in(&html)
     }
 
-    async fn login(&mut self, email: &str, password: &str) -> reqwest::Response {
+    pub async fn login(&mut self, email: &str, password: &str) -> reqwest::Response {
         let token = self.csrf("/login").await;
         let origin = self.app.address.clone();
         self.post(
@@ -90,7 +90,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn csrf_in(html: &str) -> String {
+pub fn csrf_in(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let i = html
         .find(marker)
@@ -102,7 +102,7 @@ fn csrf_in(html: &str) -> String {
         .to_owned()
 }
 
-fn location(r: &reqwest::Response) -> &str {
+pub fn location(r: &reqwest::Response) -> &str {
     r.headers()["location"].to_str().unwrap()
 }
 

@@ -1,6 +1,7 @@
 //! The admin desk: server-rendered pages (askama) over the same service layer as the API.
 //! Signed-in state lives in a server-side session (see `auth::session_store`).
 
+mod checkout;
 mod checkouts;
 mod csrf;
 mod login;
@@ -20,7 +21,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
-        .route("/checkouts", web::get().to(checkouts::list));
+        .route("/checkouts", web::get().to(checkouts::list))
+        .route("/checkouts/{id}", web::get().to(checkout::show))
+        .route("/checkouts/{id}/send", web::get().to(checkout::confirm))
+        .route("/checkouts/{id}/send", web::post().to(checkout::send))
+        .route("/checkouts/{id}/refresh", web::post().to(checkout::refresh))
+        .route("/checkouts/{id}/snippet", web::get().to(checkout::snippet));
 }
 
 /// Session cookies: HttpOnly, SameSite=Strict, Secure and `__Host-` when served over https,

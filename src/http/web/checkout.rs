@@ -1,0 +1,347 @@
+//! One checkout: details, Payson's status timeline, its audit events, *Refresh from
+//! Payson*, the confirmed *Send payment request*, and the isolated snippet preview.
+
+use std::time::Duration;
+
+use actix_session::Session;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::page::{PageError, html, see_other};
+use super::{csrf, session};
+use crate::domain::{CheckoutId, CheckoutStatus, PaymentMethod};
+use crate::error::AppError;
+use crate::http::request_meta;
+use crate::service::checkouts::{company, find_visible, refresh_visible};
+use crate::service::payment_request::{SendCommand, send_payment_request};
+use crate::state::AppState;
+use crate::store::AuditFilter;
+
+struct Event {
+    at: String,
+    actor: String,
+    action: String,
+    outcome: String,
+    message: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/show.html")]
+struct ShowPage {
+    user: String,
+    csrf: String,
+    id: String,
+    company: String,
+    status: String,
+    amount: String,
+    method: String,
+    customer: String,
+    email: String,
+    reference: String,
+    purchase_id: String,
+    expires: String,
+    timeline: Vec<(String, String)>,
+    events: Vec<Event>,
+    can_send: bool,
+    has_snippet: bool,
+    flash: Option<(bool, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/confirm.html")]
+struct ConfirmPage {
+    user: String,
+    csrf: String,
+    id: String,
+    consequence: String,
+    idempotency_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/preview.html")]
+struct PreviewPage<'a> {
+    snippet: &'a str,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    result: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SendForm {
+    csrf_token: String,
+    idempotency_key: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+
+fn checkout_id(raw: &str) -> Result<CheckoutId, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound("Checkout not found".into()))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = session::require(&state, &session).await?;
+    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
+    let company = company(&state, c.company_id).await?;
+    let history: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&c.history_json).unwrap_or_default();
+    let mut timeline: Vec<(String, String)> = history
+        .into_iter()
+        .filter_map(|(k, v)| v.as_str().map(|t| (t.to_owned(), k)))
+        .collect();
+    timeline.sort();
+    let filter = AuditFilter {
+        checkout_id: Some(c.id),
+        ..Default::default()
+    };
+    let events = state
+        .store
+        .audit_events(&filter, 100)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|e| Event {
+            at: e.event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            actor: e.event.actor,
+            action: e.event.action.name().replace('_', " "),
+            outcome: e.event.outcome.name().to_owned(),
+            message: e.event.message,
+            note: e.event.note.unwrap_or_default(),
+        })
+        .collect();
+    let flash = match query.result.as_deref() {
+        Some(key) => state
+            .store
+            .submission(key, principal.user_id)
+            .await
+            .map_err(AppError::from)?
+            .filter(|(id, _)| *id == c.id)
+            .and_then(|(_, outcome)| outcome),
+        None => None,
+    };
+    let page = ShowPage {
+        user: principal.email.clone(),
+        csrf: csrf::token(&session)?,
+        id: c.id.to_string(),
+        company: company.name,
+        status: c.status.describe(),
+        amount: c.amount.format_sv(),
+        method: c.payment_method.name().to_owned(),
+        customer: c.customer_name.clone(),
+        email: c.customer_email.clone(),
+        reference: c.reference.clone(),
+        purchase_id: c.purchase_id.map(|p| p.to_string()).unwrap_or_default(),
+        expires: c
+            .expires_at()
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        timeline,
+        events,
+        can_send: c.status == CheckoutStatus::ReadyToShip && principal.may_send_for(c.company_id),
+        has_snippet: c.snippet.is_some(),
+        flash,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// The confirmation step: says what will happen before anything does.
+pub async fn confirm(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let principal = session::require(&state, &session).await?;
+    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
+    if !principal.may_send_for(c.company_id) {
+        return Err(AppError::Forbidden.into());
+    }
+    let who = if c.customer_name.is_empty() {
+        c.customer_email.clone()
+    } else {
+        format!("{} <{}>", c.customer_name, c.customer_email)
+    };
+    let consequence = match c.payment_method {
+        PaymentMethod::Invoice => format!(
+            "Payson will e-mail the invoice of {} to {who}; after this only a credit can undo it.",
+            c.amount.format_sv()
+        ),
+        _ => format!(
+            "Payson will capture the payment of {} from {who}; after this only a credit can undo it.",
+            c.amount.format_sv()
+        ),
+    };
+    let page = ConfirmPage {
+        user: principal.email.clone(),
+        csrf: csrf::token(&session)?,
+        id: c.id.to_string(),
+        consequence,
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// Sends once per idempotency key: a double click or a resubmitted form finds the first
+/// submission and shows its outcome.
+pub async fn send(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<SendForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &session, &form.csrf_token)?;
+    let principal = session::require(&state, &session).await?;
+    let id = checkout_id(&path)?;
+    let key = uuid::Uuid::parse_str(form.idempotency_key.trim())
+        .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?
+        .to_string();
+    let back = format!("/checkouts/{id}?result={key}");
+    let now = state.clock.now();
+    if state
+        .store
+        .submission_begin(&key, principal.user_id, id, now)
+        .await
+        .map_err(AppError::from)?
+    {
+        let c = find_visible(&state, &principal, id).await?;
+        let meta = request_meta(&req, &state);
+        let note =
+            Some(form.note.trim().chars().take(1000).collect::<String>()).filter(|n| !n.is_empty());
+        let cmd = SendCommand {
+            checkout_id: id,
+            company_id: Some(c.company_id),
+            note,
+        };
+        let (ok, message) = match send_payment_request(&state, &principal, cmd, &meta).await {
+            Ok(done) => (
+                true,
+                format!(
+                    "Payment request sent. The checkout is now {}.",
+                    done.status.name()
+                ),
+            ),
+            Err(e) => (
+                false,
+                format!(
+                    "The payment request was not sent: {e}. The checkout stays in the worklist."
+                ),
+            ),
+        };
+        state
+            .store
+            .submission_finish(&key, ok, &message)
+            .await
+            .map_err(AppError::from)?;
+        return Ok(see_other(&back));
+    }
+    // Already submitted: wait briefly for the first request's outcome, then show it.
+    for _ in 0..100 {
+        match state
+            .store
+            .submission(&key, principal.user_id)
+            .await
+            .map_err(AppError::from)?
+        {
+            Some((_, Some(_))) => break,
+            Some((_, None)) => tokio::time::sleep(Duration::from_millis(100)).await,
+            None => return Err(AppError::NotFound("Checkout not found".into()).into()),
+        }
+    }
+    Ok(see_other(&back))
+}
+
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &session, &form.csrf_token)?;
+    let principal = session::require(&state, &session).await?;
+    let id = checkout_id(&path)?;
+    refresh_visible(&state, &principal, id, &request_meta(&req, &state)).await?;
+    Ok(see_other(&format!("/checkouts/{id}")))
+}
+
+/// The Payson snippet on a page of its own: its own CSP (only Payson's origins), framed
+/// only by us, and shown in a sandbox without `allow-same-origin`, so its script never
+/// runs in the admin desk's origin.
+pub async fn snippet(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let principal = session::require(&state, &session).await?;
+    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
+    let company = company(&state, c.company_id).await?;
+    let mut origins: Vec<String> = state.settings.payson.snippet_origins.clone();
+    if let Some(o) = origin_of(&company.payson_base_url) {
+        origins.push(o);
+    }
+    let sources = origins.join(" ");
+    let csp = format!(
+        "default-src 'none'; script-src {sources}; frame-src {sources}; connect-src {sources}; img-src {sources} data:; \
+         style-src 'unsafe-inline' {sources}; form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
+    );
+    let body = PreviewPage {
+        snippet: c.snippet.as_deref().unwrap_or(""),
+    }
+    .render()
+    .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
+        .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// `scheme://host[:port]` of a URL, if it is an http(s) URL without odd characters.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    let ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | ':' | '[' | ']'));
+    ok.then(|| format!("{scheme}://{host}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origins() {
+        assert_eq!(
+            origin_of("https://api.payson.se/2.0/").as_deref(),
+            Some("https://api.payson.se")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8081/2.0/").as_deref(),
+            Some("http://127.0.0.1:8081")
+        );
+        assert_eq!(origin_of("javascript:alert(1)"), None);
+        assert_eq!(origin_of("https://a b/"), None);
+        assert_eq!(origin_of("https://x'; script-src *"), None);
+    }
+}

@@ -1,0 +1,328 @@
+//! The checkout page: send with confirmation and idempotency, refresh, roles, escaping,
+//! and the isolated snippet preview.
+
+use checkout_desk::domain::{AuditAction, CheckoutStatus};
+use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+
+use crate::helpers::{Db, spawn_app};
+use crate::web_signin::{Browser, PASSWORD, csrf_in, location};
+
+fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let i = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"));
+    html[i + marker.len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn send_from_the_page_once_with_a_note() {
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app.ready().await;
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("writer@acme.test", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = b
+        .get(&format!("/checkouts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("ReadyToShip - 5") && page.contains("Send payment request"));
+    assert!(
+        page.contains("<strong>created</strong>") && page.contains("<strong>readyToShip</strong>"),
+        "timeline"
+    );
+    let confirm = b
+        .get(&format!("/checkouts/{id}/send"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        confirm.contains("Payson will capture the payment of 799,00\u{a0}kr from Tess T Persson &#60;tess@example.com&#62;; after this only a credit can undo it."),
+        "{confirm}"
+    );
+    let form = [
+        ("csrf_token", csrf_in(&confirm)),
+        ("idempotency_key", field(&confirm, "idempotency_key")),
+        ("note", "Customer called, ok to charge".to_owned()),
+    ];
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let origin = app.address.clone();
+    let r = b
+        .post(&format!("/checkouts/{id}/send"), &pairs, Some(&origin))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = location(&r).to_owned();
+    assert!(back.starts_with(&format!("/checkouts/{id}?result=")));
+    let page = b.get(&back).await.text().await.unwrap();
+    assert!(
+        page.contains("Payment request sent. The checkout is now Shipped."),
+        "{page}"
+    );
+    assert!(page.contains("Shipped - 6") && page.contains("Note: Customer called, ok to charge"));
+    assert!(!page.contains("href=\"/checkouts/{id}/send\""));
+    // The same form again (a resubmit): same outcome, nothing sent twice.
+    let r = b
+        .post(&format!("/checkouts/{id}/send"), &pairs, Some(&origin))
+        .await;
+    assert_eq!(location(&r), back);
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
+    let f = checkout_desk::store::AuditFilter {
+        checkout_id: Some(id),
+        action: Some(AuditAction::SendPaymentRequest),
+        ..Default::default()
+    };
+    assert_eq!(app.state.store.audit_events(&f, 10).await.unwrap().len(), 1);
+    let list = b.get("/checkouts").await.text().await.unwrap();
+    assert!(!list.contains(&id.to_string()), "it left the worklist");
+
+    // A double click: two submissions of one form at once.
+    let id2 = app.ready().await;
+    let confirm = b
+        .get(&format!("/checkouts/{id2}/send"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let key = field(&confirm, "idempotency_key");
+    let token = csrf_in(&confirm);
+    let cookie = b.cookie.clone().unwrap();
+    let posts = (0..2).map(|_| {
+        app.client
+            .post(app.url(&format!("/checkouts/{id2}/send")))
+            .header("cookie", &cookie)
+            .header("origin", &origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                serde_urlencoded::to_string([
+                    ("csrf_token", token.as_str()),
+                    ("idempotency_key", key.as_str()),
+                ])
+                .unwrap(),
+            )
+            .send()
+    });
+    let results = join_all(posts).await;
+    let locations: Vec<String> = results
+        .into_iter()
+        .map(|r| location(&r.unwrap()).to_owned())
+        .collect();
+    assert_eq!(locations[0], locations[1]);
+    assert_eq!(app.sim.ship_count(id2.as_uuid()), 1);
+}
+
+#[tokio::test]
+async fn failures_are_plain_and_the_checkout_stays() {
+    let app = spawn_app(Db::Postgres).await;
+    let id = app.ready().await;
+    app.sim.inject(Fault {
+        endpoint: SimEndpoint::Update,
+        kind: FaultKind::Status {
+            code: 400,
+            body: r#"{"message":"Merchant account locked"}"#.into(),
+        },
+        count: 1,
+        apply_first: false,
+    });
+    let mut b = Browser::new(&app);
+    b.login("writer@acme.test", PASSWORD).await;
+    let confirm = b
+        .get(&format!("/checkouts/{id}/send"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let origin = app.address.clone();
+    let r = b
+        .post(
+            &format!("/checkouts/{id}/send"),
+            &[
+                ("csrf_token", &csrf_in(&confirm)),
+                ("idempotency_key", &field(&confirm, "idempotency_key")),
+            ],
+            Some(&origin),
+        )
+        .await;
+    let page = b.get(location(&r)).await.text().await.unwrap();
+    assert!(page.contains("The payment request was not sent: Payson refused: Merchant account locked. The checkout stays in the worklist."), "{page}");
+    assert!(
+        b.get("/checkouts")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(&id.to_string())
+    );
+    assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip);
+    // Refresh from Payson picks up what Payson says.
+    app.sim
+        .transition(id.as_uuid(), "expired", None, None)
+        .unwrap();
+    let html = b
+        .get(&format!("/checkouts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let r = b
+        .post(
+            &format!("/checkouts/{id}/refresh"),
+            &[("csrf_token", &csrf_in(&html))],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        b.get(&format!("/checkouts/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Expired - 10")
+    );
+}
+
+#[tokio::test]
+async fn roles_and_companies_on_the_checkout_page() {
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app.ready().await;
+    let theirs = app.checkout(true, "readyToShip").await;
+    let mut b = Browser::new(&app);
+    b.login("reader@acme.test", PASSWORD).await;
+    let page = b
+        .get(&format!("/checkouts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("ReadyToShip - 5"));
+    assert!(
+        !page.contains("Send payment request"),
+        "a reader is not shown the button"
+    );
+    assert_eq!(
+        b.get(&format!("/checkouts/{id}/send")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let origin = app.address.clone();
+    let r = b
+        .post(
+            &format!("/checkouts/{id}/send"),
+            &[
+                ("csrf_token", &csrf_in(&page)),
+                ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
+            ],
+            Some(&origin),
+        )
+        .await;
+    let shown = b.get(location(&r)).await.text().await.unwrap();
+    assert!(shown.contains("not sent: Invalid Role"), "{shown}");
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 0);
+    // Another company's checkout does not exist for this user.
+    assert_eq!(
+        b.get(&format!("/checkouts/{theirs}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        b.get(&format!("/checkouts/{theirs}/snippet"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        b.get("/checkouts/not-a-guid").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn hostile_text_is_inert_and_the_snippet_is_isolated() {
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app.ready().await;
+    let mut c = app.local(id).await;
+    c.customer_name = "<script>alert('name')</script>".into();
+    c.snippet = Some(format!(
+        "{}<script>alert('snippet')</script>",
+        c.snippet.clone().unwrap()
+    ));
+    app.state.store.upsert_checkout(&c).await.unwrap();
+    let mut b = Browser::new(&app);
+    b.login("writer@acme.test", PASSWORD).await;
+    for path in [
+        "/checkouts".to_owned(),
+        format!("/checkouts/{id}"),
+        format!("/checkouts/{id}/send"),
+    ] {
+        let r = b.get(&path).await;
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let html = r.text().await.unwrap();
+        assert!(!html.contains("<script"), "{path} has a script element");
+        assert!(
+            html.contains("&#60;script&#62;alert(&#39;name&#39;)&#60;/script&#62;"),
+            "{path}"
+        );
+        assert!(
+            !html.contains("paysonContainer"),
+            "{path}: the snippet is never inlined"
+        );
+    }
+    let page = b
+        .get(&format!("/checkouts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("<iframe class=\"preview\" title=\"Payson checkout preview\" sandbox=\"allow-scripts allow-forms allow-popups\" src=\"/checkouts/{id}/snippet\">")));
+    assert!(!page.contains("allow-same-origin"));
+    let r = b.get(&format!("/checkouts/{id}/snippet")).await;
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.starts_with("default-src 'none'; script-src https://www.payson.se"),
+        "{csp}"
+    );
+    assert!(csp.contains(&format!(
+        "script-src https://www.payson.se https://test-www.payson.se https://embedded.payson.se {}",
+        app.sim.origin()
+    )));
+    assert!(
+        csp.contains("frame-ancestors 'self'")
+            && !csp.contains("'unsafe-eval'")
+            && !csp.contains("script-src 'self'")
+    );
+    assert_eq!(r.headers()["x-frame-options"], "SAMEORIGIN");
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("paysonContainer")
+            && body.contains(&format!("{}/embedded/payson.js", app.sim.origin()))
+    );
+    // The preview requires a signed-in user who may see the checkout.
+    let anon = app
+        .client
+        .get(app.url(&format!("/checkouts/{id}/snippet")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), StatusCode::SEE_OTHER);
+}
