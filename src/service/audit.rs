@@ -91,3 +91,43 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
         tracing::error!(error = %err, request_id = %meta.request_id, "could not append audit event");
     }
 }
+
+/// The audit log, for superadmins and auditors only.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &crate::store::AuditFilter,
+    limit: i64,
+) -> Result<Vec<crate::domain::AuditEvent>, AppError> {
+    use crate::domain::Role;
+    if !principal.has_any(&[Role::SuperAdmin, Role::Auditor]) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(state.store.audit_events(filter, limit).await?)
+}
+
+/// One CSV cell: quoted, and neutralised if a spreadsheet would read it as a formula.
+pub fn csv_cell(value: &str) -> String {
+    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let v = if risky {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    format!("\"{}\"", v.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formula_safe() {
+        assert_eq!(csv_cell("plain"), "\"plain\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "\"'+1\"");
+        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_cell("-2"), "\"'-2\"");
+    }
+}

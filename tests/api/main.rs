@@ -14,5 +14,6 @@ mod routes;
 mod send_payment_request;
 mod simulator;
 mod store_suite;
+mod web_audit;
 mod web_checkout;
 mod web_signin;

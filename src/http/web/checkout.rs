@@ -32,6 +32,7 @@ struct Event {
 #[template(path = "checkouts/show.html")]
 struct ShowPage {
     user: String,
+    audit_link: bool,
     csrf: String,
     id: String,
     company: String,
@@ -54,6 +55,7 @@ struct ShowPage {
 #[template(path = "checkouts/confirm.html")]
 struct ConfirmPage {
     user: String,
+    audit_link: bool,
     csrf: String,
     id: String,
     consequence: String,
@@ -136,6 +138,10 @@ pub async fn show(
     };
     let page = ShowPage {
         user: principal.email.clone(),
+        audit_link: principal.has_any(&[
+            crate::domain::Role::SuperAdmin,
+            crate::domain::Role::Auditor,
+        ]),
         csrf: csrf::token(&session)?,
         id: c.id.to_string(),
         company: company.name,
@@ -187,6 +193,10 @@ pub async fn confirm(
     };
     let page = ConfirmPage {
         user: principal.email.clone(),
+        audit_link: principal.has_any(&[
+            crate::domain::Role::SuperAdmin,
+            crate::domain::Role::Auditor,
+        ]),
         csrf: csrf::token(&session)?,
         id: c.id.to_string(),
         consequence,

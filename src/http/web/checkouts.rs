@@ -32,6 +32,7 @@ pub struct Row {
 #[template(path = "checkouts/list.html")]
 struct ListPage {
     user: String,
+    audit_link: bool,
     csrf: String,
     show_company: bool,
     rows: Vec<Row>,
@@ -102,6 +103,10 @@ pub async fn list(
     });
     let tpl = ListPage {
         user: principal.email.clone(),
+        audit_link: principal.has_any(&[
+            crate::domain::Role::SuperAdmin,
+            crate::domain::Role::Auditor,
+        ]),
         csrf: csrf::token(&session)?,
         show_company: principal.is_global(),
         rows,

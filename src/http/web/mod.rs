@@ -1,6 +1,7 @@
 //! The admin desk: server-rendered pages (askama) over the same service layer as the API.
 //! Signed-in state lives in a server-side session (see `auth::session_store`).
 
+mod audit;
 mod checkout;
 mod checkouts;
 mod csrf;
@@ -21,6 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
+        .route("/audit", web::get().to(audit::page))
+        .route("/audit.csv", web::get().to(audit::csv))
         .route("/checkouts", web::get().to(checkouts::list))
         .route("/checkouts/{id}", web::get().to(checkout::show))
         .route("/checkouts/{id}/send", web::get().to(checkout::confirm))

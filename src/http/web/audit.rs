@@ -1,0 +1,251 @@
+//! `/audit` and `/audit.csv`: every audit event, filtered by company, user, action,
+//! outcome and date, for superadmins and auditors.
+
+use actix_session::Session;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde::Deserialize;
+
+use super::page::{PageError, html};
+use super::{csrf, session};
+use crate::domain::{AuditAction, AuditEvent, AuditOutcome, CompanyId};
+use crate::error::AppError;
+use crate::service::audit::{csv_cell, list};
+use crate::state::AppState;
+use crate::store::AuditFilter;
+
+const PAGE_SIZE: i64 = 100;
+/// A CSV export is capped so one click cannot exhaust the server.
+const CSV_MAX: i64 = 100_000;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AuditQuery {
+    company: Option<String>,
+    user: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
+}
+
+struct Row {
+    at: String,
+    actor: String,
+    company: String,
+    checkout: String,
+    action: String,
+    outcome: String,
+    status: u16,
+    address: String,
+    message: String,
+    payson: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit/list.html")]
+struct AuditPage {
+    user: String,
+    audit_link: bool,
+    csrf: String,
+    companies: Vec<(String, String)>,
+    actions: Vec<&'static str>,
+    outcomes: Vec<&'static str>,
+    q: AuditQuery,
+    rows: Vec<Row>,
+    csv: String,
+    next: Option<String>,
+}
+
+fn none_if_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Turns the query into a store filter; an unknown value is a 400 naming it.
+async fn filter(state: &AppState, q: &AuditQuery) -> Result<AuditFilter, AppError> {
+    let bad = |f: &'static str| {
+        AppError::invalid(f, "InvalidFormat", format!("The {f} filter is not valid"))
+    };
+    let date = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| Utc.from_utc_datetime(&t))
+    };
+    let actor = match none_if_empty(&q.user) {
+        Some(email) => Some(
+            state
+                .store
+                .user_by_email(email)
+                .await?
+                .map(|u| u.id)
+                .ok_or_else(|| bad("user"))?,
+        ),
+        None => None,
+    };
+    Ok(AuditFilter {
+        company_id: none_if_empty(&q.company)
+            .map(|c| c.parse::<CompanyId>().map_err(|_| bad("company")))
+            .transpose()?,
+        checkout_id: None,
+        actor_user_id: actor,
+        action: none_if_empty(&q.action)
+            .map(|a| AuditAction::parse(a).ok_or_else(|| bad("action")))
+            .transpose()?,
+        outcome: none_if_empty(&q.outcome)
+            .map(|o| AuditOutcome::parse(o).ok_or_else(|| bad("outcome")))
+            .transpose()?,
+        from: none_if_empty(&q.from)
+            .map(|d| date(d).ok_or_else(|| bad("from")))
+            .transpose()?,
+        // The "to" date is inclusive: events before the next midnight.
+        to: none_if_empty(&q.to)
+            .map(|d| {
+                date(d)
+                    .map(|t| t + chrono::Duration::days(1))
+                    .ok_or_else(|| bad("to"))
+            })
+            .transpose()?,
+        before_id: q.before,
+    })
+}
+
+fn query_string(q: &AuditQuery, before: Option<i64>) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    for (k, v) in [
+        ("company", &q.company),
+        ("user", &q.user),
+        ("action", &q.action),
+        ("outcome", &q.outcome),
+        ("from", &q.from),
+        ("to", &q.to),
+    ] {
+        if let Some(v) = none_if_empty(v) {
+            pairs.push((k, v.to_owned()));
+        }
+    }
+    if let Some(b) = before {
+        pairs.push(("before", b.to_string()));
+    }
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+fn row(e: AuditEvent, names: &std::collections::HashMap<CompanyId, String>) -> Row {
+    let ev = e.event;
+    Row {
+        at: ev.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        actor: ev.actor,
+        company: ev
+            .company_id
+            .map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string()))
+            .unwrap_or_default(),
+        checkout: ev.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
+        action: ev.action.name().to_owned(),
+        outcome: ev.outcome.name().to_owned(),
+        status: ev.http_status,
+        address: ev.remote_addr,
+        message: ev.message,
+        payson: ev.payson_message.unwrap_or_default(),
+        note: ev.note.unwrap_or_default(),
+    }
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    session: Session,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = session::require(&state, &session).await?;
+    let f = filter(&state, &q).await?;
+    let events = list(&state, &principal, &f, PAGE_SIZE + 1).await?;
+    let companies = state.store.companies().await.map_err(AppError::from)?;
+    let names = companies.iter().map(|c| (c.id, c.name.clone())).collect();
+    let more = events.len() as i64 > PAGE_SIZE;
+    let events: Vec<AuditEvent> = events
+        .into_iter()
+        .take(usize::try_from(PAGE_SIZE).unwrap_or(0))
+        .collect();
+    let next = if more {
+        events
+            .last()
+            .map(|e| format!("/audit?{}", query_string(&q, Some(e.id))))
+    } else {
+        None
+    };
+    let tpl = AuditPage {
+        user: principal.email.clone(),
+        audit_link: principal.has_any(&[
+            crate::domain::Role::SuperAdmin,
+            crate::domain::Role::Auditor,
+        ]),
+        csrf: csrf::token(&session)?,
+        companies: companies
+            .into_iter()
+            .map(|c| (c.id.to_string(), c.name))
+            .collect(),
+        actions: AuditAction::ALL.iter().map(|a| a.name()).collect(),
+        outcomes: AuditOutcome::ALL.iter().map(|o| o.name()).collect(),
+        rows: events.into_iter().map(|e| row(e, &names)).collect(),
+        csv: format!("/audit.csv?{}", query_string(&q, None)),
+        q: q.into_inner(),
+        next,
+    };
+    html(StatusCode::OK, &tpl)
+}
+
+pub async fn csv(
+    state: web::Data<AppState>,
+    session: Session,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = session::require(&state, &session).await?;
+    let mut f = filter(&state, &q).await?;
+    f.before_id = None;
+    let events = list(&state, &principal, &f, CSV_MAX).await?;
+    let names = state
+        .store
+        .companies()
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut out = String::from(
+        "at,actor,company,checkout,action,outcome,http_status,address,message,payson_message,note\r\n",
+    );
+    for e in events {
+        let r = row(e, &names);
+        let cells = [
+            &r.at,
+            &r.actor,
+            &r.company,
+            &r.checkout,
+            &r.action,
+            &r.outcome,
+            &r.status.to_string(),
+            &r.address,
+            &r.message,
+            &r.payson,
+            &r.note,
+        ];
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"audit.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(out))
+}

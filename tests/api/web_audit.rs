@@ -1,0 +1,133 @@
+//! `/audit` and its CSV: who may see it, filters, and spreadsheet-safe cells.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Db, spawn_app};
+use crate::web_signin::{Browser, PASSWORD, csrf_in};
+
+#[tokio::test]
+async fn auditors_find_events_and_export_them_safely() {
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app.ready().await;
+    let theirs = app.checkout(true, "readyToShip").await;
+    // A send from the page with a note a spreadsheet would run as a formula.
+    let mut w = Browser::new(&app);
+    w.login("writer@acme.test", PASSWORD).await;
+    let confirm = w
+        .get(&format!("/checkouts/{id}/send"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let key = confirm
+        .split("name=\"idempotency_key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let origin = app.address.clone();
+    let r = w
+        .post(
+            &format!("/checkouts/{id}/send"),
+            &[
+                ("csrf_token", &csrf_in(&confirm)),
+                ("idempotency_key", &key),
+                ("note", "=HYPERLINK(\"http://evil\",\"x\")"),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // A send through the API by another company.
+    let resp = app
+        .client
+        .put(app.url(&app.send_path(theirs)))
+        .bearer_auth(&app.tokens.other_writer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Company users do not see the audit log, nor its link.
+    let html = w.get("/checkouts").await.text().await.unwrap();
+    assert!(!html.contains("href=\"/audit\""));
+    assert_eq!(w.get("/audit").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(w.get("/audit.csv").await.status(), StatusCode::FORBIDDEN);
+
+    checkout_desk::service::admin::add_user(
+        &app.state,
+        checkout_desk::service::admin::NewUser {
+            email: "eva@audit.test".into(),
+            display_name: String::new(),
+            password: Some(PASSWORD.into()),
+            company_id: None,
+            roles: checkout_desk::domain::RoleSet::empty()
+                .with(checkout_desk::domain::Role::Auditor),
+        },
+    )
+    .await
+    .unwrap();
+    let mut a = Browser::new(&app);
+    a.login("eva@audit.test", PASSWORD).await;
+    let all = a.get("/audit").await.text().await.unwrap();
+    assert!(all.contains("href=\"/audit\""));
+    assert!(
+        all.contains(&id.to_string()) && all.contains(&theirs.to_string()),
+        "every company"
+    );
+    let only_other = a
+        .get(&format!(
+            "/audit?company={}&action=send_payment_request",
+            app.other_company.id
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(only_other.contains(&theirs.to_string()) && !only_other.contains(&id.to_string()));
+    let by_user = a
+        .get("/audit?user=writer%40acme.test&outcome=success")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_user.contains(&id.to_string()) && !by_user.contains(&theirs.to_string()));
+    let none = a
+        .get("/audit?from=2001-01-01&to=2001-01-02")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!none.contains(&id.to_string()));
+    assert_eq!(
+        a.get("/audit?action=drop_tables").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    let r = a
+        .get(&format!("/audit.csv?company={}", app.company.id))
+        .await;
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "at,actor,company,checkout,action,outcome,http_status,address,message,payson_message,note"
+    );
+    let send = lines.find(|l| l.contains("send_payment_request")).unwrap();
+    assert!(
+        send.ends_with(",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""),
+        "{send}"
+    );
+    assert!(send.contains("\"writer@acme.test\"") && send.contains("\"Acme Bokning AB\""));
+    assert!(
+        !csv.contains(&theirs.to_string()),
+        "the CSV holds exactly the filtered rows"
+    );
+}
