@@ -5,6 +5,7 @@ pub mod helpers;
 
 mod api_keys;
 mod bad_input;
+mod browser;
 mod cli;
 mod concurrency;
 mod notifications;
