@@ -10,6 +10,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
+use crate::store::CheckoutFilter;
 
 /// Roles that may read a checkout through the API.
 pub const VIEW_ROLES: [Role; 4] = [
@@ -197,41 +198,58 @@ pub fn not_ready_message(status: CheckoutStatus) -> String {
     )
 }
 
-/// One page of the worklist: checkouts awaiting an administrator, soonest-expiring first.
-pub struct WorklistPage {
+/// One page of checkouts: awaiting ones soonest-expiring first, others newest first.
+pub struct CheckoutPage {
     pub rows: Vec<Checkout>,
     /// Cursor of the next page, if there is one.
     pub next: Option<(DateTime<Utc>, CheckoutId)>,
 }
 
-/// The caller's own company's awaiting checkouts, or every company's for superadmin
-/// and auditor.
-pub async fn worklist(
-    state: &AppState,
-    principal: &Principal,
-    after: Option<(DateTime<Utc>, CheckoutId)>,
-    page_size: i64,
-) -> Result<WorklistPage, AppError> {
+/// Narrows a filter to what the caller may see: their own company, or any company (and
+/// the one they picked) for superadmin and auditor.
+pub fn scoped(principal: &Principal, mut f: CheckoutFilter) -> Result<CheckoutFilter, AppError> {
     if !principal.has_any(&VIEW_ROLES) {
         return Err(AppError::Forbidden);
     }
-    let company = if principal.is_global() {
-        None
-    } else {
-        Some(principal.company.ok_or(AppError::Forbidden)?)
-    };
-    let mut rows = state
-        .store
-        .awaiting_checkouts(company, after, page_size + 1)
-        .await?;
+    if !principal.is_global() {
+        f.company = Some(principal.company.ok_or(AppError::Forbidden)?);
+    }
+    Ok(f)
+}
+
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: CheckoutFilter,
+    after: Option<(DateTime<Utc>, CheckoutId)>,
+    page_size: i64,
+) -> Result<CheckoutPage, AppError> {
+    let f = scoped(principal, filter)?;
+    let mut rows = state.store.list_checkouts(&f, after, page_size + 1).await?;
+    let awaiting = f.status == Some(CheckoutStatus::ReadyToShip);
     let next = if rows.len() as i64 > page_size {
         rows.truncate(usize::try_from(page_size).unwrap_or(0));
-        rows.last()
-            .and_then(|c| c.ready_to_ship_at.map(|t| (t, c.id)))
+        rows.last().and_then(|c| {
+            if awaiting {
+                c.ready_to_ship_at.map(|t| (t, c.id))
+            } else {
+                Some((c.created_at, c.id))
+            }
+        })
     } else {
         None
     };
-    Ok(WorklistPage { rows, next })
+    Ok(CheckoutPage { rows, next })
+}
+
+/// Count and sum per currency of everything the filter shows.
+pub async fn totals(
+    state: &AppState,
+    principal: &Principal,
+    filter: CheckoutFilter,
+) -> Result<Vec<(Currency, i64, i64)>, AppError> {
+    let f = scoped(principal, filter)?;
+    Ok(state.store.checkout_totals(&f).await?)
 }
 
 /// A checkout the caller may see, by id alone (the admin desk's URLs carry no company).

@@ -19,8 +19,8 @@ use rows::{
 };
 
 use crate::domain::{
-    AuditAction, AuditEvent, AuditOutcome, Checkout, CheckoutId, Company, CompanyId, NewAuditEvent,
-    RoleSet, User, UserId,
+    AuditAction, AuditEvent, AuditOutcome, Checkout, CheckoutId, CheckoutStatus, Company,
+    CompanyId, Currency, NewAuditEvent, RoleSet, User, UserId,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +105,30 @@ pub struct SendClaim {
     pub state: ClaimState,
     pub claimed_at: DateTime<Utc>,
     pub lease_until: DateTime<Utc>,
+}
+
+/// Filter for checkout lists; `None` fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct CheckoutFilter {
+    pub company: Option<CompanyId>,
+    pub status: Option<CheckoutStatus>,
+    /// Matched case-insensitively inside customer name, e-mail, booking reference or id.
+    pub text: Option<String>,
+    /// From (inclusive) and to (exclusive): when it became ReadyToShip for the awaiting
+    /// list, when it was created otherwise.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// `%text%` for LIKE, with the wildcard characters of the text itself escaped.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// Filter for the audit log; `None` fields do not filter.
@@ -556,27 +580,76 @@ impl Store {
         .map_err(db_err))
     }
 
-    /// Checkouts awaiting an administrator (ReadyToShip), soonest-expiring first, after
-    /// the keyset cursor `(ready_to_ship_at, id)`; `company` `None` means every company.
-    pub async fn awaiting_checkouts(
+    /// One page of checkouts matching `f`. Awaiting ones (ReadyToShip) come soonest-expiring
+    /// first with the cursor `(ready_to_ship_at, id)`; any other status newest first with
+    /// the cursor `(created_at, id)`.
+    pub async fn list_checkouts(
         &self,
-        company: Option<CompanyId>,
+        f: &CheckoutFilter,
         after: Option<(DateTime<Utc>, CheckoutId)>,
         limit: i64,
     ) -> StoreResult<Vec<Checkout>> {
-        const SQL: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
+        const AWAITING: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
             FROM checkouts WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL AND ($1 IS NULL OR company_id = $1) \
-            AND ($2 IS NULL OR ready_to_ship_at > $2 OR (ready_to_ship_at = $2 AND id > $3)) \
-            ORDER BY ready_to_ship_at, id LIMIT $4";
-        let rows: Vec<CheckoutRow> = on_pool!(self, |p| sqlx::query_as(SQL)
-            .bind(company.map(|c| id_text(c.as_uuid())))
-            .bind(after.map(|(t, _)| t))
-            .bind(after.map(|(_, id)| id_text(id.as_uuid())))
-            .bind(limit)
+            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($3 IS NULL OR ready_to_ship_at >= $3) AND ($4 IS NULL OR ready_to_ship_at < $4) \
+            AND ($5 IS NULL OR ready_to_ship_at > $5 OR (ready_to_ship_at = $5 AND id > $6)) \
+            ORDER BY ready_to_ship_at, id LIMIT $7";
+        const OTHERS: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
+            FROM checkouts WHERE ($8 IS NULL OR status = $8) AND ($1 IS NULL OR company_id = $1) \
+            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
+            AND ($5 IS NULL OR created_at < $5 OR (created_at = $5 AND id < $6)) \
+            ORDER BY created_at DESC, id DESC LIMIT $7";
+        let awaiting = f.status == Some(CheckoutStatus::ReadyToShip);
+        let sql = if awaiting { AWAITING } else { OTHERS };
+        let pattern = f.text.as_deref().map(like_pattern);
+        let rows: Vec<CheckoutRow> = on_pool!(self, |p| {
+            let mut q = sqlx::query_as(sql)
+                .bind(f.company.map(|c| id_text(c.as_uuid())))
+                .bind(pattern.clone())
+                .bind(f.from)
+                .bind(f.to)
+                .bind(after.map(|(t, _)| t))
+                .bind(after.map(|(_, id)| id_text(id.as_uuid())))
+                .bind(limit);
+            if !awaiting {
+                q = q.bind(f.status.map(|s| s.name()));
+            }
+            q.fetch_all(p).await.map_err(db_err)
+        })?;
+        rows.into_iter().map(CheckoutRow::into_domain).collect()
+    }
+
+    /// Count and sum per currency of everything `f` matches (all pages).
+    pub async fn checkout_totals(
+        &self,
+        f: &CheckoutFilter,
+    ) -> StoreResult<Vec<(Currency, i64, i64)>> {
+        const SQL: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM checkouts \
+            WHERE ($5 IS NULL OR status = $5) AND ($1 IS NULL OR company_id = $1) \
+            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($3 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) >= $3) \
+            AND ($4 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) < $4) \
+            GROUP BY currency ORDER BY currency";
+        let awaiting = f.status == Some(CheckoutStatus::ReadyToShip);
+        let rows: Vec<(String, i64, i64)> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(f.company.map(|c| id_text(c.as_uuid())))
+            .bind(f.text.as_deref().map(like_pattern))
+            .bind(f.from)
+            .bind(f.to)
+            .bind(f.status.map(|s| s.name()))
+            .bind(awaiting)
             .fetch_all(p)
             .await
             .map_err(db_err))?;
-        rows.into_iter().map(CheckoutRow::into_domain).collect()
+        rows.into_iter()
+            .map(|(c, n, sum)| {
+                Currency::parse(&c)
+                    .map(|cur| (cur, n, sum))
+                    .ok_or_else(|| StoreError::Corrupt(format!("bad currency '{c}'")))
+            })
+            .collect()
     }
 
     // send claims

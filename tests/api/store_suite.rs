@@ -509,3 +509,110 @@ async fn sqlite_locked_database_is_busy() {
     sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
     s.insert_company(&company("A")).await.unwrap();
 }
+
+on_both!(checkout_filters_totals_and_keyset);
+async fn checkout_filters_totals_and_keyset(db: Db) {
+    use checkout_desk::store::CheckoutFilter;
+    let s = store(db).await;
+    let a = company("A");
+    let b = company("B");
+    s.insert_company(&a).await.unwrap();
+    s.insert_company(&b).await.unwrap();
+    let t = now();
+    let mut awaiting = Vec::new();
+    for i in 0..7i64 {
+        let mut c = checkout(if i < 5 { a.id } else { b.id }, CheckoutStatus::ReadyToShip);
+        c.ready_to_ship_at = Some(t - Duration::days(i));
+        c.customer_name = format!("Kund {i}");
+        c.reference = if i == 3 {
+            "BK_50%".into()
+        } else {
+            format!("BK-{i}")
+        };
+        s.upsert_checkout(&c).await.unwrap();
+        awaiting.push(c);
+    }
+    let mut shipped = checkout(a.id, CheckoutStatus::Shipped);
+    shipped.amount = Money::from_minor(1000, Currency::Eur);
+    s.upsert_checkout(&shipped).await.unwrap();
+    let ids = |v: Vec<Checkout>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let ready = CheckoutFilter {
+        status: Some(CheckoutStatus::ReadyToShip),
+        ..Default::default()
+    };
+    // Soonest-expiring (oldest readyToShip) first, across pages with no gaps or repeats.
+    let first = s.list_checkouts(&ready, None, 4).await.unwrap();
+    let last = first.last().unwrap();
+    let second = s
+        .list_checkouts(&ready, Some((last.ready_to_ship_at.unwrap(), last.id)), 4)
+        .await
+        .unwrap();
+    let mut expected: Vec<_> = awaiting.iter().rev().map(|c| c.id).collect();
+    let mut got = ids(first);
+    got.extend(ids(second));
+    assert_eq!(got, expected);
+    // Company, text (wildcards are literal), dates.
+    let f = CheckoutFilter {
+        company: Some(b.id),
+        ..ready.clone()
+    };
+    assert_eq!(s.list_checkouts(&f, None, 50).await.unwrap().len(), 2);
+    let f = CheckoutFilter {
+        text: Some("bk_50%".into()),
+        ..ready.clone()
+    };
+    assert_eq!(
+        ids(s.list_checkouts(&f, None, 50).await.unwrap()),
+        vec![awaiting[3].id]
+    );
+    let f = CheckoutFilter {
+        text: Some("BK_".into()),
+        ..ready.clone()
+    };
+    assert_eq!(
+        s.list_checkouts(&f, None, 50).await.unwrap().len(),
+        1,
+        "_ is not a wildcard"
+    );
+    let f = CheckoutFilter {
+        text: Some(awaiting[6].id.to_string()[..8].to_owned()),
+        ..ready.clone()
+    };
+    assert_eq!(
+        ids(s.list_checkouts(&f, None, 50).await.unwrap()),
+        vec![awaiting[6].id]
+    );
+    let f = CheckoutFilter {
+        from: Some(t - Duration::days(2) - Duration::hours(1)),
+        to: Some(t - Duration::hours(12)),
+        ..ready.clone()
+    };
+    expected = vec![awaiting[2].id, awaiting[1].id];
+    assert_eq!(ids(s.list_checkouts(&f, None, 50).await.unwrap()), expected);
+    // Other statuses: newest first; "all" includes everything.
+    let f = CheckoutFilter {
+        status: Some(CheckoutStatus::Shipped),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(s.list_checkouts(&f, None, 50).await.unwrap()),
+        vec![shipped.id]
+    );
+    assert_eq!(
+        s.list_checkouts(&CheckoutFilter::default(), None, 50)
+            .await
+            .unwrap()
+            .len(),
+        8
+    );
+    // Totals per currency of everything matched.
+    assert_eq!(
+        s.checkout_totals(&ready).await.unwrap(),
+        vec![(Currency::Sek, 7, 7 * 123_450)]
+    );
+    let all = s.checkout_totals(&CheckoutFilter::default()).await.unwrap();
+    assert_eq!(
+        all,
+        vec![(Currency::Eur, 1, 1000), (Currency::Sek, 7, 7 * 123_450)]
+    );
+}

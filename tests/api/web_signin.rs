@@ -394,3 +394,65 @@ async fn worklist_pages_by_keyset_soonest_first() {
     assert_eq!((on(&first), on(&second)), (50, 10));
     assert!(!second.contains("rel=\"next\""));
 }
+
+#[tokio::test]
+async fn worklist_filters_totals_and_csv() {
+    let app = spawn_app(Db::Sqlite).await;
+    let a = app.ready().await;
+    let b = app.ready().await;
+    let shipped = app.checkout(false, "shipped").await;
+    let mut hostile = app.local(b).await;
+    hostile.customer_name = "=cmd|' /C calc'!A0".into();
+    app.state.store.upsert_checkout(&hostile).await.unwrap();
+    let mut br = Browser::new(&app);
+    br.login("writer@acme.test", PASSWORD).await;
+    let html = br.get("/checkouts").await.text().await.unwrap();
+    assert!(
+        html.contains("2 checkouts, 1\u{a0}598,00\u{a0}kr"),
+        "totals of the filter"
+    );
+    assert!(!html.contains(&shipped.to_string()));
+    let html = br
+        .get("/checkouts?status=Shipped")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&shipped.to_string()) && !html.contains(&a.to_string()));
+    let html = br.get("/checkouts?status=all").await.text().await.unwrap();
+    assert!(html.contains(&shipped.to_string()) && html.contains(&a.to_string()));
+    let html = br
+        .get(&format!("/checkouts?q={}", &a.to_string()[..13]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&a.to_string()) && !html.contains(&b.to_string()));
+    assert_eq!(
+        br.get("/checkouts?status=Bogus").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    // A company user cannot widen the filter to another company.
+    let html = br
+        .get(&format!("/checkouts?company={}", app.other_company.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&a.to_string()),
+        "the company filter is ignored for company users"
+    );
+    let csv = br.get("/checkouts.csv").await.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "header + exactly the two filtered rows: {csv}"
+    );
+    assert!(
+        csv.contains("\"'=cmd|' /C calc'!A0\""),
+        "formula neutralised: {csv}"
+    );
+    assert!(csv.contains("\"799.00\",\"SEK\""));
+}

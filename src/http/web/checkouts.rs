@@ -1,21 +1,26 @@
-//! `/checkouts`: the worklist of checkouts awaiting a payment request.
+//! `/checkouts`: the worklist (awaiting checkouts, soonest-expiring first) and any other
+//! status, with filters, totals, keyset pages and a CSV of exactly the filtered rows.
 
 use std::collections::HashMap;
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
 use super::page::{PageError, html};
 use super::{csrf, session};
-use crate::domain::CheckoutId;
-use crate::service::checkouts::worklist;
+use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal, Role};
+use crate::error::AppError;
+use crate::service::audit::csv_cell;
+use crate::service::checkouts::{list as list_checkouts, totals};
 use crate::state::AppState;
+use crate::store::CheckoutFilter;
 
 const PAGE_SIZE: i64 = 50;
+const CSV_MAX: i64 = 100_000;
 
 pub struct Row {
     pub customer: String,
@@ -23,9 +28,20 @@ pub struct Row {
     pub reference: String,
     pub amount: String,
     pub company: String,
-    pub expires_in_days: i64,
+    pub status: String,
+    pub expires_in_days: Option<i64>,
     pub soon: bool,
     pub id: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    status: Option<String>,
+    company: Option<String>,
+    q: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    after: Option<String>,
 }
 
 #[derive(Template)]
@@ -35,13 +51,55 @@ struct ListPage {
     audit_link: bool,
     csrf: String,
     show_company: bool,
+    companies: Vec<(String, String)>,
+    statuses: Vec<&'static str>,
+    q: ListQuery,
+    status: String,
+    awaiting: bool,
+    totals: Vec<String>,
     rows: Vec<Row>,
     next: Option<String>,
+    csv: String,
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    after: Option<String>,
+fn trimmed(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
+fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
+    let bad = |f: &'static str| {
+        AppError::invalid(f, "InvalidFormat", format!("The {f} filter is not valid"))
+    };
+    let day = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| Utc.from_utc_datetime(&t))
+    };
+    let status = match trimmed(&q.status).unwrap_or("awaiting") {
+        "awaiting" => Some(CheckoutStatus::ReadyToShip),
+        "all" => None,
+        other => Some(CheckoutStatus::parse(other).ok_or_else(|| bad("status"))?),
+    };
+    Ok(CheckoutFilter {
+        company: trimmed(&q.company)
+            .map(|c| c.parse::<CompanyId>().map_err(|_| bad("company")))
+            .transpose()?,
+        status,
+        text: trimmed(&q.q).map(|t| t.chars().take(200).collect()),
+        from: trimmed(&q.from)
+            .map(|d| day(d).ok_or_else(|| bad("from")))
+            .transpose()?,
+        // The "to" day is inclusive.
+        to: trimmed(&q.to)
+            .map(|d| {
+                day(d)
+                    .map(|t| t + chrono::Duration::days(1))
+                    .ok_or_else(|| bad("to"))
+            })
+            .transpose()?,
+    })
 }
 
 /// `after` is `<RFC 3339 time>|<checkout id>`; a mangled cursor starts from the top.
@@ -53,64 +111,157 @@ fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, CheckoutId)> {
     ))
 }
 
+fn query_string(q: &ListQuery, after: Option<String>) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    for (k, v) in [
+        ("status", &q.status),
+        ("company", &q.company),
+        ("q", &q.q),
+        ("from", &q.from),
+        ("to", &q.to),
+    ] {
+        if let Some(v) = trimmed(v) {
+            pairs.push((k, v.to_owned()));
+        }
+    }
+    if let Some(a) = after {
+        pairs.push(("after", a));
+    }
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+async fn company_names(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<HashMap<CompanyId, String>, AppError> {
+    if !principal.is_global() {
+        return Ok(HashMap::new());
+    }
+    Ok(state
+        .store
+        .companies()
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+fn row(c: &Checkout, names: &HashMap<CompanyId, String>, now: DateTime<Utc>) -> Row {
+    let days = (c.status == CheckoutStatus::ReadyToShip)
+        .then(|| c.expires_at().map_or(0, |e| (e - now).num_days()));
+    Row {
+        customer: c.customer_name.clone(),
+        email: c.customer_email.clone(),
+        reference: c.reference.clone(),
+        amount: c.amount.format_sv(),
+        company: names.get(&c.company_id).cloned().unwrap_or_default(),
+        status: c.status.name().to_owned(),
+        expires_in_days: days,
+        soon: days.is_some_and(|d| d < 7),
+        id: c.id.to_string(),
+    }
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     session: Session,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
+    let f = filter(&query)?;
     let after = query.after.as_deref().and_then(parse_cursor);
-    let page = worklist(&state, &principal, after, PAGE_SIZE).await?;
-    let names: HashMap<_, _> = if principal.is_global() {
-        state
-            .store
-            .companies()
-            .await
-            .map_err(crate::error::AppError::from)?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect()
-    } else {
-        HashMap::new()
-    };
+    let page = list_checkouts(&state, &principal, f.clone(), after, PAGE_SIZE).await?;
+    let sums = totals(&state, &principal, f.clone()).await?;
+    let names = company_names(&state, &principal).await?;
     let now = state.clock.now();
-    let rows = page
-        .rows
-        .iter()
-        .map(|c| {
-            let days = c.expires_at().map_or(0, |e| (e - now).num_days());
-            Row {
-                customer: c.customer_name.clone(),
-                email: c.customer_email.clone(),
-                reference: c.reference.clone(),
-                amount: c.amount.format_sv(),
-                company: names.get(&c.company_id).cloned().unwrap_or_default(),
-                expires_in_days: days,
-                soon: days < 7,
-                id: c.id.to_string(),
-            }
-        })
-        .collect();
     let next = page.next.map(|(t, id)| {
         let cursor = format!(
             "{}|{id}",
             t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
         );
-        format!(
-            "/checkouts?{}",
-            serde_urlencoded::to_string([("after", cursor)]).unwrap_or_default()
-        )
+        format!("/checkouts?{}", query_string(&query, Some(cursor)))
     });
+    let mut companies: Vec<(String, String)> = names
+        .iter()
+        .map(|(id, n)| (id.to_string(), n.clone()))
+        .collect();
+    companies.sort_by(|a, b| a.1.cmp(&b.1));
     let tpl = ListPage {
         user: principal.email.clone(),
-        audit_link: principal.has_any(&[
-            crate::domain::Role::SuperAdmin,
-            crate::domain::Role::Auditor,
-        ]),
+        audit_link: principal.has_any(&[Role::SuperAdmin, Role::Auditor]),
         csrf: csrf::token(&session)?,
         show_company: principal.is_global(),
-        rows,
+        companies,
+        statuses: CheckoutStatus::ALL.iter().map(|s| s.name()).collect(),
+        status: trimmed(&query.status).unwrap_or("awaiting").to_owned(),
+        awaiting: f.status == Some(CheckoutStatus::ReadyToShip),
+        totals: sums
+            .iter()
+            .map(|(cur, n, sum)| {
+                format!(
+                    "{n} checkouts, {}",
+                    Money::from_minor(*sum, *cur).format_sv()
+                )
+            })
+            .collect(),
+        rows: page.rows.iter().map(|c| row(c, &names, now)).collect(),
         next,
+        csv: format!("/checkouts.csv?{}", query_string(&query, None)),
+        q: query.into_inner(),
     };
     html(StatusCode::OK, &tpl)
+}
+
+/// Exactly the rows the filter shows (all pages), with formula-safe cells.
+pub async fn csv(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = session::require(&state, &session).await?;
+    let f = filter(&query)?;
+    let page = list_checkouts(&state, &principal, f, None, CSV_MAX).await?;
+    let names = state
+        .store
+        .companies()
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect::<HashMap<_, _>>();
+    let mut out = String::from(
+        "checkout,company,status,amount,currency,customer,email,reference,ready_to_ship_at,expires_at\r\n",
+    );
+    for c in &page.rows {
+        let cells = [
+            c.id.to_string(),
+            names.get(&c.company_id).cloned().unwrap_or_default(),
+            c.status.name().to_owned(),
+            c.amount.to_decimal_string(),
+            c.amount.currency().code().to_owned(),
+            c.customer_name.clone(),
+            c.customer_email.clone(),
+            c.reference.clone(),
+            c.ready_to_ship_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            c.expires_at().map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ];
+        out.push_str(
+            &cells
+                .iter()
+                .map(|v| csv_cell(v))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"checkouts.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(out))
 }

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/audit", web::get().to(audit::page))
         .route("/audit.csv", web::get().to(audit::csv))
         .route("/checkouts", web::get().to(checkouts::list))
+        .route("/checkouts.csv", web::get().to(checkouts::csv))
         .route("/checkouts/{id}", web::get().to(checkout::show))
         .route("/checkouts/{id}/send", web::get().to(checkout::confirm))
         .route("/checkouts/{id}/send", web::post().to(checkout::send))
