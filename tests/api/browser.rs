@@ -220,6 +220,7 @@ impl Driver {
 async fn admin_desk_in_headless_chromium() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
+    let (x, y) = (app.ready().await, app.ready().await);
     let d = Driver::start().await;
     let scenario = async {
         // Sign in.
@@ -269,6 +270,24 @@ async fn admin_desk_in_headless_chromium() {
                 .await
                 .contains("sent from the browser test")
         );
+        // Bulk send: tick two rows in the worklist, preview, confirm, per-row results.
+        d.click("a[href='/checkouts']").await;
+        d.click(&format!("input[type=checkbox][value='{x}']")).await;
+        d.click(&format!("input[type=checkbox][value='{y}']")).await;
+        d.click("#bulk-form button[type=submit]").await;
+        let summary = d.text("#bulk-summary").await;
+        assert!(
+            summary.starts_with("2 of 2 selected will be sent"),
+            "{summary}"
+        );
+        d.click("form[action='/checkouts/bulk'] button[type=submit]")
+            .await;
+        let results = d.text("h1").await;
+        assert_eq!(results, "Bulk send: results");
+        assert_eq!(
+            d.text("#bulk").await.matches("sent; now Shipped").count(),
+            2
+        );
         // Sign out.
         d.click("form[action='/logout'] button").await;
         assert!(d.wait_url("/login").await);
@@ -280,4 +299,11 @@ async fn admin_desk_in_headless_chromium() {
         std::panic::resume_unwind(panic);
     }
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
+    assert_eq!(
+        (
+            app.sim.ship_count(x.as_uuid()),
+            app.sim.ship_count(y.as_uuid())
+        ),
+        (1, 1)
+    );
 }

@@ -326,3 +326,96 @@ async fn hostile_text_is_inert_and_the_snippet_is_isolated() {
         .unwrap();
     assert_eq!(anon.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn bulk_send_previews_skips_and_sends_once() {
+    let app = spawn_app(Db::Sqlite).await;
+    let a = app.ready().await;
+    let b = app.ready().await;
+    let created = app.checkout(false, "created").await;
+    let theirs = app.checkout(true, "readyToShip").await;
+    let mut br = Browser::new(&app);
+    br.login("writer@acme.test", PASSWORD).await;
+    let list = br.get("/checkouts").await.text().await.unwrap();
+    assert!(
+        list.contains(&format!("name=\"id\" value=\"{a}\"")) && list.contains("Preview bulk send")
+    );
+    let q = format!("/checkouts/bulk?id={a}&id={b}&id={created}&id={theirs}&id={a}");
+    let preview = br.get(&q).await.text().await.unwrap();
+    assert!(
+        preview.contains("2 of 4 selected will be sent, 1\u{a0}598,00\u{a0}kr in all."),
+        "{preview}"
+    );
+    assert!(preview.contains("skipped: it has status Created - 1"));
+    assert!(
+        preview.contains(&format!("Checkout {theirs} not found")),
+        "another company's row is skipped as unknown"
+    );
+    assert_eq!(app.sim.counters().update, 0, "a preview sends nothing");
+    let key = field(&preview, "idempotency_key");
+    let token = csrf_in(&preview);
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("id", &a.to_string()),
+        ("id", &b.to_string()),
+    ];
+    let pairs: Vec<(&str, &str)> = form.to_vec();
+    let origin = app.address.clone();
+    let r = br.post("/checkouts/bulk", &pairs, Some(&origin)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let result = r.text().await.unwrap();
+    assert_eq!(result.matches("sent; now Shipped").count(), 2, "{result}");
+    // Resubmitted: the same results, nothing sent again.
+    let again = br
+        .post("/checkouts/bulk", &pairs, Some(&origin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(again.matches("sent; now Shipped").count(), 2);
+    assert_eq!(
+        (
+            app.sim.ship_count(a.as_uuid()),
+            app.sim.ship_count(b.as_uuid())
+        ),
+        (1, 1)
+    );
+    // Readers see no checkboxes and cannot send in bulk.
+    let mut reader = Browser::new(&app);
+    reader.login("reader@acme.test", PASSWORD).await;
+    let c = app.ready().await;
+    let list = reader.get("/checkouts").await.text().await.unwrap();
+    assert!(!list.contains("Preview bulk send") && !list.contains("type=\"checkbox\""));
+    let preview = reader
+        .get(&format!("/checkouts/bulk?id={c}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(preview.contains("skipped: you may not send payment requests for this company"));
+    let key = uuid::Uuid::new_v4().to_string();
+    let tok = csrf_in(&preview);
+    let r = reader
+        .post(
+            "/checkouts/bulk",
+            &[
+                ("csrf_token", &tok),
+                ("idempotency_key", &key),
+                ("id", &c.to_string()),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("not sent: Invalid Role"));
+    assert_eq!(app.sim.ship_count(c.as_uuid()), 0);
+    // Bad selections.
+    assert_eq!(
+        br.get("/checkouts/bulk").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        br.get("/checkouts/bulk?id=nope").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}

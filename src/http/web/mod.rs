@@ -2,6 +2,7 @@
 //! Signed-in state lives in a server-side session (see `auth::session_store`).
 
 mod audit;
+mod bulk;
 mod checkout;
 mod checkouts;
 mod csrf;
@@ -26,6 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/audit.csv", web::get().to(audit::csv))
         .route("/checkouts", web::get().to(checkouts::list))
         .route("/checkouts.csv", web::get().to(checkouts::csv))
+        .route("/checkouts/bulk", web::get().to(bulk::preview))
+        .route("/checkouts/bulk", web::post().to(bulk::send))
         .route("/checkouts/{id}", web::get().to(checkout::show))
         .route("/checkouts/{id}/send", web::get().to(checkout::confirm))
         .route("/checkouts/{id}/send", web::post().to(checkout::send))

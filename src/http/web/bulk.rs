@@ -1,0 +1,227 @@
+//! Bulk send: rows selected in the worklist → a preview (count, total, what will be
+//! skipped and why) → confirm → one result per row. Each row goes through the same
+//! service as a single send, with its own idempotency key derived from the form's.
+
+use std::collections::BTreeMap;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::page::{PageError, html};
+use super::{csrf, session};
+use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money, Role};
+use crate::error::AppError;
+use crate::http::request_meta;
+use crate::service::checkouts::find_visible;
+use crate::service::payment_request::{SendCommand, send_payment_request};
+use crate::state::AppState;
+
+/// More than this in one go is refused: each row is a Payson round trip.
+const MAX_ROWS: usize = 200;
+
+struct Line {
+    id: String,
+    customer: String,
+    amount: String,
+    /// Why the row is skipped, or the outcome after sending.
+    note: String,
+    ok: bool,
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/bulk.html")]
+struct BulkPage {
+    user: String,
+    audit_link: bool,
+    csrf: String,
+    done: bool,
+    lines: Vec<Line>,
+    sendable: Vec<String>,
+    total: String,
+    idempotency_key: String,
+}
+
+/// Repeated `id=` values (a query string or form body), parsed as checkout ids.
+fn ids(encoded: &str) -> Result<Vec<CheckoutId>, AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(encoded)
+        .map_err(|_| AppError::BadRequest("The selection could not be read".into()))?;
+    let mut out: Vec<CheckoutId> = Vec::new();
+    for (k, v) in pairs.iter().filter(|(k, _)| k == "id") {
+        let id = v.parse().map_err(|_| {
+            AppError::invalid("id", "InvalidFormat", format!("'{k}' is not a checkout id"))
+        })?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::invalid(
+            "id",
+            "NotEmpty",
+            "Select at least one checkout",
+        ));
+    }
+    if out.len() > MAX_ROWS {
+        return Err(AppError::invalid(
+            "id",
+            "Length",
+            format!("Select at most {MAX_ROWS} checkouts at a time"),
+        ));
+    }
+    Ok(out)
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn total_text(sums: &BTreeMap<&'static str, (Currency, i64)>) -> String {
+    if sums.is_empty() {
+        return Money::from_minor(0, Currency::Sek).format_sv();
+    }
+    sums.values()
+        .map(|(c, m)| Money::from_minor(*m, *c).format_sv())
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+pub async fn preview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, PageError> {
+    let principal = session::require(&state, &session).await?;
+    let selected = ids(req.query_string())?;
+    let mut lines = Vec::new();
+    let mut sendable = Vec::new();
+    let mut sums: BTreeMap<&'static str, (Currency, i64)> = BTreeMap::new();
+    for id in selected {
+        let (customer, amount, skip) = match find_visible(&state, &principal, id).await {
+            Ok(c) => {
+                let skip = if !principal.may_send_for(c.company_id) {
+                    Some("you may not send payment requests for this company".to_owned())
+                } else if c.status != CheckoutStatus::ReadyToShip {
+                    Some(format!("it has status {}", c.status.describe()))
+                } else {
+                    let e = sums
+                        .entry(c.amount.currency().code())
+                        .or_insert((c.amount.currency(), 0));
+                    e.1 += c.amount.minor();
+                    None
+                };
+                (c.customer_name.clone(), c.amount.format_sv(), skip)
+            }
+            Err(e) => (String::new(), String::new(), Some(e.to_string())),
+        };
+        if skip.is_none() {
+            sendable.push(id.to_string());
+        }
+        lines.push(Line {
+            id: id.to_string(),
+            customer,
+            amount,
+            ok: skip.is_none(),
+            note: skip.map_or_else(|| "will be sent".into(), |s| format!("skipped: {s}")),
+        });
+    }
+    let page = BulkPage {
+        user: principal.email.clone(),
+        audit_link: principal.has_any(&[Role::SuperAdmin, Role::Auditor]),
+        csrf: csrf::token(&session)?,
+        done: false,
+        lines,
+        total: total_text(&sums),
+        sendable,
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+    };
+    html(StatusCode::OK, &page)
+}
+
+pub async fn send(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
+        .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
+    csrf::verify(&req, &session, field(&pairs, "csrf_token"))?;
+    let principal = session::require(&state, &session).await?;
+    let key = uuid::Uuid::parse_str(field(&pairs, "idempotency_key").trim())
+        .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?;
+    let meta = request_meta(&req, &state);
+    let mut lines = Vec::new();
+    for id in ids(text)? {
+        // One key per row, so a resubmitted form neither sends twice nor loses a row.
+        let row_key = format!("{key}:{id}");
+        let outcome = if state
+            .store
+            .submission_begin(&row_key, principal.user_id, id, state.clock.now())
+            .await
+            .map_err(AppError::from)?
+        {
+            let company = find_visible(&state, &principal, id)
+                .await
+                .map(|c| c.company_id)
+                .ok();
+            let cmd = SendCommand {
+                checkout_id: id,
+                company_id: company,
+                note: Some("bulk send".into()),
+            };
+            let (ok, message) = match send_payment_request(&state, &principal, cmd, &meta).await {
+                Ok(c) => (true, format!("sent; now {}", c.status.name())),
+                Err(e) => (false, format!("not sent: {e}")),
+            };
+            state
+                .store
+                .submission_finish(&row_key, ok, &message)
+                .await
+                .map_err(AppError::from)?;
+            (ok, message)
+        } else {
+            let mut found = None;
+            for _ in 0..100 {
+                if let Some((_, Some(o))) = state
+                    .store
+                    .submission(&row_key, principal.user_id)
+                    .await
+                    .map_err(AppError::from)?
+                {
+                    found = Some(o);
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            found.unwrap_or((
+                false,
+                "still being sent; reload the checkout to see the outcome".into(),
+            ))
+        };
+        lines.push(Line {
+            id: id.to_string(),
+            customer: String::new(),
+            amount: String::new(),
+            ok: outcome.0,
+            note: outcome.1,
+        });
+    }
+    let page = BulkPage {
+        user: principal.email.clone(),
+        audit_link: principal.has_any(&[Role::SuperAdmin, Role::Auditor]),
+        csrf: csrf::token(&session)?,
+        done: true,
+        lines,
+        total: String::new(),
+        sendable: Vec::new(),
+        idempotency_key: key.to_string(),
+    };
+    html(StatusCode::OK, &page)
+}
