@@ -199,3 +199,89 @@ fn conflict(what: &'static str) -> impl Fn(StoreError) -> AppError {
         other => other.into(),
     }
 }
+
+/// Only superadmins manage companies and users.
+pub fn require_superadmin(p: &crate::domain::Principal) -> Result<(), AppError> {
+    if p.roles.contains(crate::domain::Role::SuperAdmin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A company's Payson credentials and API keys: superadmins, or that company's write
+/// administrators. Another company is answered as not found.
+pub fn require_company_admin(
+    p: &crate::domain::Principal,
+    company: CompanyId,
+) -> Result<(), AppError> {
+    use crate::domain::Role;
+    if p.roles.contains(Role::SuperAdmin) {
+        return Ok(());
+    }
+    if p.company == Some(company) && p.roles.contains(Role::AdminWrite) {
+        return Ok(());
+    }
+    if p.company == Some(company) {
+        Err(AppError::Forbidden)
+    } else {
+        Err(AppError::NotFound("Company not found".into()))
+    }
+}
+
+/// Replaces a company's Payson credentials; an empty key keeps the stored one (the
+/// field is write-only: the key is never shown back).
+pub async fn set_payson_credentials(
+    state: &AppState,
+    p: &crate::domain::Principal,
+    company: CompanyId,
+    agent_id: &str,
+    api_key: &str,
+    base_url: &str,
+) -> Result<(), AppError> {
+    require_company_admin(p, company)?;
+    let current = crate::service::checkouts::company(state, company).await?;
+    if agent_id.trim().is_empty() {
+        return Err(AppError::invalid(
+            "PaysonAgentId",
+            "NotEmpty",
+            "The Payson agent id is required",
+        ));
+    }
+    let base = base_url.trim();
+    if !(base.starts_with("https://") || base.starts_with("http://")) {
+        return Err(AppError::invalid(
+            "PaysonBaseUrl",
+            "InvalidFormat",
+            "The Payson base URL must be http(s)",
+        ));
+    }
+    let encrypted = if api_key.trim().is_empty() {
+        current.payson_api_key_encrypted
+    } else {
+        state.secrets.encrypt(api_key.trim())
+    };
+    state
+        .store
+        .update_company_payson(company, agent_id.trim(), &encrypted, base)
+        .await?;
+    Ok(())
+}
+
+/// *Test connection*: `GET /Accounts` with the stored credentials.
+pub async fn test_payson_connection(
+    state: &AppState,
+    p: &crate::domain::Principal,
+    company: CompanyId,
+) -> Result<String, AppError> {
+    require_company_admin(p, company)?;
+    let c = crate::service::checkouts::company(state, company).await?;
+    let creds = crate::service::checkouts::credentials(state, &c)?;
+    match state.payson.get_account(&creds).await {
+        Ok(a) => Ok(format!(
+            "Connected to Payson as {} (merchant {}, {})",
+            a.account_email, a.merchant_id, a.status
+        )),
+        Err(e) => Err(crate::service::checkouts::payson_error(&e)),
+    }
+}

@@ -15,6 +15,7 @@ mod routes;
 mod send_payment_request;
 mod simulator;
 mod store_suite;
+mod web_admin;
 mod web_audit;
 mod web_checkout;
 mod web_signin;

@@ -49,7 +49,7 @@ struct Row {
 #[template(path = "audit/list.html")]
 struct AuditPage {
     user: String,
-    audit_link: bool,
+    nav: super::page::NavLinks,
     csrf: String,
     companies: Vec<(String, String)>,
     actions: Vec<&'static str>,
@@ -177,10 +177,7 @@ pub async fn page(
     };
     let tpl = AuditPage {
         user: principal.email.clone(),
-        audit_link: principal.has_any(&[
-            crate::domain::Role::SuperAdmin,
-            crate::domain::Role::Auditor,
-        ]),
+        nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         companies: companies
             .into_iter()

@@ -11,7 +11,7 @@ use askama::Template;
 
 use super::page::{PageError, html};
 use super::{csrf, session};
-use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money, Role};
+use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money};
 use crate::error::AppError;
 use crate::http::request_meta;
 use crate::service::checkouts::find_visible;
@@ -34,7 +34,7 @@ struct Line {
 #[template(path = "checkouts/bulk.html")]
 struct BulkPage {
     user: String,
-    audit_link: bool,
+    nav: super::page::NavLinks,
     csrf: String,
     done: bool,
     lines: Vec<Line>,
@@ -131,7 +131,7 @@ pub async fn preview(
     }
     let page = BulkPage {
         user: principal.email.clone(),
-        audit_link: principal.has_any(&[Role::SuperAdmin, Role::Auditor]),
+        nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         done: false,
         lines,
@@ -215,7 +215,7 @@ pub async fn send(
     }
     let page = BulkPage {
         user: principal.email.clone(),
-        audit_link: principal.has_any(&[Role::SuperAdmin, Role::Auditor]),
+        nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         done: true,
         lines,

@@ -32,7 +32,7 @@ struct Event {
 #[template(path = "checkouts/show.html")]
 struct ShowPage {
     user: String,
-    audit_link: bool,
+    nav: super::page::NavLinks,
     csrf: String,
     id: String,
     company: String,
@@ -55,7 +55,7 @@ struct ShowPage {
 #[template(path = "checkouts/confirm.html")]
 struct ConfirmPage {
     user: String,
-    audit_link: bool,
+    nav: super::page::NavLinks,
     csrf: String,
     id: String,
     consequence: String,
@@ -138,10 +138,7 @@ pub async fn show(
     };
     let page = ShowPage {
         user: principal.email.clone(),
-        audit_link: principal.has_any(&[
-            crate::domain::Role::SuperAdmin,
-            crate::domain::Role::Auditor,
-        ]),
+        nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         id: c.id.to_string(),
         company: company.name,
@@ -193,10 +190,7 @@ pub async fn confirm(
     };
     let page = ConfirmPage {
         user: principal.email.clone(),
-        audit_link: principal.has_any(&[
-            crate::domain::Role::SuperAdmin,
-            crate::domain::Role::Auditor,
-        ]),
+        nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         id: c.id.to_string(),
         consequence,

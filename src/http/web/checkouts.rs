@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::page::{PageError, html};
 use super::{csrf, session};
-use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal, Role};
+use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::AppError;
 use crate::service::audit::csv_cell;
 use crate::service::checkouts::{list as list_checkouts, totals};
@@ -48,7 +48,7 @@ pub struct ListQuery {
 #[template(path = "checkouts/list.html")]
 struct ListPage {
     user: String,
-    audit_link: bool,
+    nav: super::page::NavLinks,
     csrf: String,
     show_company: bool,
     can_send: bool,
@@ -189,7 +189,7 @@ pub async fn list(
     companies.sort_by(|a, b| a.1.cmp(&b.1));
     let tpl = ListPage {
         user: principal.email.clone(),
-        audit_link: principal.has_any(&[Role::SuperAdmin, Role::Auditor]),
+        nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         show_company: principal.is_global(),
         can_send: principal.has_any(&crate::service::payment_request::SEND_ROLES),

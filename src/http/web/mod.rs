@@ -1,6 +1,7 @@
 //! The admin desk: server-rendered pages (askama) over the same service layer as the API.
 //! Signed-in state lives in a server-side session (see `auth::session_store`).
 
+mod admin;
 mod audit;
 mod bulk;
 mod checkout;
@@ -23,6 +24,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
+        .route("/admin/companies", web::get().to(admin::companies))
+        .route("/admin/companies", web::post().to(admin::add_company))
+        .route(
+            "/admin/companies/{id}/payson",
+            web::post().to(admin::payson),
+        )
+        .route("/admin/companies/{id}/test", web::post().to(admin::test))
+        .route(
+            "/admin/companies/{id}/keys",
+            web::post().to(admin::issue_key),
+        )
+        .route(
+            "/admin/companies/{id}/keys/{key}/revoke",
+            web::post().to(admin::revoke_key),
+        )
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users", web::post().to(admin::add_user))
+        .route("/admin/users/{id}/roles", web::post().to(admin::set_roles))
+        .route(
+            "/admin/users/{id}/disabled",
+            web::post().to(admin::set_disabled),
+        )
+        .route(
+            "/admin/users/{id}/password",
+            web::post().to(admin::reset_password),
+        )
+        .route(
+            "/admin/users/{id}/tokens",
+            web::post().to(admin::issue_token),
+        )
+        .route(
+            "/admin/tokens/{id}/revoke",
+            web::post().to(admin::revoke_token),
+        )
         .route("/audit", web::get().to(audit::page))
         .route("/audit.csv", web::get().to(audit::csv))
         .route("/checkouts", web::get().to(checkouts::list))
