@@ -105,29 +105,3 @@ pub async fn list(
     }
     Ok(state.store.audit_events(filter, limit).await?)
 }
-
-/// One CSV cell: quoted, and neutralised if a spreadsheet would read it as a formula.
-pub fn csv_cell(value: &str) -> String {
-    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let v = if risky {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", v.replace('"', "\"\""))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formula_safe() {
-        assert_eq!(csv_cell("plain"), "\"plain\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "\"'+1\"");
-        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
-        assert_eq!(csv_cell("-2"), "\"'-2\"");
-    }
-}

@@ -2,7 +2,7 @@
 //! outcome and date, for superadmins and auditors.
 
 use actix_session::Session;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -12,7 +12,7 @@ use super::page::{PageError, html};
 use super::{csrf, session};
 use crate::domain::{AuditAction, AuditEvent, AuditOutcome, CompanyId};
 use crate::error::AppError;
-use crate::service::audit::{csv_cell, list};
+use crate::service::audit::list;
 use crate::state::AppState;
 use crate::store::AuditFilter;
 
@@ -210,39 +210,25 @@ pub async fn csv(
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let mut out = String::from(
-        "at,actor,company,checkout,action,outcome,http_status,address,message,payson_message,note\r\n",
-    );
-    for e in events {
+    let rows = events.into_iter().map(|e| {
         let r = row(e, &names);
-        let cells = [
-            &r.at,
-            &r.actor,
-            &r.company,
-            &r.checkout,
-            &r.action,
-            &r.outcome,
-            &r.status.to_string(),
-            &r.address,
-            &r.message,
-            &r.payson,
-            &r.note,
-        ];
-        out.push_str(
-            &cells
-                .iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"audit.csv\"",
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(out))
+        vec![
+            r.at,
+            r.actor,
+            r.company,
+            r.checkout,
+            r.action,
+            r.outcome,
+            r.status.to_string(),
+            r.address,
+            r.message,
+            r.payson,
+            r.note,
+        ]
+    });
+    Ok(super::csv::response(
+        "audit.csv",
+        "at,actor,company,checkout,action,outcome,http_status,address,message,payson_message,note",
+        rows,
+    ))
 }

@@ -187,23 +187,12 @@ pub async fn send(
                 .map_err(AppError::from)?;
             (ok, message)
         } else {
-            let mut found = None;
-            for _ in 0..100 {
-                if let Some((_, Some(o))) = state
-                    .store
-                    .submission(&row_key, principal.user_id)
-                    .await
-                    .map_err(AppError::from)?
-                {
-                    found = Some(o);
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            found.unwrap_or((
-                false,
-                "still being sent; reload the checkout to see the outcome".into(),
-            ))
+            super::checkout::first_outcome(&state, &row_key, principal.user_id)
+                .await?
+                .unwrap_or((
+                    false,
+                    "still being sent; reload the checkout to see the outcome".into(),
+                ))
         };
         lines.push(Line {
             id: id.to_string(),

@@ -254,19 +254,25 @@ pub async fn send(
         return Ok(see_other(&back));
     }
     // Already submitted: wait briefly for the first request's outcome, then show it.
+    first_outcome(&state, &key, principal.user_id).await?;
+    Ok(see_other(&back))
+}
+
+/// The outcome of an earlier submission with this key, waiting up to 10 s while the
+/// first request is still running; `None` if it has not finished by then.
+pub(super) async fn first_outcome(
+    state: &AppState,
+    key: &str,
+    user: crate::domain::UserId,
+) -> Result<Option<(bool, String)>, AppError> {
     for _ in 0..100 {
-        match state
-            .store
-            .submission(&key, principal.user_id)
-            .await
-            .map_err(AppError::from)?
-        {
-            Some((_, Some(_))) => break,
+        match state.store.submission(key, user).await? {
+            Some((_, Some(outcome))) => return Ok(Some(outcome)),
             Some((_, None)) => tokio::time::sleep(Duration::from_millis(100)).await,
-            None => return Err(AppError::NotFound("Checkout not found".into()).into()),
+            None => return Err(AppError::NotFound("Checkout not found".into())),
         }
     }
-    Ok(see_other(&back))
+    Ok(None)
 }
 
 pub async fn refresh(

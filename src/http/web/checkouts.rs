@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use actix_session::Session;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -14,7 +14,6 @@ use super::page::{PageError, html};
 use super::{csrf, session};
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::AppError;
-use crate::service::audit::csv_cell;
 use crate::service::checkouts::{list as list_checkouts, totals};
 use crate::state::AppState;
 use crate::store::CheckoutFilter;
@@ -231,11 +230,8 @@ pub async fn csv(
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect::<HashMap<_, _>>();
-    let mut out = String::from(
-        "checkout,company,status,amount,currency,customer,email,reference,ready_to_ship_at,expires_at\r\n",
-    );
-    for c in &page.rows {
-        let cells = [
+    let rows = page.rows.iter().map(|c| {
+        vec![
             c.id.to_string(),
             names.get(&c.company_id).cloned().unwrap_or_default(),
             c.status.name().to_owned(),
@@ -248,22 +244,11 @@ pub async fn csv(
                 .map(|t| t.to_rfc3339())
                 .unwrap_or_default(),
             c.expires_at().map(|t| t.to_rfc3339()).unwrap_or_default(),
-        ];
-        out.push_str(
-            &cells
-                .iter()
-                .map(|v| csv_cell(v))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"checkouts.csv\"",
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(out))
+        ]
+    });
+    Ok(super::csv::response(
+        "checkouts.csv",
+        "checkout,company,status,amount,currency,customer,email,reference,ready_to_ship_at,expires_at",
+        rows,
+    ))
 }

@@ -7,6 +7,7 @@ mod bulk;
 mod checkout;
 mod checkouts;
 mod csrf;
+mod csv;
 mod login;
 mod page;
 mod session;
