@@ -175,6 +175,42 @@ impl Driver {
         false
     }
 
+    /// Waits up to 10 s until the element's text contains `needle` (the page may still
+    /// be navigating when a click returns).
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = format!("{}/session/{}/element", self.base, self.session);
+            let v: Value = self
+                .http
+                .post(url)
+                .json(&json!({"using": "css selector", "value": css}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(id) = v["value"][ELEMENT].as_str() {
+                let url = format!("{}/session/{}/element/{id}/text", self.base, self.session);
+                let t: Value = self
+                    .http
+                    .get(url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                if let Some(text) = t["value"].as_str().filter(|t| t.contains(needle)) {
+                    return text.to_owned();
+                }
+            }
+            assert!(Instant::now() < deadline, "no {css} containing {needle:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn url(&self) -> String {
         self.cmd(reqwest::Method::GET, "/url", None)
             .await
@@ -282,8 +318,7 @@ async fn admin_desk_in_headless_chromium() {
         );
         d.click("form[action='/checkouts/bulk'] button[type=submit]")
             .await;
-        let results = d.text("h1").await;
-        assert_eq!(results, "Bulk send: results");
+        d.wait_text("h1", "Bulk send: results").await;
         assert_eq!(
             d.text("#bulk").await.matches("sent; now Shipped").count(),
             2

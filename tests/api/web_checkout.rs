@@ -48,7 +48,7 @@ async fn send_from_the_page_once_with_a_note() {
         .await
         .unwrap();
     assert!(
-        confirm.contains("Payson will capture the payment of 799,00\u{a0}kr from Tess T Persson &#60;tess@example.com&#62;; after this only a credit can undo it."),
+        confirm.contains("Payson will capture the payment of SEK\u{a0}799.00 from Tess T Persson &#60;tess@example.com&#62;; after this only a credit can undo it."),
         "{confirm}"
     );
     let form = [
@@ -343,7 +343,7 @@ async fn bulk_send_previews_skips_and_sends_once() {
     let q = format!("/checkouts/bulk?id={a}&id={b}&id={created}&id={theirs}&id={a}");
     let preview = br.get(&q).await.text().await.unwrap();
     assert!(
-        preview.contains("2 of 4 selected will be sent, 1\u{a0}598,00\u{a0}kr in all."),
+        preview.contains("2 of 4 selected will be sent, SEK\u{a0}1,598.00 in all."),
         "{preview}"
     );
     assert!(preview.contains("skipped: it has status Created - 1"));

@@ -116,6 +116,7 @@ struct CompanyView {
 #[derive(Template)]
 #[template(path = "admin/companies.html")]
 struct CompaniesPage {
+    t: super::i18n::Tr,
     user: String,
     nav: super::page::NavLinks,
     csrf: String,
@@ -130,6 +131,7 @@ async fn companies_page(
     session: &Session,
     p: &Principal,
     secret: Option<(String, String)>,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let is_super = p.roles.contains(Role::SuperAdmin);
     let visible: Vec<_> = state
@@ -171,6 +173,7 @@ async fn companies_page(
         });
     }
     let page = CompaniesPage {
+        t,
         user: p.email.clone(),
         nav: super::page::NavLinks::for_principal(p),
         csrf: csrf::token(session)?,
@@ -185,9 +188,10 @@ async fn companies_page(
 pub async fn companies(
     state: web::Data<AppState>,
     session: Session,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let p = session::require(&state, &session).await?;
-    companies_page(&state, &session, &p, None).await
+    companies_page(&state, &session, &p, None, t).await
 }
 
 pub async fn add_company(
@@ -333,6 +337,7 @@ pub async fn issue_key(
                 &session,
                 &p,
                 Some(("New x-api-key (shown once)".into(), key.to_string())),
+                super::i18n::Tr(super::i18n::Lang::of(&req)),
             )
             .await
         }
@@ -409,6 +414,7 @@ struct UserView {
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct UsersPage {
+    t: super::i18n::Tr,
     user: String,
     nav: super::page::NavLinks,
     csrf: String,
@@ -424,6 +430,7 @@ async fn users_page(
     session: &Session,
     p: &Principal,
     secret: Option<(String, String)>,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     admin::require_superadmin(p)?;
     let companies = state.store.companies().await.map_err(AppError::from)?;
@@ -462,6 +469,7 @@ async fn users_page(
         })
         .collect();
     let page = UsersPage {
+        t,
         user: p.email.clone(),
         nav: super::page::NavLinks::for_principal(p),
         csrf: csrf::token(session)?,
@@ -480,9 +488,10 @@ async fn users_page(
 pub async fn users(
     state: web::Data<AppState>,
     session: Session,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let p = session::require(&state, &session).await?;
-    users_page(&state, &session, &p, None).await
+    users_page(&state, &session, &p, None, t).await
 }
 
 fn roles_and_company(f: &Pairs) -> Result<(RoleSet, Option<CompanyId>), AppError> {
@@ -674,6 +683,7 @@ pub async fn reset_password(
             format!("New password for {} (shown once)", u.email),
             password,
         )),
+        super::i18n::Tr(super::i18n::Lang::of(&req)),
     )
     .await
 }
@@ -709,6 +719,7 @@ pub async fn issue_token(
         &session,
         &p,
         Some((format!("API token for {} (shown once)", u.email), secret)),
+        super::i18n::Tr(super::i18n::Lang::of(&req)),
     )
     .await
 }

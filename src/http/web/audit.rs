@@ -48,6 +48,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "audit/list.html")]
 struct AuditPage {
+    t: super::i18n::Tr,
     user: String,
     nav: super::page::NavLinks,
     csrf: String,
@@ -157,6 +158,7 @@ pub async fn page(
     state: web::Data<AppState>,
     session: Session,
     q: web::Query<AuditQuery>,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
     let f = filter(&state, &q).await?;
@@ -176,6 +178,7 @@ pub async fn page(
         None
     };
     let tpl = AuditPage {
+        t,
         user: principal.email.clone(),
         nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,

@@ -33,6 +33,7 @@ struct Line {
 #[derive(Template)]
 #[template(path = "checkouts/bulk.html")]
 struct BulkPage {
+    t: super::i18n::Tr,
     user: String,
     nav: super::page::NavLinks,
     csrf: String,
@@ -80,12 +81,12 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn total_text(sums: &BTreeMap<&'static str, (Currency, i64)>) -> String {
+fn total_text(sums: &BTreeMap<&'static str, (Currency, i64)>, t: super::i18n::Tr) -> String {
     if sums.is_empty() {
-        return Money::from_minor(0, Currency::Sek).format_sv();
+        return t.money(Money::from_minor(0, Currency::Sek));
     }
     sums.values()
-        .map(|(c, m)| Money::from_minor(*m, *c).format_sv())
+        .map(|(c, m)| t.money(Money::from_minor(*m, *c)))
         .collect::<Vec<_>>()
         .join(" + ")
 }
@@ -94,6 +95,7 @@ pub async fn preview(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
     let selected = ids(req.query_string())?;
@@ -114,7 +116,7 @@ pub async fn preview(
                     e.1 += c.amount.minor();
                     None
                 };
-                (c.customer_name.clone(), c.amount.format_sv(), skip)
+                (c.customer_name.clone(), t.money(c.amount), skip)
             }
             Err(e) => (String::new(), String::new(), Some(e.to_string())),
         };
@@ -130,12 +132,13 @@ pub async fn preview(
         });
     }
     let page = BulkPage {
+        t,
         user: principal.email.clone(),
         nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         done: false,
         lines,
-        total: total_text(&sums),
+        total: total_text(&sums, t),
         sendable,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
     };
@@ -147,6 +150,7 @@ pub async fn send(
     state: web::Data<AppState>,
     session: Session,
     body: web::Bytes,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
@@ -203,6 +207,7 @@ pub async fn send(
         });
     }
     let page = BulkPage {
+        t,
         user: principal.email.clone(),
         nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,

@@ -31,6 +31,7 @@ struct Event {
 #[derive(Template)]
 #[template(path = "checkouts/show.html")]
 struct ShowPage {
+    t: super::i18n::Tr,
     user: String,
     nav: super::page::NavLinks,
     csrf: String,
@@ -54,6 +55,7 @@ struct ShowPage {
 #[derive(Template)]
 #[template(path = "checkouts/confirm.html")]
 struct ConfirmPage {
+    t: super::i18n::Tr,
     user: String,
     nav: super::page::NavLinks,
     csrf: String,
@@ -96,6 +98,7 @@ pub async fn show(
     session: Session,
     path: web::Path<String>,
     query: web::Query<ShowQuery>,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
@@ -137,13 +140,14 @@ pub async fn show(
         None => None,
     };
     let page = ShowPage {
+        t,
         user: principal.email.clone(),
         nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         id: c.id.to_string(),
         company: company.name,
         status: c.status.describe(),
-        amount: c.amount.format_sv(),
+        amount: t.money(c.amount),
         method: c.payment_method.name().to_owned(),
         customer: c.customer_name.clone(),
         email: c.customer_email.clone(),
@@ -167,6 +171,7 @@ pub async fn confirm(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<String>,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
@@ -178,17 +183,23 @@ pub async fn confirm(
     } else {
         format!("{} <{}>", c.customer_name, c.customer_email)
     };
-    let consequence = match c.payment_method {
-        PaymentMethod::Invoice => format!(
-            "Payson will e-mail the invoice of {} to {who}; after this only a credit can undo it.",
-            c.amount.format_sv()
+    let amount = t.money(c.amount);
+    let consequence = match (c.payment_method, t.is_sv()) {
+        (PaymentMethod::Invoice, false) => format!(
+            "Payson will e-mail the invoice of {amount} to {who}; after this only a credit can undo it."
         ),
-        _ => format!(
-            "Payson will capture the payment of {} from {who}; after this only a credit can undo it.",
-            c.amount.format_sv()
+        (PaymentMethod::Invoice, true) => format!(
+            "Payson e-postar fakturan på {amount} till {who}; därefter kan bara en kreditering ångra det."
+        ),
+        (_, false) => format!(
+            "Payson will capture the payment of {amount} from {who}; after this only a credit can undo it."
+        ),
+        (_, true) => format!(
+            "Payson drar betalningen på {amount} från {who}; därefter kan bara en kreditering ångra det."
         ),
     };
     let page = ConfirmPage {
+        t,
         user: principal.email.clone(),
         nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,

@@ -46,6 +46,7 @@ pub struct ListQuery {
 #[derive(Template)]
 #[template(path = "checkouts/list.html")]
 struct ListPage {
+    t: super::i18n::Tr,
     user: String,
     nav: super::page::NavLinks,
     csrf: String,
@@ -146,14 +147,19 @@ async fn company_names(
         .collect())
 }
 
-fn row(c: &Checkout, names: &HashMap<CompanyId, String>, now: DateTime<Utc>) -> Row {
+fn row(
+    c: &Checkout,
+    names: &HashMap<CompanyId, String>,
+    now: DateTime<Utc>,
+    t: super::i18n::Tr,
+) -> Row {
     let days = (c.status == CheckoutStatus::ReadyToShip)
         .then(|| c.expires_at().map_or(0, |e| (e - now).num_days()));
     Row {
         customer: c.customer_name.clone(),
         email: c.customer_email.clone(),
         reference: c.reference.clone(),
-        amount: c.amount.format_sv(),
+        amount: t.money(c.amount),
         company: names.get(&c.company_id).cloned().unwrap_or_default(),
         status: c.status.name().to_owned(),
         expires_in_days: days,
@@ -166,6 +172,7 @@ pub async fn list(
     state: web::Data<AppState>,
     session: Session,
     query: web::Query<ListQuery>,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
     let f = filter(&query)?;
@@ -187,6 +194,7 @@ pub async fn list(
         .collect();
     companies.sort_by(|a, b| a.1.cmp(&b.1));
     let tpl = ListPage {
+        t,
         user: principal.email.clone(),
         nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
@@ -200,12 +208,13 @@ pub async fn list(
             .iter()
             .map(|(cur, n, sum)| {
                 format!(
-                    "{n} checkouts, {}",
-                    Money::from_minor(*sum, *cur).format_sv()
+                    "{n} {}, {}",
+                    t.s("checkouts"),
+                    t.money(Money::from_minor(*sum, *cur))
                 )
             })
             .collect(),
-        rows: page.rows.iter().map(|c| row(c, &names, now)).collect(),
+        rows: page.rows.iter().map(|c| row(c, &names, now, t)).collect(),
         next,
         csv: format!("/checkouts.csv?{}", query_string(&query, None)),
         q: query.into_inner(),

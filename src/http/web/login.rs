@@ -20,6 +20,7 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    t: super::i18n::Tr,
     csrf: String,
     email: String,
     error: Option<String>,
@@ -41,11 +42,16 @@ pub struct CsrfOnly {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("no such account, same cost").unwrap_or_default());
 
-pub async fn form(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
+pub async fn form(
+    state: web::Data<AppState>,
+    session: Session,
+    t: super::i18n::Tr,
+) -> Result<HttpResponse, PageError> {
     if session::current(&state, &session).await?.is_some() {
         return Ok(see_other("/checkouts"));
     }
     let page = LoginPage {
+        t,
         csrf: csrf::token(&session)?,
         email: String::new(),
         error: None,
@@ -58,6 +64,7 @@ pub async fn submit(
     state: web::Data<AppState>,
     session: Session,
     form: web::Form<LoginForm>,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     csrf::verify(&req, &session, &form.csrf_token)?;
     let meta = request_meta(&req, &state);
@@ -74,6 +81,7 @@ pub async fn submit(
         )
         .await;
         let page = LoginPage {
+            t,
             csrf: csrf::token(&session)?,
             email,
             error: Some(AppError::TooManyRequests.to_string()),
@@ -128,6 +136,7 @@ pub async fn submit(
             )
             .await;
             let page = LoginPage {
+                t,
                 csrf: csrf::token(&session)?,
                 email,
                 error: Some("Wrong e-mail or password.".into()),

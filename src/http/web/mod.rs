@@ -8,6 +8,7 @@ mod checkout;
 mod checkouts;
 mod csrf;
 mod csv;
+pub mod i18n;
 mod login;
 mod page;
 mod session;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
+        .route("/lang", web::post().to(i18n::switch))
         .route("/admin/companies", web::get().to(admin::companies))
         .route("/admin/companies", web::post().to(admin::add_company))
         .route(

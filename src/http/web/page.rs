@@ -25,6 +25,7 @@ pub fn see_other(location: &str) -> HttpResponse {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    t: super::i18n::Tr,
     status: u16,
     message: &'a str,
 }
@@ -63,6 +64,7 @@ impl ResponseError for PageError {
         }
         let message = self.0.to_string();
         let page = ErrorPage {
+            t: super::i18n::Tr(super::i18n::Lang::En),
             status: self.0.status().as_u16(),
             message: &message,
         };
