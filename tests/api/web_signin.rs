@@ -575,3 +575,184 @@ async fn swedish_and_english() {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// Keyset pages stay stable while rows change between requests: nothing from page one
+/// repeats, nothing still awaiting after the cursor is skipped, and rows that arrive
+/// before the cursor do not push others off the page.
+#[tokio::test]
+async fn pagination_is_stable_while_rows_change() {
+    let app = spawn_app(Db::Sqlite).await;
+    let mut ids = Vec::new();
+    for i in 0..60i64 {
+        let id = app.checkout(false, "created").await;
+        app.sim
+            .transition(
+                id.as_uuid(),
+                "readyToShip",
+                Some("card"),
+                Some(app.state.clock.now() - Duration::hours(i * 20)),
+            )
+            .unwrap();
+        checkout_desk::service::checkouts::refresh_from_payson(&app.state, &app.company, id)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let mut b = Browser::new(&app);
+    b.login("writer@acme.test", PASSWORD).await;
+    let first = b.get("/checkouts").await.text().await.unwrap();
+    let next = first
+        .split("rel=\"next\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap();
+    let next = next
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let on = |html: &str| {
+        ids.iter()
+            .copied()
+            .filter(|i| html.contains(&i.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let page_one = on(&first);
+    assert_eq!(page_one.len(), 50);
+    // Meanwhile: one row of page two is sent, and a new one arrives that sorts first.
+    let page_two_before: Vec<_> = ids
+        .iter()
+        .copied()
+        .filter(|i| !page_one.contains(i))
+        .collect();
+    let gone = page_two_before[3];
+    assert_eq!(app.send(gone).await.status(), StatusCode::OK);
+    let newcomer = app.checkout(false, "created").await;
+    app.sim
+        .transition(
+            newcomer.as_uuid(),
+            "readyToShip",
+            Some("card"),
+            Some(app.state.clock.now() - Duration::days(58)),
+        )
+        .unwrap();
+    checkout_desk::service::checkouts::refresh_from_payson(&app.state, &app.company, newcomer)
+        .await
+        .unwrap();
+    let second = b.get(&next).await.text().await.unwrap();
+    let page_two = on(&second);
+    assert!(page_two.iter().all(|i| !page_one.contains(i)), "no repeats");
+    let expected: Vec<_> = page_two_before
+        .iter()
+        .copied()
+        .filter(|i| *i != gone)
+        .collect();
+    assert_eq!(
+        page_two, expected,
+        "the rest, in order, without the sent one"
+    );
+    assert!(
+        !second.contains(&newcomer.to_string()),
+        "an earlier newcomer belongs to page one"
+    );
+    assert!(
+        b.get("/checkouts")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(&newcomer.to_string())
+    );
+}
+
+/// Every kind of response carries the security headers; signed-in pages are not cached;
+/// HSTS is sent only over https.
+#[tokio::test]
+async fn security_headers_on_every_page_kind() {
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app.ready().await;
+    checkout_desk::service::admin::add_user(
+        &app.state,
+        checkout_desk::service::admin::NewUser {
+            email: "root2@desk.test".into(),
+            display_name: String::new(),
+            password: Some(PASSWORD.into()),
+            company_id: None,
+            roles: checkout_desk::domain::RoleSet::empty()
+                .with(checkout_desk::domain::Role::SuperAdmin),
+        },
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(&app);
+    b.login("root2@desk.test", PASSWORD).await;
+    let pages = [
+        "/".to_owned(),
+        "/login".to_owned(),
+        "/healthz".to_owned(),
+        "/checkouts".to_owned(),
+        "/checkouts.csv".to_owned(),
+        format!("/checkouts/{id}"),
+        format!("/checkouts/{id}/send"),
+        format!("/checkouts/bulk?id={id}"),
+        format!("/checkouts/{}", uuid::Uuid::new_v4()),
+        "/audit".to_owned(),
+        "/audit.csv".to_owned(),
+        "/admin/companies".to_owned(),
+        "/admin/users".to_owned(),
+        format!("/payment/payson/v2/checkout/{id}"),
+        "/static/css/app.css".to_owned(),
+    ];
+    for path in pages {
+        let r = b.get(&path).await;
+        let h = r.headers();
+        let csp = h
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(
+            csp.contains("default-src 'self'")
+                && csp.contains("script-src 'self'")
+                && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{path}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "{path}: no HSTS over http"
+        );
+        if !path.starts_with("/static") {
+            assert_eq!(h["cache-control"], "no-store", "{path}");
+        }
+    }
+    // The preview is the one page with its own policy, framed only by us.
+    let r = b.get(&format!("/checkouts/{id}/snippet")).await;
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'self'")
+    );
+    // Behind an https proxy, HSTS is sent.
+    let r = app
+        .client
+        .get(app.url("/login"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+}
