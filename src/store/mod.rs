@@ -589,20 +589,39 @@ impl Store {
         after: Option<(DateTime<Utc>, CheckoutId)>,
         limit: i64,
     ) -> StoreResult<Vec<Checkout>> {
-        const AWAITING: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
-            FROM checkouts WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL AND ($1 IS NULL OR company_id = $1) \
+        // Company-scoped and global lists are separate texts so each is planned onto its
+        // own index (an `$1 IS NULL OR company_id = $1` would hide the company index).
+        const AWAITING_COMPANY: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
+            FROM checkouts WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL AND company_id = $1 \
             AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR ready_to_ship_at >= $3) AND ($4 IS NULL OR ready_to_ship_at < $4) \
             AND ($5 IS NULL OR ready_to_ship_at > $5 OR (ready_to_ship_at = $5 AND id > $6)) \
             ORDER BY ready_to_ship_at, id LIMIT $7";
-        const OTHERS: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
-            FROM checkouts WHERE ($8 IS NULL OR status = $8) AND ($1 IS NULL OR company_id = $1) \
+        const AWAITING_ALL: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
+            FROM checkouts WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL AND $1 IS NULL \
+            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($3 IS NULL OR ready_to_ship_at >= $3) AND ($4 IS NULL OR ready_to_ship_at < $4) \
+            AND ($5 IS NULL OR ready_to_ship_at > $5 OR (ready_to_ship_at = $5 AND id > $6)) \
+            ORDER BY ready_to_ship_at, id LIMIT $7";
+        const OTHERS_COMPANY: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
+            FROM checkouts WHERE ($8 IS NULL OR status = $8) AND company_id = $1 \
+            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
+            AND ($5 IS NULL OR created_at < $5 OR (created_at = $5 AND id < $6)) \
+            ORDER BY created_at DESC, id DESC LIMIT $7";
+        const OTHERS_ALL: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
+            FROM checkouts WHERE ($8 IS NULL OR status = $8) AND $1 IS NULL \
             AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
             AND ($5 IS NULL OR created_at < $5 OR (created_at = $5 AND id < $6)) \
             ORDER BY created_at DESC, id DESC LIMIT $7";
         let awaiting = f.status == Some(CheckoutStatus::ReadyToShip);
-        let sql = if awaiting { AWAITING } else { OTHERS };
+        let sql = match (awaiting, f.company.is_some()) {
+            (true, true) => AWAITING_COMPANY,
+            (true, false) => AWAITING_ALL,
+            (false, true) => OTHERS_COMPANY,
+            (false, false) => OTHERS_ALL,
+        };
         let pattern = f.text.as_deref().map(like_pattern);
         let rows: Vec<CheckoutRow> = on_pool!(self, |p| {
             let mut q = sqlx::query_as(sql)
