@@ -645,14 +645,22 @@ impl Store {
         &self,
         f: &CheckoutFilter,
     ) -> StoreResult<Vec<(Currency, i64, i64)>> {
-        const SQL: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM checkouts \
-            WHERE ($5 IS NULL OR status = $5) AND ($1 IS NULL OR company_id = $1) \
+        // Separate texts for the company and global cases, as in `list_checkouts`.
+        const COMPANY: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM checkouts \
+            WHERE ($5 IS NULL OR status = $5) AND company_id = $1 \
+            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($3 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) >= $3) \
+            AND ($4 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) < $4) \
+            GROUP BY currency ORDER BY currency";
+        const ALL: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM checkouts \
+            WHERE ($5 IS NULL OR status = $5) AND $1 IS NULL \
             AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) >= $3) \
             AND ($4 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) < $4) \
             GROUP BY currency ORDER BY currency";
         let awaiting = f.status == Some(CheckoutStatus::ReadyToShip);
-        let rows: Vec<(String, i64, i64)> = on_pool!(self, |p| sqlx::query_as(SQL)
+        let sql = if f.company.is_some() { COMPANY } else { ALL };
+        let rows: Vec<(String, i64, i64)> = on_pool!(self, |p| sqlx::query_as(sql)
             .bind(f.company.map(|c| id_text(c.as_uuid())))
             .bind(f.text.as_deref().map(like_pattern))
             .bind(f.from)

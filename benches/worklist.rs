@@ -1,0 +1,216 @@
+//! `cargo bench --bench worklist`: the worklist page (signed in over HTTP, like a browser)
+//! at 10,000 and 1,000,000 checkouts over 1,000 companies, on SQLite and PostgreSQL.
+//! Prints p50/p99 of the page time seen on loopback and the ratio 1M / 10k; asserts
+//! nothing. `BENCH_LARGE` changes the large size; PostgreSQL is `TEST_POSTGRES_URL`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_precision_loss,
+    clippy::disallowed_methods
+)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use checkout_desk::clock::SystemClock;
+use checkout_desk::config::Settings;
+use checkout_desk::crypto::SecretBox;
+use checkout_desk::domain::{Company, CompanyId, Role, RoleSet};
+use checkout_desk::service::admin;
+use checkout_desk::startup::Application;
+
+const COMPANIES: usize = 1000;
+const REQUESTS: usize = 400;
+
+async fn fresh_url(pg: bool) -> String {
+    if !pg {
+        let dir = std::env::temp_dir().join(format!("cd-wl-{}", uuid::Uuid::new_v4().simple()));
+        return format!("sqlite://{}/wl.db", dir.display());
+    }
+    use sqlx::Connection;
+    let admin_url = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let name = format!("cd_bench_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
+}
+
+/// Bulk rows straight in SQL: half awaiting (readyToShip 0–58 days ago), half shipped.
+async fn seed(url: &str, pg: bool, n: usize) {
+    use sqlx::Connection;
+    let sql = if pg {
+        format!(
+            "INSERT INTO checkouts SELECT lpad(to_hex(i), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), \
+             'c0000000-0000-4000-8000-' || lpad(to_hex(i % {COMPANIES}), 12, '0'), \
+             CASE WHEN i % 2 = 0 THEN 'ReadyToShip' ELSE 'Shipped' END, CASE WHEN i % 2 = 0 THEN 'readyToShip' ELSE 'shipped' END, \
+             10000 + i % 90000, 'SEK', 'card', 'Kund ' || i, 'kund' || i || '@example.com', 'BK-' || i, NULL, i, '{{}}', \
+             now() - ((i % 59) || ' days')::interval - (i % 86400 || ' seconds')::interval, now() - interval '60 days', now(), now() \
+             FROM generate_series(1, {n}) AS i"
+        )
+    } else {
+        format!(
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) \
+             INSERT INTO checkouts SELECT printf('%08x-0000-4000-8000-%012x', i, i), printf('c0000000-0000-4000-8000-%012x', i % {COMPANIES}), \
+             CASE WHEN i % 2 = 0 THEN 'ReadyToShip' ELSE 'Shipped' END, CASE WHEN i % 2 = 0 THEN 'readyToShip' ELSE 'shipped' END, \
+             10000 + i % 90000, 'SEK', 'card', 'Kund ' || i, 'kund' || i || '@example.com', 'BK-' || i, NULL, i, '{{}}', \
+             strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || (i % 59) || ' days', '-' || (i % 86400) || ' seconds'), \
+             strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-60 days'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now') FROM s"
+        )
+    };
+    if pg {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query("ANALYZE checkouts")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query("ANALYZE").execute(&mut c).await.unwrap();
+    }
+}
+
+fn field(html: &str, name: &str) -> String {
+    let m = format!("name=\"{name}\" value=\"");
+    html[html.find(&m).unwrap() + m.len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// p50 and p99 of the worklist page for the users given (company admins and a superadmin).
+async fn measure(pg: bool, n: usize) -> (Duration, Duration, Duration) {
+    let url = fresh_url(pg).await;
+    let settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: url.clone(),
+        secret_key: SecretBox::generate_key(),
+        ..Settings::default()
+    };
+    let app = Application::build_with_clock(settings, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    for i in 0..COMPANIES {
+        let id: CompanyId = format!("c0000000-0000-4000-8000-{i:012x}").parse().unwrap();
+        let c = Company {
+            id,
+            name: format!("Company {i}"),
+            payson_agent_id: "4".into(),
+            payson_api_key_encrypted: state.secrets.encrypt("k"),
+            payson_base_url: "http://127.0.0.1:9/2.0/".into(),
+            created_at: state.clock.now(),
+        };
+        state.store.insert_company(&c).await.unwrap();
+    }
+    let t = Instant::now();
+    seed(&url, pg, n).await;
+    let seeded = t.elapsed();
+    let company: CompanyId = "c0000000-0000-4000-8000-000000000008".parse().unwrap();
+    admin::add_user(
+        &state,
+        admin::NewUser {
+            email: "a@bench.test".into(),
+            display_name: String::new(),
+            password: Some("bench password 123".into()),
+            company_id: Some(company),
+            roles: RoleSet::empty().with(Role::AdminWrite),
+        },
+    )
+    .await
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client.get(format!("{base}/login")).send().await.unwrap();
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = field(&login.text().await.unwrap(), "csrf_token");
+    let r = client
+        .post(format!("{base}/login"))
+        .header("cookie", &cookie)
+        .header("origin", &base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email=a%40bench.test&password=bench+password+123&csrf_token={token}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut times = Vec::new();
+    for i in 0..REQUESTS + 20 {
+        let t = Instant::now();
+        let r = client
+            .get(format!("{base}/checkouts"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        let body = r.text().await.unwrap();
+        assert!(body.contains("expires in"));
+        if i >= 20 {
+            times.push(t.elapsed());
+        }
+    }
+    times.sort();
+    let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    println!(
+        "  {:<10} {:>9} checkouts  seeded in {:>6.1} s   p50 {:>6.2} ms   p99 {:>6.2} ms",
+        if pg { "PostgreSQL" } else { "SQLite" },
+        n,
+        seeded.as_secs_f64(),
+        p(0.5).as_secs_f64() * 1e3,
+        p(0.99).as_secs_f64() * 1e3
+    );
+    (p(0.5), p(0.99), seeded)
+}
+
+#[actix_web::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let large: usize = std::env::var("BENCH_LARGE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    println!(
+        "worklist page of a company administrator ({COMPANIES} companies, 50 rows a page, {REQUESTS} requests, loopback)"
+    );
+    for pg in [false, true] {
+        let (_, small, _) = measure(pg, 10_000).await;
+        let (_, big, _) = measure(pg, large).await;
+        println!(
+            "  p99 ratio {large} / 10000: {:.2}",
+            big.as_secs_f64() / small.as_secs_f64()
+        );
+    }
+}
