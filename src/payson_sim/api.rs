@@ -195,7 +195,9 @@ async fn misbehave(kind: &FaultKind) -> HttpResponse {
             HttpResponse::GatewayTimeout().finish()
         }
         FaultKind::Drop => {
-            // A body that fails at once makes actix abort the connection mid-answer.
+            // A body that fails before its first chunk makes actix close the connection
+            // while the response head is still in its write buffer, so the client gets no
+            // HTTP answer at all (hyper: IncompleteMessage). Tested in tests/api/payson_sim.rs.
             let failing = stream::once(async {
                 Err::<web::Bytes, std::io::Error>(std::io::Error::other(
                     "dropped by fault injection",

@@ -49,12 +49,20 @@ async fn transition(
     inner: web::Data<Inner>,
 ) -> HttpResponse {
     let at = t.at.unwrap_or_else(super::now);
-    match inner.with(|s| s.payson_transition(*id, &t.to, t.payment_method.as_deref(), at)) {
-        Ok(pending) => {
+    let result = inner.with(|s| {
+        if !s.checkouts.contains_key(&id) {
+            return None;
+        }
+        Some(s.payson_transition(*id, &t.to, t.payment_method.as_deref(), at))
+    });
+    match result {
+        Some(Ok(pending)) => {
             notify::schedule(&inner.clone().into_inner(), pending);
             HttpResponse::NoContent().finish()
         }
-        Err(msg) => HttpResponse::Conflict().json(serde_json::json!({ "message": msg })),
+        // Not a move Payson or the customer could make from the current status.
+        Some(Err(msg)) => HttpResponse::Conflict().json(serde_json::json!({ "message": msg })),
+        None => HttpResponse::NotFound().json(serde_json::json!({ "message": "no such checkout" })),
     }
 }
 

@@ -2,6 +2,7 @@
 //! backoff until the merchant answers 200 (Payson keeps trying for a day; we are bounded).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -62,15 +63,31 @@ async fn deliver(inner: Arc<Inner>, p: Pending) {
             return;
         }
         if attempt < attempts {
-            tokio::time::sleep(inner.cfg.notify_base_delay * 2u32.saturating_pow(attempt - 1))
-                .await;
+            tokio::time::sleep(backoff(inner.cfg.notify_base_delay, attempt)).await;
         }
     }
 }
 
+/// Doubling delays, capped so a long run of attempts stays within Payson's 24 hours.
+fn backoff(base: Duration, attempt: u32) -> Duration {
+    base.checked_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+        .unwrap_or(MAX_DELAY)
+        .min(MAX_DELAY)
+}
+
+const MAX_DELAY: Duration = Duration::from_secs(3600);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let b = Duration::from_millis(500);
+        assert_eq!(backoff(b, 1), b);
+        assert_eq!(backoff(b, 3), b * 4);
+        assert_eq!(backoff(b, 60), MAX_DELAY);
+    }
 
     #[test]
     fn appends_checkout_to_any_query() {

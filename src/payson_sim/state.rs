@@ -59,6 +59,11 @@ impl SimError {
     }
 }
 
+const CUSTOMER_TYPES: [&str; 2] = ["person", "business"];
+const ITEM_TYPES: [&str; 4] = ["physical", "discount", "service", "fee"];
+/// Payson expires a readyToShip checkout 59 days after it got there (payson-api.md §4).
+const READY_TO_SHIP_LIFETIME_DAYS: i64 = 59;
+
 const PRE_READY: [&str; 4] = ["created", "formsFilled", "readyToPay", "processingPayment"];
 const NOTIFYING: [&str; 6] = [
     "readyToShip",
@@ -84,6 +89,39 @@ const KNOWN: [&str; 10] = [
 /// Payson's camelCase spelling of a status given in any casing.
 fn canonical_status(s: &str) -> Option<&'static str> {
     KNOWN.into_iter().find(|k| k.eq_ignore_ascii_case(s.trim()))
+}
+
+/// A request's status: a string in any casing, or the number Payson's .NET SDK sends
+/// (`"Status":6`). The numbering is inferred: BokaMera's message "ReadyToShip - 5; it has
+/// Shipped - 6", CO2-NET's ProcessingPayment = 4, Canceled = 8, Expired = 10 and no 9.
+fn request_status(v: &Value) -> Result<&'static str, SimError> {
+    let found = match v {
+        Value::String(s) => canonical_status(s),
+        Value::Number(n) => match n.as_u64() {
+            Some(1) => Some("created"),
+            Some(2) => Some("formsFilled"),
+            Some(3) => Some("readyToPay"),
+            Some(4) => Some("processingPayment"),
+            Some(5) => Some("readyToShip"),
+            Some(6) => Some("shipped"),
+            Some(7) => Some("paidToAccount"),
+            Some(8) => Some("canceled"),
+            Some(10) => Some("expired"),
+            Some(11) => Some("denied"),
+            _ => None,
+        },
+        _ => None,
+    };
+    found.ok_or_else(|| SimError::bad("Status", &format!("Unknown status {v}.")))
+}
+
+/// Enum values come in any casing; responses carry Payson's lower-case spelling.
+fn canonical_enum(v: &mut Value, known: &[&str]) {
+    if let Value::String(s) = v
+        && let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(s.trim()))
+    {
+        *s = (*k).to_owned();
+    }
 }
 
 /// Request keys may come in any casing (PP-PHP lowercases them, the .NET SDK uses
@@ -141,6 +179,10 @@ const KEYS: &[&str] = &[
     "countries",
     "verification",
     "paymentMethod",
+    "country",
+    "billingPeriod",
+    "totalFeeExcludingTax",
+    "totalFeeIncludingTax",
 ];
 
 pub fn normalize(v: Value) -> Value {
@@ -258,7 +300,10 @@ impl SimState {
         doc.insert("history".into(), json!({ "created": ts(t) }));
         let customer = doc.entry("customer").or_insert_with(|| json!({}));
         if let Some(c) = customer.as_object_mut() {
-            c.entry("type").or_insert_with(|| "person".into());
+            canonical_enum(
+                c.entry("type").or_insert_with(|| "person".into()),
+                &CUSTOMER_TYPES,
+            );
         }
         let order = doc
             .get_mut("order")
@@ -330,9 +375,9 @@ impl SimState {
             .and_then(Value::as_str)
             .unwrap_or("created")
             .to_owned();
-        let to = match body.get("status").and_then(Value::as_str) {
-            Some(s) => canonical_status(s)
-                .ok_or_else(|| SimError::bad("Status", &format!("Unknown status '{s}'.")))?,
+        // A body without a status (the old doc's update sample) keeps the current one.
+        let to = match body.get("status").filter(|v| !v.is_null()) {
+            Some(v) => request_status(v)?,
             None => canonical_status(&from).unwrap_or("created"),
         };
         let pre_ready = PRE_READY.contains(&from.as_str());
@@ -368,6 +413,12 @@ impl SimState {
                 }
             }
         }
+        if let Some(c) = doc.get_mut("customer").and_then(Value::as_object_mut) {
+            canonical_enum(
+                c.entry("type").or_insert_with(|| "person".into()),
+                &CUSTOMER_TYPES,
+            );
+        }
         if let Some(new_order) = body.get("order").and_then(Value::as_object) {
             apply_order_change(&mut doc, new_order, &from, pre_ready)?;
         }
@@ -395,6 +446,10 @@ impl SimState {
             h.insert(to.to_owned(), ts(at));
         }
         if to == "readyToShip" {
+            doc.insert(
+                "expirationTime".into(),
+                ts(at + Duration::days(READY_TO_SHIP_LIFETIME_DAYS)),
+            );
             self.next_purchase_id += 1;
             doc.insert(
                 "purchaseId".into(),
@@ -533,7 +588,10 @@ fn prepare_order(order: &mut Map<String, Value>, assign_ids: bool) -> Result<(),
         }
         it.entry("discountRate").or_insert(json!(0));
         it.entry("taxRate").or_insert(json!(0));
-        it.entry("type").or_insert_with(|| "physical".into());
+        canonical_enum(
+            it.entry("type").or_insert_with(|| "physical".into()),
+            &ITEM_TYPES,
+        );
         it.entry("creditedAmount").or_insert(json!(0));
         it.insert("totalPriceIncludingTax".into(), money(total));
         it.insert("totalPriceExcludingTax".into(), money(total - item_tax));
@@ -562,6 +620,16 @@ fn apply_order_change(
         .and_then(Value::as_object_mut)
         .ok_or_else(|| SimError::bad("Order", "No order."))?;
     if pre_ready {
+        // Nothing is paid yet, so nothing can be credited.
+        let items = new.get("items").and_then(Value::as_array);
+        for (i, it) in items.into_iter().flatten().enumerate() {
+            if num(it.get("creditedAmount")).is_some_and(|c| c.abs() >= 0.005) {
+                return Err(SimError::bad(
+                    &format!("Order.Items[{i}].CreditedAmount"),
+                    "A credit can only be set after the order has been shipped.",
+                ));
+            }
+        }
         *order = new.clone();
         return prepare_order(order, true);
     }

@@ -11,6 +11,7 @@ mod concurrency;
 mod notifications;
 mod payson_client_samples;
 mod payson_faults;
+mod payson_sim;
 mod routes;
 mod send_payment_request;
 mod simulator;
