@@ -252,6 +252,8 @@ impl AuditRow {
             .ok_or_else(|| StoreError::Corrupt(format!("bad audit action '{}'", self.action)))?;
         let outcome = AuditOutcome::parse(&self.outcome)
             .ok_or_else(|| StoreError::Corrupt(format!("bad audit outcome '{}'", self.outcome)))?;
+        let http_status = u16::try_from(self.http_status)
+            .map_err(|_| StoreError::Corrupt(format!("bad http status {}", self.http_status)))?;
         Ok(AuditEvent {
             id: self.id,
             event: NewAuditEvent {
@@ -262,7 +264,7 @@ impl AuditRow {
                 checkout_id: opt_uuid(self.checkout_id)?.map(Into::into),
                 action,
                 outcome,
-                http_status: u16::try_from(self.http_status).unwrap_or(0),
+                http_status,
                 remote_addr: self.remote_addr,
                 request_id: self.request_id,
                 message: self.message,
