@@ -1,14 +1,18 @@
 //! One pooled reqwest client; credentials are per call because every company has its own
 //! Payson merchant account.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::model::{PaysonAccount, PaysonCheckout, PaysonCheckoutPage, get};
 use super::{PaysonError, PaysonFieldError};
+
+/// Payson's answers are a few kB; anything far larger is not Payson.
+const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// A company's Payson account. `Debug` never shows the API key.
 #[derive(Clone)]
@@ -31,7 +35,9 @@ impl std::fmt::Debug for PaysonCredentials {
 
 #[derive(Clone, Debug)]
 pub struct PaysonClientConfig {
+    /// Time to open the TCP/TLS connection; failing it means nothing was sent.
     pub connect_timeout: Duration,
+    /// Whole request, connect to last body byte.
     pub request_timeout: Duration,
 }
 
@@ -44,9 +50,15 @@ impl Default for PaysonClientConfig {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct PaysonClient {
     http: reqwest::Client,
+}
+
+/// A 2xx answer.
+struct Answer {
+    location: Option<String>,
+    body: String,
 }
 
 impl PaysonClient {
@@ -54,50 +66,64 @@ impl PaysonClient {
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.request_timeout)
-            // Payson never redirects an API call; following one could leak credentials.
+            // Payson never redirects an API call; following one could send the
+            // credentials somewhere else.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("checkout-desk/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| PaysonError::Config(e.to_string()))?;
+            .map_err(|e| PaysonError::Config(root_cause(&e)))?;
         Ok(Self { http })
     }
 
+    /// `GET /Accounts`: validates the credentials.
     pub async fn get_account(&self, c: &PaysonCredentials) -> Result<PaysonAccount, PaysonError> {
-        let (_, body) = self.call(c, Method::GET, "Accounts", None).await?;
-        PaysonAccount::from_json(parse_json(&body)?)
+        let url = endpoint(&c.base_url, "Accounts")?;
+        let a = self.call(c, Method::GET, url, None).await?;
+        PaysonAccount::from_json(parse_json(&a.body)?)
     }
 
-    /// `POST /Checkouts`: 201 with the checkout, or an id in `Location` to fetch.
+    /// `POST /Checkouts`: 201 with the checkout. If the body cannot be used but
+    /// `Location` names the new checkout, it is read from there (CO2-PHP does the same):
+    /// the checkout exists, so "outcome unknown" would be the wrong answer.
     pub async fn create_checkout(
         &self,
         c: &PaysonCredentials,
         body: &Value,
     ) -> Result<PaysonCheckout, PaysonError> {
-        let (location, text) = self.call(c, Method::POST, "Checkouts", Some(body)).await?;
-        if !text.trim().is_empty() {
-            return PaysonCheckout::from_json(parse_json(&text)?);
+        let url = endpoint(&c.base_url, "Checkouts")?;
+        let a = self.call(c, Method::POST, url, Some(body)).await?;
+        let from_body = if is_blank(&a.body) {
+            Err(PaysonError::Malformed(
+                "created without a body or a Location".into(),
+            ))
+        } else {
+            parse_json(&a.body).and_then(PaysonCheckout::from_json)
+        };
+        match from_body {
+            Ok(checkout) => Ok(checkout),
+            Err(e) => match a.location.as_deref().and_then(id_from_location) {
+                Some(id) => {
+                    tracing::debug!(%id, "payson create: reading the checkout named by Location");
+                    self.get_checkout(c, id).await
+                }
+                None => Err(e),
+            },
         }
-        let id = location
-            .as_deref()
-            .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .ok_or_else(|| PaysonError::Malformed("created without a body or a Location".into()))?;
-        self.get_checkout(c, id).await
     }
 
+    /// `GET /Checkouts/{id}`.
     pub async fn get_checkout(
         &self,
         c: &PaysonCredentials,
         id: Uuid,
     ) -> Result<PaysonCheckout, PaysonError> {
-        let (_, body) = self
-            .call(c, Method::GET, &format!("Checkouts/{id}"), None)
-            .await?;
-        PaysonCheckout::from_json(parse_json(&body)?)
+        let url = endpoint(&c.base_url, &format!("Checkouts/{id}"))?;
+        let a = self.call(c, Method::GET, url, None).await?;
+        PaysonCheckout::from_json(parse_json(&a.body)?)
     }
 
-    /// `PUT /Checkouts/{id}` with the whole object. Older Payson versions answer 200 with
-    /// an empty body; then the checkout is read back.
+    /// `PUT /Checkouts/{id}` with the whole object, exactly as held. Older Payson versions
+    /// answer 200 with an empty body; then the checkout is read back.
     pub async fn update_checkout(
         &self,
         c: &PaysonCredentials,
@@ -106,16 +132,16 @@ impl PaysonClient {
         let id = checkout
             .id()
             .ok_or_else(|| PaysonError::Config("the checkout has no id".into()))?;
+        let url = endpoint(&c.base_url, &format!("Checkouts/{id}"))?;
         let body = Value::Object(checkout.raw().clone());
-        let (_, text) = self
-            .call(c, Method::PUT, &format!("Checkouts/{id}"), Some(&body))
-            .await?;
-        if text.trim().is_empty() {
+        let a = self.call(c, Method::PUT, url, Some(&body)).await?;
+        if is_blank(&a.body) {
             return self.get_checkout(c, id).await;
         }
-        PaysonCheckout::from_json(parse_json(&text)?)
+        PaysonCheckout::from_json(parse_json(&a.body)?)
     }
 
+    /// `GET /Checkouts?status=&page=&pageSize=`.
     pub async fn list_checkouts(
         &self,
         c: &PaysonCredentials,
@@ -123,72 +149,139 @@ impl PaysonClient {
         page: u32,
         page_size: u32,
     ) -> Result<PaysonCheckoutPage, PaysonError> {
-        let mut query: Vec<(&str, String)> = vec![
-            ("page", page.to_string()),
-            ("pageSize", page_size.to_string()),
-        ];
-        if let Some(s) = status {
-            query.insert(0, ("status", s.to_owned()));
+        let mut url = endpoint(&c.base_url, "Checkouts")?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(s) = status {
+                q.append_pair("status", s);
+            }
+            q.append_pair("page", &page.to_string());
+            q.append_pair("pageSize", &page_size.to_string());
         }
-        let qs =
-            serde_urlencoded::to_string(&query).map_err(|e| PaysonError::Config(e.to_string()))?;
-        let (_, body) = self
-            .call(c, Method::GET, &format!("Checkouts?{qs}"), None)
-            .await?;
-        PaysonCheckoutPage::from_json(parse_json(&body)?)
+        let a = self.call(c, Method::GET, url, None).await?;
+        PaysonCheckoutPage::from_json(parse_json(&a.body)?)
     }
 
-    /// Sends one request; returns the `Location` header and the body of a 2xx answer.
+    /// Sends one request and returns a 2xx answer; anything else becomes an error.
     async fn call(
         &self,
         c: &PaysonCredentials,
         method: Method,
-        path: &str,
+        url: Url,
         body: Option<&Value>,
-    ) -> Result<(Option<String>, String), PaysonError> {
-        let url = format!("{}/{path}", c.base_url.trim_end_matches('/'));
-        let mut req = self
-            .http
-            .request(method.clone(), &url)
-            .basic_auth(&c.agent_id, Some(&c.api_key))
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(b) = body {
-            req = req.json(b);
+    ) -> Result<Answer, PaysonError> {
+        // Only the method and path are logged: never the credentials or the bodies.
+        let span = tracing::debug_span!("payson", method = %method, path = %url.path());
+        async move {
+            let started = Instant::now();
+            let mut req = self
+                .http
+                .request(method, url)
+                .basic_auth(&c.agent_id, Some(&c.api_key))
+                .header(reqwest::header::ACCEPT, "application/json");
+            if let Some(b) = body {
+                // Sets `Content-Type: application/json`.
+                req = req.json(b);
+            }
+            let result = async {
+                let resp = req.send().await.map_err(classify)?;
+                let status = resp.status();
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let body = read_body(resp).await?;
+                Ok::<_, PaysonError>((status, location, body))
+            }
+            .await;
+            let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let (status, location, body) = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(elapsed_ms, error = %e, "payson request failed");
+                    return Err(e);
+                }
+            };
+            tracing::debug!(status = status.as_u16(), elapsed_ms, "payson answered");
+            if status.is_success() {
+                return Ok(Answer { location, body });
+            }
+            Err(match status {
+                StatusCode::UNAUTHORIZED => PaysonError::Unauthorized,
+                StatusCode::NOT_FOUND => PaysonError::NotFound,
+                _ => refused(status, &body),
+            })
         }
-        tracing::debug!(%method, path, "payson request");
-        let resp = req.send().await.map_err(classify)?;
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = resp.text().await.map_err(classify)?;
-        tracing::debug!(%method, path, status = status.as_u16(), "payson answered");
-        if status.is_success() {
-            return Ok((location, text));
-        }
-        Err(match status {
-            StatusCode::UNAUTHORIZED => PaysonError::Unauthorized,
-            StatusCode::NOT_FOUND => PaysonError::NotFound,
-            _ => refused(status, &text),
-        })
+        .instrument(span)
+        .await
     }
+}
+
+/// `base_url` + `path`, tolerating a base with or without its trailing slash.
+fn endpoint(base_url: &str, path: &str) -> Result<Url, PaysonError> {
+    let bad = |why: &str| PaysonError::Config(format!("Payson base URL: {why}"));
+    let mut base = Url::parse(base_url.trim()).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+        return Err(bad("must be an http(s) URL"));
+    }
+    if !base.username().is_empty() || base.password().is_some() {
+        // The agent id and key go in the Authorization header, never in the URL.
+        return Err(bad("must not contain credentials"));
+    }
+    if !base.path().ends_with('/') {
+        let p = format!("{}/", base.path());
+        base.set_path(&p);
+    }
+    base.set_query(None);
+    base.set_fragment(None);
+    base.join(path).map_err(|e| bad(&e.to_string()))
+}
+
+/// The checkout id at the end of a `Location` header (absolute or relative).
+fn id_from_location(location: &str) -> Option<Uuid> {
+    let path = location.split(['?', '#']).next()?;
+    let last = path.trim_end_matches('/').rsplit('/').next()?;
+    Uuid::parse_str(last).ok()
+}
+
+/// Payson (PP-PHP notes) may answer with nothing or the JSON literal `null`.
+fn is_blank(body: &str) -> bool {
+    let t = body.trim();
+    t.is_empty() || t == "null"
+}
+
+async fn read_body(mut resp: reqwest::Response) -> Result<String, PaysonError> {
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+        if buf.len() + chunk.len() > MAX_BODY {
+            return Err(PaysonError::Malformed(format!(
+                "answer larger than {MAX_BODY} bytes"
+            )));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// Sorts a transport error into "never sent" and "sent, outcome unknown".
 fn classify(e: reqwest::Error) -> PaysonError {
-    if e.is_connect() {
+    // A connect timeout is both `is_connect` and `is_timeout`: nothing was sent.
+    if e.is_connect() && e.is_timeout() {
+        PaysonError::NotSent("connect timed out".into())
+    } else if e.is_connect() {
         PaysonError::NotSent(root_cause(&e))
-    } else if e.is_timeout() {
-        PaysonError::Timeout
     } else if e.is_builder() {
         PaysonError::Config(root_cause(&e))
+    } else if e.is_timeout() {
+        PaysonError::Timeout
     } else {
         PaysonError::Dropped(root_cause(&e))
     }
 }
 
+/// The innermost cause ("Connection refused (os error 111)"): reqwest's own message
+/// carries the URL, which has no place in errors shown to users.
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
@@ -201,15 +294,26 @@ fn parse_json(text: &str) -> Result<Value, PaysonError> {
     serde_json::from_str(text).map_err(|e| PaysonError::Malformed(format!("not JSON ({e})")))
 }
 
-/// Payson's error body: `{"message": …, "errors": [{"property": …, "message": …}]}`.
+/// Payson's error body: `{"message": …, "errors": [{"property": …, "message": …}]}`. An
+/// empty, `null` or non-JSON body leaves the HTTP reason as the message.
 fn refused(status: StatusCode, text: &str) -> PaysonError {
+    let reason = || status.canonical_reason().unwrap_or("error").to_owned();
     let parsed = serde_json::from_str::<Value>(text).ok();
     let obj = parsed.as_ref().and_then(Value::as_object);
-    let message = obj
-        .and_then(|o| get(o, "message"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
+    let str_of = |o: &serde_json::Map<String, Value>, k: &str| {
+        get(o, k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let message = match (&parsed, obj) {
+        (_, Some(o)) => Some(str_of(o, "message")),
+        (Some(Value::String(s)), None) => Some(s.trim().to_owned()),
+        _ => None,
+    }
+    .filter(|m| !m.is_empty())
+    .unwrap_or_else(reason);
     let errors = obj
         .and_then(|o| get(o, "errors"))
         .and_then(Value::as_array)
@@ -217,15 +321,10 @@ fn refused(status: StatusCode, text: &str) -> PaysonError {
             list.iter()
                 .filter_map(Value::as_object)
                 .map(|e| PaysonFieldError {
-                    property: get(e, "property")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned(),
-                    message: get(e, "message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned(),
+                    property: str_of(e, "property"),
+                    message: str_of(e, "message"),
                 })
+                .filter(|e| !(e.property.is_empty() && e.message.is_empty()))
                 .collect()
         })
         .unwrap_or_default();
@@ -233,5 +332,109 @@ fn refused(status: StatusCode, text: &str) -> PaysonError {
         status: status.as_u16(),
         message,
         errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_with_and_without_trailing_slash() {
+        for base in [
+            "https://test-api.payson.se/2.0/",
+            "https://test-api.payson.se/2.0",
+            " https://test-api.payson.se/2.0/?x=1 ",
+        ] {
+            let u = endpoint(base, "Checkouts/264d3bfd-f7a1-4122-8556-a56700f71eaa").expect("url");
+            assert_eq!(
+                u.as_str(),
+                "https://test-api.payson.se/2.0/Checkouts/264d3bfd-f7a1-4122-8556-a56700f71eaa"
+            );
+        }
+        let u = endpoint("http://127.0.0.1:8080/2.0", "Accounts").expect("url");
+        assert_eq!(u.as_str(), "http://127.0.0.1:8080/2.0/Accounts");
+        for bad in [
+            "",
+            "test-api.payson.se/2.0",
+            "ftp://x/2.0/",
+            "https://4:key@x/2.0/",
+        ] {
+            assert!(
+                matches!(endpoint(bad, "Accounts"), Err(PaysonError::Config(_))),
+                "{bad}"
+            );
+        }
+        let e = endpoint("https://4:secretkey@x/2.0/", "Accounts").expect_err("refused");
+        assert!(!e.to_string().contains("secretkey"));
+    }
+
+    #[test]
+    fn location_ids() {
+        let id = "264d3bfd-f7a1-4122-8556-a56700f71eaa";
+        for l in [
+            format!("https://api.payson.se/2.0/Checkouts/{id}"),
+            format!("/2.0/Checkouts/{id}/"),
+            format!("https://api.payson.se/2.0/Checkouts/{id}?x=1"),
+        ] {
+            assert_eq!(
+                id_from_location(&l).map(|u| u.to_string()).as_deref(),
+                Some(id)
+            );
+        }
+        assert_eq!(
+            id_from_location("https://api.payson.se/2.0/Checkouts"),
+            None
+        );
+    }
+
+    #[test]
+    fn refused_bodies() {
+        let e = refused(
+            StatusCode::BAD_REQUEST,
+            r#"{ "message": "The request is invalid.", "errors": [ { "property": "Order.Currency", "message": "Invalid currency" } ] }"#,
+        );
+        let PaysonError::Refused {
+            status,
+            message,
+            errors,
+        } = e
+        else {
+            panic!("not refused");
+        };
+        assert_eq!((status, message.as_str()), (400, "The request is invalid."));
+        assert_eq!(
+            errors,
+            vec![PaysonFieldError {
+                property: "Order.Currency".into(),
+                message: "Invalid currency".into()
+            }]
+        );
+        // Casing as a PascalCase .NET serializer would write it.
+        let e = refused(
+            StatusCode::BAD_REQUEST,
+            r#"{"Message":"Bad","Errors":[{"Property":"Status","Message":"No"}]}"#,
+        );
+        assert_eq!(e.payson_message().as_deref(), Some("Bad; Status: No"));
+        for body in ["", "null", "<html>", "{}", r#"{"message":""}"#] {
+            let e = refused(StatusCode::INTERNAL_SERVER_ERROR, body);
+            assert!(
+                matches!(&e, PaysonError::Refused { status: 500, message, errors } if message == "Internal Server Error" && errors.is_empty()),
+                "{body}: {e:?}"
+            );
+        }
+        let e = refused(StatusCode::CONFLICT, r#""Already shipped""#);
+        assert_eq!(e.payson_message().as_deref(), Some("Already shipped"));
+    }
+
+    #[test]
+    fn credentials_debug_hides_the_key() {
+        let c = PaysonCredentials {
+            base_url: "https://test-api.payson.se/2.0/".into(),
+            agent_id: "4".into(),
+            api_key: "2acab30d-fe50-426f-90d7-8c60a7eb31d4".into(),
+        };
+        let d = format!("{c:?}");
+        assert!(!d.contains("2acab30d") && d.contains("<redacted>"), "{d}");
     }
 }

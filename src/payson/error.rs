@@ -1,4 +1,6 @@
-/// One entry of Payson's `errors[]`.
+use std::fmt::Write as _;
+
+/// One entry of Payson's `errors[]`, e.g. `{"property":"Order.Currency","message":…}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaysonFieldError {
     pub property: String,
@@ -7,13 +9,16 @@ pub struct PaysonFieldError {
 
 /// What can go wrong talking to Payson. The variants separate "nothing was sent" from
 /// "sent, outcome unknown": only the latter needs re-reading before any retry.
+///
+/// No variant ever carries the API key or the `Authorization` header: transport errors keep
+/// only their innermost cause, which never contains the request.
 #[derive(Debug, thiserror::Error)]
 pub enum PaysonError {
     #[error("Payson rejected the credentials (401)")]
     Unauthorized,
     #[error("Payson does not know this checkout (404)")]
     NotFound,
-    #[error("Payson refused the request ({status}): {message}")]
+    #[error("Payson refused the request ({status}): {}", refused_text(.message, .errors))]
     Refused {
         status: u16,
         message: String,
@@ -32,34 +37,93 @@ pub enum PaysonError {
 }
 
 impl PaysonError {
-    /// The request may have reached Payson and been applied.
+    /// The request may have reached Payson and been applied: re-read before retrying.
     pub fn outcome_unknown(&self) -> bool {
         matches!(self, Self::Timeout | Self::Dropped(_) | Self::Malformed(_))
     }
 
-    /// Payson's own words, when it said any.
+    /// Payson's own words, when it said any: `message; Property: message; …`.
     pub fn payson_message(&self) -> Option<String> {
         match self {
             Self::Refused {
                 message, errors, ..
             } => {
-                let mut parts = vec![message.clone()];
-                parts.extend(errors.iter().map(|e| {
-                    if e.property.is_empty() {
-                        e.message.clone()
-                    } else {
-                        format!("{}: {}", e.property, e.message)
-                    }
-                }));
-                Some(
-                    parts
-                        .into_iter()
-                        .filter(|p| !p.is_empty())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                )
+                let text = refused_text_joined(message, errors, "; ");
+                (!text.is_empty()).then_some(text)
             }
             _ => None,
         }
+    }
+}
+
+fn field_text(e: &PaysonFieldError) -> String {
+    match (e.property.is_empty(), e.message.is_empty()) {
+        (true, _) => e.message.clone(),
+        (false, true) => e.property.clone(),
+        (false, false) => format!("{}: {}", e.property, e.message),
+    }
+}
+
+fn refused_text_joined(message: &str, errors: &[PaysonFieldError], sep: &str) -> String {
+    std::iter::once(message.to_owned())
+        .chain(errors.iter().map(field_text))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// `The request is invalid. (Order.Currency: Invalid currency)` for `Display`.
+fn refused_text(message: &str, errors: &[PaysonFieldError]) -> String {
+    let mut out = message.to_owned();
+    let fields: Vec<String> = errors
+        .iter()
+        .map(field_text)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if !fields.is_empty() {
+        let _ = write!(out, " ({})", fields.join("; "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused() -> PaysonError {
+        PaysonError::Refused {
+            status: 400,
+            message: "The request is invalid.".into(),
+            errors: vec![PaysonFieldError {
+                property: "Order.Currency".into(),
+                message: "Invalid currency".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn refused_display_and_message_include_the_field_errors() {
+        let e = refused();
+        assert_eq!(
+            e.to_string(),
+            "Payson refused the request (400): The request is invalid. (Order.Currency: Invalid currency)"
+        );
+        assert_eq!(
+            e.payson_message().as_deref(),
+            Some("The request is invalid.; Order.Currency: Invalid currency")
+        );
+        assert!(!e.outcome_unknown());
+    }
+
+    #[test]
+    fn only_sent_requests_have_an_unknown_outcome() {
+        assert!(PaysonError::Timeout.outcome_unknown());
+        assert!(PaysonError::Dropped("reset".into()).outcome_unknown());
+        assert!(PaysonError::Malformed("x".into()).outcome_unknown());
+        assert!(!PaysonError::NotSent("refused".into()).outcome_unknown());
+        assert!(!PaysonError::Unauthorized.outcome_unknown());
+        assert!(!PaysonError::NotFound.outcome_unknown());
+        assert!(!PaysonError::Config("x".into()).outcome_unknown());
+        assert_eq!(PaysonError::Timeout.payson_message(), None);
     }
 }

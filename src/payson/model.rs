@@ -73,11 +73,14 @@ impl PaysonCheckout {
         str_at(&self.raw, &["status"])
     }
 
-    /// Unknown statuses are tolerated (shown as `None`).
+    /// Any letter case; also the number Payson's .NET SDK uses (`"Status":6`). Unknown
+    /// statuses are tolerated and shown as `None`: Payson adds values it never documented.
     pub fn status(&self) -> CheckoutStatus {
-        self.status_text()
-            .map(CheckoutStatus::from_payson)
-            .unwrap_or(CheckoutStatus::None)
+        match get(&self.raw, "status") {
+            Some(Value::String(s)) => CheckoutStatus::from_payson(s),
+            Some(Value::Number(n)) => CheckoutStatus::from_payson(&n.to_string()),
+            _ => CheckoutStatus::None,
+        }
     }
 
     /// Sets `status` to Payson's camelCase name, replacing the key whatever its casing.
@@ -97,7 +100,8 @@ impl PaysonCheckout {
     }
 
     pub fn purchase_id(&self) -> Option<i64> {
-        get(&self.raw, "purchaseId").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+        get(&self.raw, "purchaseId")
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
     }
 
     pub fn merchant_reference(&self) -> Option<&str> {
@@ -115,36 +119,29 @@ impl PaysonCheckout {
         str_at(&self.raw, &["customer", "email"])
     }
 
-    /// `order.totalPriceIncludingTax` in `order.currency`, exactly (no float rounding).
-    pub fn total_including_tax(&self) -> Option<Money> {
-        let currency = Currency::parse(str_at(&self.raw, &["order", "currency"])?)?;
-        let amount = get_path(&self.raw, &["order", "totalPriceIncludingTax"])?;
-        let text = match amount {
-            Value::Number(n) => n.to_string(),
-            Value::String(s) => s.clone(),
-            _ => return None,
-        };
-        Money::parse_decimal(&text, currency)
-            .ok()
-            // serde_json writes some floats with an exponent or a long tail; round to cents.
-            .or_else(|| {
-                amount
-                    .as_f64()
-                    .map(|f| Money::from_minor((f * 100.0).round() as i64, currency))
-            })
+    /// Requests use `customer.countryCode`; Payson's list sample answers `customer.country`.
+    pub fn customer_country(&self) -> Option<&str> {
+        str_at(&self.raw, &["customer", "countryCode"])
+            .or_else(|| str_at(&self.raw, &["customer", "country"]))
     }
 
-    /// `history.<key>`: ISO 8601 with or without an offset (none means UTC).
+    /// `order.totalPriceIncludingTax` in `order.currency`, exactly: the JSON number is
+    /// read as decimal text, never through float arithmetic. An amount with more than two
+    /// decimals is not money and gives `None`.
+    pub fn total_including_tax(&self) -> Option<Money> {
+        let currency = Currency::parse(str_at(&self.raw, &["order", "currency"])?)?;
+        let text = match get_path(&self.raw, &["order", "totalPriceIncludingTax"])? {
+            Value::Number(n) => plain_decimal(&n.to_string())?,
+            Value::String(s) => s.trim().to_owned(),
+            _ => return None,
+        };
+        Money::parse_decimal(&text, currency).ok()
+    }
+
+    /// `history.<key>` (e.g. `readyToShip`): ISO 8601 with or without an offset; none
+    /// means UTC.
     pub fn history_time(&self, key: &str) -> Option<DateTime<Utc>> {
-        let s = str_at(&self.raw, &["history", key])?;
-        DateTime::parse_from_rfc3339(s)
-            .map(|d| d.with_timezone(&Utc))
-            .ok()
-            .or_else(|| {
-                NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-                    .ok()
-                    .map(|n| n.and_utc())
-            })
+        parse_time(str_at(&self.raw, &["history", key])?)
     }
 
     pub fn history_json(&self) -> String {
@@ -153,6 +150,65 @@ impl PaysonCheckout {
             .map(Value::to_string)
             .unwrap_or_else(|| "{}".to_owned())
     }
+}
+
+/// serde_json prints large or tiny floats with an exponent (`1e16`, `5e-7`); spell them
+/// out so `Money::parse_decimal` can read them exactly.
+fn plain_decimal(s: &str) -> Option<String> {
+    let Some((mantissa, exp)) = s.split_once(['e', 'E']) else {
+        return Some(s.to_owned());
+    };
+    let exp: i32 = exp.parse().ok()?;
+    // Far beyond any amount; refusing keeps the string small.
+    if exp.abs() > 30 {
+        return None;
+    }
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Position of the decimal point within `digits` after shifting.
+    let point = i32::try_from(int.len()).ok()? + exp;
+    let body = if point <= 0 {
+        let zeros = "0".repeat(usize::try_from(-point).ok()?);
+        format!("0.{zeros}{digits}")
+    } else {
+        let point = usize::try_from(point).ok()?;
+        if point >= digits.len() {
+            format!("{digits}{}", "0".repeat(point - digits.len()))
+        } else {
+            format!("{}.{}", &digits[..point], &digits[point..])
+        }
+    };
+    Some(if neg { format!("-{body}") } else { body })
+}
+
+/// ISO 8601 as Payson (.NET) writes it: with `Z` or an offset, or without any (UTC).
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(d) = DateTime::parse_from_str(s, f) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(n.and_utc());
+        }
+    }
+    None
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -184,6 +240,13 @@ impl PaysonAccount {
         let Value::Object(raw) = v else {
             return Err(PaysonError::Malformed("expected an account object".into()));
         };
+        // A 200 from something that is not Payson's account endpoint must not pass as
+        // "credentials OK".
+        if get(&raw, "accountEmail").is_none() && get(&raw, "merchantId").is_none() {
+            return Err(PaysonError::Malformed(
+                "the account answer has neither accountEmail nor merchantId".into(),
+            ));
+        }
         let s = |k: &str| {
             get(&raw, k)
                 .and_then(Value::as_str)
@@ -221,7 +284,11 @@ impl PaysonCheckoutPage {
         let Value::Object(raw) = v else {
             return Err(PaysonError::Malformed("expected a list object".into()));
         };
-        let n = |k: &str| get(&raw, k).and_then(Value::as_i64).unwrap_or(0);
+        let n = |k: &str| {
+            get(&raw, k)
+                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
+                .unwrap_or(0)
+        };
         let data = match get(&raw, "data") {
             Some(Value::Array(items)) => items
                 .iter()
@@ -239,5 +306,173 @@ impl PaysonCheckoutPage {
             total_count: n("totalCount"),
             data,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const ID: &str = "264d3bfd-f7a1-4122-8556-a56700f71eaa";
+
+    fn checkout(v: Value) -> PaysonCheckout {
+        PaysonCheckout::from_json(v).expect("a checkout")
+    }
+
+    #[test]
+    fn lookup_ignores_key_case_but_prefers_the_exact_key() {
+        let o = json!({"Status": "a", "status": "b", "ORDER": {"Currency": "SEK"}});
+        let o = o.as_object().expect("object");
+        assert_eq!(get(o, "status"), Some(&json!("b")));
+        assert_eq!(get(o, "STATUS").and_then(Value::as_str), Some("a"));
+        assert_eq!(get_path(o, &["order", "currency"]), Some(&json!("SEK")));
+        assert_eq!(get(o, "missing"), None);
+    }
+
+    #[test]
+    fn from_json_needs_an_object_with_an_id() {
+        assert!(matches!(
+            PaysonCheckout::from_json(json!([1])),
+            Err(PaysonError::Malformed(_))
+        ));
+        assert!(matches!(
+            PaysonCheckout::from_json(json!({"id": "nope"})),
+            Err(PaysonError::Malformed(_))
+        ));
+        assert!(matches!(
+            PaysonCheckout::from_json(Value::Null),
+            Err(PaysonError::Malformed(_))
+        ));
+        let c = checkout(json!({"Id": ID}));
+        assert_eq!(c.id().map(|u| u.to_string()).as_deref(), Some(ID));
+    }
+
+    #[test]
+    fn statuses_in_any_case_numbers_and_unknown_values() {
+        let st = |v: Value| checkout(json!({"id": ID, "status": v})).status();
+        assert_eq!(st(json!("readyToShip")), CheckoutStatus::ReadyToShip);
+        assert_eq!(st(json!("READYTOSHIP")), CheckoutStatus::ReadyToShip);
+        assert_eq!(st(json!(6)), CheckoutStatus::Shipped);
+        assert_eq!(st(json!("somethingNew")), CheckoutStatus::None);
+        assert_eq!(st(Value::Null), CheckoutStatus::None);
+        let c = checkout(json!({"id": ID, "Status": "PaidToAccount"}));
+        assert_eq!(c.status(), CheckoutStatus::PaidToAccount);
+        assert_eq!(c.status_text(), Some("PaidToAccount"));
+    }
+
+    #[test]
+    fn set_status_replaces_the_key_whatever_its_case() {
+        let mut c = checkout(json!({"id": ID, "Status": "readyToShip"}));
+        c.set_status(CheckoutStatus::Shipped);
+        assert_eq!(
+            Value::Object(c.raw().clone()),
+            json!({"id": ID, "Status": "shipped"})
+        );
+        let mut c = checkout(json!({"id": ID}));
+        c.set_status(CheckoutStatus::Canceled);
+        assert_eq!(c.status_text(), Some("canceled"));
+    }
+
+    #[test]
+    fn totals_are_exact() {
+        let total = |v: Value, cur: &str| {
+            checkout(json!({"id": ID, "order": {"currency": cur, "totalPriceIncludingTax": v}}))
+                .total_including_tax()
+        };
+        let sek = |m| Some(Money::from_minor(m, Currency::Sek));
+        assert_eq!(total(json!(172.5), "sek"), sek(17_250));
+        assert_eq!(total(json!(250), "SEK"), sek(25_000));
+        assert_eq!(total(json!(0.1), "sek"), sek(10));
+        assert_eq!(total(json!(1234.56), "sek"), sek(123_456));
+        assert_eq!(total(json!(1e16), "sek"), sek(1_000_000_000_000_000_000));
+        assert_eq!(total(json!("99.90"), "sek"), sek(9_990));
+        assert_eq!(
+            total(json!(5), "eur"),
+            Some(Money::from_minor(500, Currency::Eur))
+        );
+        assert_eq!(total(json!(0.333), "sek"), None, "not money");
+        assert_eq!(total(json!(5), "usd"), None);
+        assert_eq!(total(Value::Null, "sek"), None);
+    }
+
+    #[test]
+    fn plain_decimal_spells_out_exponents() {
+        assert_eq!(plain_decimal("172.5").as_deref(), Some("172.5"));
+        assert_eq!(plain_decimal("1e16").as_deref(), Some("10000000000000000"));
+        assert_eq!(plain_decimal("1.25e2").as_deref(), Some("125"));
+        assert_eq!(plain_decimal("1.2345e2").as_deref(), Some("123.45"));
+        assert_eq!(plain_decimal("5e-7").as_deref(), Some("0.0000005"));
+        assert_eq!(plain_decimal("-2.5E1").as_deref(), Some("-25"));
+        assert_eq!(plain_decimal("1e400"), None);
+        assert_eq!(plain_decimal("xe2"), None);
+    }
+
+    #[test]
+    fn customer_fields() {
+        let c = checkout(
+            json!({"id": ID, "customer": {"FirstName": " Tess T", "lastName": "Persson ",
+            "email": "tester@subdomain.se", "country": "SE"}}),
+        );
+        assert_eq!(c.customer_name().as_deref(), Some("Tess T Persson"));
+        assert_eq!(c.customer_email(), Some("tester@subdomain.se"));
+        assert_eq!(c.customer_country(), Some("SE"));
+        let c =
+            checkout(json!({"id": ID, "customer": {"lastName": "Persson", "countryCode": "FI"}}));
+        assert_eq!(c.customer_name().as_deref(), Some("Persson"));
+        assert_eq!(c.customer_country(), Some("FI"));
+        let c = checkout(json!({"id": ID, "customer": {"type": "person"}}));
+        assert_eq!((c.customer_name(), c.customer_email()), (None, None));
+    }
+
+    #[test]
+    fn history_times_with_and_without_offsets() {
+        let c = checkout(json!({"id": ID, "history": {
+            "created": "2024-05-01T10:00:00",
+            "readyToPay": "2024-05-01T10:01:00.1234567",
+            "readyToShip": "2024-05-01T12:00:00+02:00",
+            "shipped": "2024-05-02T08:30:00Z",
+            "canceled": null,
+            "expired": "not a time"}}));
+        let t = |k: &str| c.history_time(k).map(|d| d.to_rfc3339());
+        assert_eq!(t("created").as_deref(), Some("2024-05-01T10:00:00+00:00"));
+        assert_eq!(
+            t("readyToShip").as_deref(),
+            Some("2024-05-01T10:00:00+00:00")
+        );
+        assert_eq!(t("shipped").as_deref(), Some("2024-05-02T08:30:00+00:00"));
+        assert!(t("readyToPay").is_some());
+        assert_eq!(t("canceled"), None);
+        assert_eq!(t("expired"), None);
+        assert_eq!(t("denied"), None);
+        let h: Value = serde_json::from_str(&c.history_json()).expect("json");
+        assert_eq!(h["shipped"], json!("2024-05-02T08:30:00Z"));
+        assert_eq!(checkout(json!({"id": ID})).history_json(), "{}");
+    }
+
+    #[test]
+    fn purchase_id_and_reference() {
+        let c =
+            checkout(json!({"id": ID, "purchaseId": 3000123, "merchant": {"Reference": "BK-9"}}));
+        assert_eq!(c.purchase_id(), Some(3_000_123));
+        assert_eq!(c.merchant_reference(), Some("BK-9"));
+        let c = checkout(json!({"id": ID, "purchaseId": null}));
+        assert_eq!((c.purchase_id(), c.merchant_reference()), (None, None));
+    }
+
+    #[test]
+    fn account_keeps_payson_casing_and_unknown_fields() {
+        let a = PaysonAccount::from_json(json!({"accountEmail": "a@b.se", "status": "Approved",
+            "merchantId": 4, "enabledForInvoice": true, "enabledForpaymentPlan": true,
+            "enabledForRecurringPayments": false, "somethingNew": 1}))
+        .expect("account");
+        assert!(a.enabled_for_payment_plan && a.enabled_for_invoice);
+        assert!(!a.enabled_for_recurring_payments);
+        assert_eq!(a.raw.get("somethingNew"), Some(&json!(1)));
+        assert!(matches!(
+            PaysonAccount::from_json(json!({})),
+            Err(PaysonError::Malformed(_))
+        ));
     }
 }
