@@ -5,9 +5,9 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
+use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use super::{csrf, session};
 use crate::domain::{AuditAction, AuditEvent, AuditOutcome, CompanyId};
@@ -61,22 +61,10 @@ struct AuditPage {
     next: Option<String>,
 }
 
-fn none_if_empty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
 /// Turns the query into a store filter; an unknown value is a 400 naming it.
 async fn filter(state: &AppState, q: &AuditQuery) -> Result<AuditFilter, AppError> {
-    let bad = |f: &'static str| {
-        AppError::invalid(f, "InvalidFormat", format!("The {f} filter is not valid"))
-    };
-    let date = |s: &str| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| Utc.from_utc_datetime(&t))
-    };
-    let actor = match none_if_empty(&q.user) {
+    let (from, to) = day_range(&q.from, &q.to)?;
+    let actor = match trimmed(&q.user) {
         Some(email) => Some(
             state
                 .store
@@ -88,50 +76,33 @@ async fn filter(state: &AppState, q: &AuditQuery) -> Result<AuditFilter, AppErro
         None => None,
     };
     Ok(AuditFilter {
-        company_id: none_if_empty(&q.company)
+        company_id: trimmed(&q.company)
             .map(|c| c.parse::<CompanyId>().map_err(|_| bad("company")))
             .transpose()?,
         checkout_id: None,
         actor_user_id: actor,
-        action: none_if_empty(&q.action)
+        action: trimmed(&q.action)
             .map(|a| AuditAction::parse(a).ok_or_else(|| bad("action")))
             .transpose()?,
-        outcome: none_if_empty(&q.outcome)
+        outcome: trimmed(&q.outcome)
             .map(|o| AuditOutcome::parse(o).ok_or_else(|| bad("outcome")))
             .transpose()?,
-        from: none_if_empty(&q.from)
-            .map(|d| date(d).ok_or_else(|| bad("from")))
-            .transpose()?,
-        // The "to" date is inclusive: events before the next midnight.
-        to: none_if_empty(&q.to)
-            .map(|d| {
-                date(d)
-                    .map(|t| t + chrono::Duration::days(1))
-                    .ok_or_else(|| bad("to"))
-            })
-            .transpose()?,
+        from,
+        to,
         before_id: q.before,
     })
 }
 
 fn query_string(q: &AuditQuery, before: Option<i64>) -> String {
-    let mut pairs: Vec<(&str, String)> = Vec::new();
-    for (k, v) in [
+    let fields = [
         ("company", &q.company),
         ("user", &q.user),
         ("action", &q.action),
         ("outcome", &q.outcome),
         ("from", &q.from),
         ("to", &q.to),
-    ] {
-        if let Some(v) = none_if_empty(v) {
-            pairs.push((k, v.to_owned()));
-        }
-    }
-    if let Some(b) = before {
-        pairs.push(("before", b.to_string()));
-    }
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
+    ];
+    filters::query_string(&fields, before.map(|b| ("before", b.to_string())))
 }
 
 fn row(e: AuditEvent, names: &std::collections::HashMap<CompanyId, String>) -> Row {

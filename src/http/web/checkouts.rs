@@ -7,9 +7,10 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use super::{csrf, session};
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
@@ -63,21 +64,9 @@ struct ListPage {
     csv: String,
 }
 
-fn trimmed(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
 fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
-    let bad = |f: &'static str| {
-        AppError::invalid(f, "InvalidFormat", format!("The {f} filter is not valid"))
-    };
-    let day = |s: &str| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| Utc.from_utc_datetime(&t))
-    };
+    let (from, to) = day_range(&q.from, &q.to)?;
     let status = match trimmed(&q.status).unwrap_or("awaiting") {
         "awaiting" => Some(CheckoutStatus::ReadyToShip),
         "all" => None,
@@ -89,17 +78,8 @@ fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
             .transpose()?,
         status,
         text: trimmed(&q.q).map(|t| t.chars().take(200).collect()),
-        from: trimmed(&q.from)
-            .map(|d| day(d).ok_or_else(|| bad("from")))
-            .transpose()?,
-        // The "to" day is inclusive.
-        to: trimmed(&q.to)
-            .map(|d| {
-                day(d)
-                    .map(|t| t + chrono::Duration::days(1))
-                    .ok_or_else(|| bad("to"))
-            })
-            .transpose()?,
+        from,
+        to,
     })
 }
 
@@ -113,22 +93,14 @@ fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, CheckoutId)> {
 }
 
 fn query_string(q: &ListQuery, after: Option<String>) -> String {
-    let mut pairs: Vec<(&str, String)> = Vec::new();
-    for (k, v) in [
+    let fields = [
         ("status", &q.status),
         ("company", &q.company),
         ("q", &q.q),
         ("from", &q.from),
         ("to", &q.to),
-    ] {
-        if let Some(v) = trimmed(v) {
-            pairs.push((k, v.to_owned()));
-        }
-    }
-    if let Some(a) = after {
-        pairs.push(("after", a));
-    }
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
+    ];
+    filters::query_string(&fields, after.map(|a| ("after", a)))
 }
 
 async fn company_names(

@@ -8,6 +8,7 @@ mod checkout;
 mod checkouts;
 mod csrf;
 mod csv;
+mod filters;
 pub mod i18n;
 mod login;
 mod page;
