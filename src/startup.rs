@@ -85,9 +85,11 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     let login_throttle = Arc::new(LoginThrottle::new(
         settings.session.login_attempts_per_minute,
     ));
+    let oidc = Arc::new(crate::auth::oidc::Oidc::new(&settings, clock.clone())?);
     Ok(AppState {
         store,
         payson,
+        oidc,
         clock,
         secrets,
         settings: Arc::new(settings),
@@ -101,6 +103,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             // Built per worker: the middleware is not Send.
+            .wrap(from_fn(http::web::page::localized_errors))
             .wrap(http::web::session_middleware(&data))
             .wrap(from_fn(http::middleware::security_headers))
             .wrap(from_fn(http::middleware::request_id))

@@ -17,4 +17,5 @@ pub struct AppState {
     pub secrets: SecretBox,
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub oidc: Arc<crate::auth::oidc::Oidc>,
 }

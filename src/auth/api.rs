@@ -3,8 +3,9 @@
 
 use std::net::IpAddr;
 
+use crate::auth::oidc::OidcError;
 use crate::crypto::sha256_hex;
-use crate::domain::{AuthMethod, Principal};
+use crate::domain::{AuditAction, AuthMethod, Principal};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -14,6 +15,8 @@ pub struct ApiCredentials {
     pub bearer: Option<String>,
     pub api_key: Option<String>,
     pub remote_ip: Option<IpAddr>,
+    /// For the audit record of a refused provider token.
+    pub request_id: String,
 }
 
 impl std::fmt::Debug for ApiCredentials {
@@ -32,20 +35,24 @@ pub async fn authenticate_api(
     creds: &ApiCredentials,
 ) -> Result<Principal, AppError> {
     let token = creds.bearer.as_deref().ok_or(AppError::Unauthorized)?;
-    let (_, user) = state
-        .store
-        .active_token_by_hash(&sha256_hex(token))
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    if user.disabled {
-        return Err(AppError::Unauthorized);
-    }
-    let principal = Principal {
-        user_id: user.id,
-        email: user.email.clone(),
-        company: user.company_id,
-        roles: user.roles,
-        method: AuthMethod::ApiToken,
+    let principal = if looks_like_jwt(token) && state.oidc.accepts_api_tokens() {
+        jwt_principal(state, token, creds).await?
+    } else {
+        let (_, user) = state
+            .store
+            .active_token_by_hash(&sha256_hex(token))
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        if user.disabled {
+            return Err(AppError::Unauthorized);
+        }
+        Principal {
+            user_id: user.id,
+            email: user.email.clone(),
+            company: user.company_id,
+            roles: user.roles,
+            method: AuthMethod::ApiToken,
+        }
     };
     match creds.api_key.as_deref() {
         Some(key) => check_api_key(state, &principal, key, creds.remote_ip).await?,
@@ -53,6 +60,44 @@ pub async fn authenticate_api(
         None => {}
     }
     Ok(principal)
+}
+
+/// Our own API tokens (`cdt_…`) never contain dots; a JWT has exactly two.
+fn looks_like_jwt(token: &str) -> bool {
+    token.split('.').count() == 3
+}
+
+/// A provider's access token. A refusal is audited with its reason (the caller only
+/// gets the same 401 as for any other bad token).
+async fn jwt_principal(
+    state: &AppState,
+    token: &str,
+    creds: &ApiCredentials,
+) -> Result<Principal, AppError> {
+    match state.oidc.authenticate_bearer(token).await {
+        Ok((provider, identity)) => {
+            crate::service::sso::api_principal(state, &provider, &identity).await
+        }
+        Err(e) => {
+            let why = match &e {
+                OidcError::Invalid(w) => w.clone(),
+                other => other.to_string(),
+            };
+            tracing::info!(reason = %why, "API token refused");
+            let mut entry = crate::service::audit::Entry::for_error(
+                AuditAction::Login,
+                None,
+                &AppError::Unauthorized,
+            );
+            entry.message = format!("API access token refused: {why}");
+            let meta = crate::service::RequestMeta {
+                request_id: creds.request_id.clone(),
+                remote_addr: creds.remote_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+            };
+            crate::service::audit::record(state, &meta, entry).await;
+            Err(AppError::Unauthorized)
+        }
+    }
 }
 
 /// `x-api-key` must be an active, unexpired key of the caller's company, and when the

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod checkouts;
 pub mod payment_request;
+pub mod sso;
 
 /// Where a request came from, for the audit log.
 #[derive(Debug, Clone, Default)]

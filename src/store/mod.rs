@@ -411,6 +411,43 @@ impl Store {
             .map_err(db_err))
     }
 
+    // Identities at OpenID providers
+
+    /// The user linked to this provider account, if any.
+    pub async fn user_by_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> StoreResult<Option<User>> {
+        const SQL: &str = "SELECT u.id, u.email, u.display_name, u.password_hash, u.company_id, u.roles, u.disabled, u.created_at FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.provider = $1 AND i.subject = $2";
+        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .bind(provider)
+            .bind(subject)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(UserRow::into_domain).transpose()
+    }
+
+    pub async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO user_identities (provider, subject, user_id, created_at) VALUES ($1, $2, $3, $4)";
+        on_pool!(self, |p| sqlx::query(SQL)
+            .bind(provider)
+            .bind(subject)
+            .bind(id_text(user.as_uuid()))
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
     // API tokens
 
     pub async fn insert_api_token(&self, t: &ApiTokenRecord) -> StoreResult<()> {

@@ -362,3 +362,87 @@ async fn superadmin_manages_users_and_tokens() {
             && companies.contains("Add a company")
     );
 }
+
+#[tokio::test]
+async fn administration_messages_and_errors_speak_swedish() {
+    let app = spawn_app(Db::Sqlite).await;
+    checkout_desk::service::admin::add_user(
+        &app.state,
+        checkout_desk::service::admin::NewUser {
+            email: "chef@desk.test".into(),
+            display_name: String::new(),
+            password: Some(PASSWORD.into()),
+            company_id: None,
+            roles: checkout_desk::domain::RoleSet::empty()
+                .with(checkout_desk::domain::Role::SuperAdmin),
+        },
+    )
+    .await
+    .unwrap();
+    let origin = app.address.clone();
+    let mut s = Browser::new(&app);
+    s.accept_language = Some("sv-SE,sv;q=0.9,en;q=0.5");
+    s.login("chef@desk.test", PASSWORD).await;
+    let page = s.get("/admin/companies").await.text().await.unwrap();
+    assert!(
+        page.contains("Lägg till ett företag") && page.contains("Testa anslutningen"),
+        "{page}"
+    );
+    assert!(!page.contains("Add a company"));
+    let token = csrf_in(&page);
+    let r = s
+        .post(
+            "/admin/companies",
+            &[
+                ("csrf_token", &token),
+                ("name", "Nya Salongen AB"),
+                ("agent_id", "4"),
+                ("api_key", "k"),
+                ("base_url", ""),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(location(&r), "/admin/companies");
+    let page = s.get("/admin/companies").await.text().await.unwrap();
+    assert!(
+        page.contains("Företaget Nya Salongen AB har lagts till"),
+        "{page}"
+    );
+    // A refused change is explained in Swedish too.
+    let r = s
+        .post(
+            "/admin/companies",
+            &[
+                ("csrf_token", &token),
+                ("name", ""),
+                ("agent_id", "4"),
+                ("api_key", "k"),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(location(&r), "/admin/companies");
+    let page = s.get("/admin/companies").await.text().await.unwrap();
+    assert!(page.contains("Ett företag måste ha ett namn"), "{page}");
+    let page = s.get("/admin/users").await.text().await.unwrap();
+    assert!(
+        page.contains("Lägg till en användare") && page.contains("Återställ lösenord"),
+        "{page}"
+    );
+    // Error pages follow the reader's language; English readers keep English.
+    let missing = format!("/checkouts/{}", uuid::Uuid::new_v4());
+    let r = s.get(&missing).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Något gick fel") && page.contains("hittades inte"),
+        "{page}"
+    );
+    s.accept_language = Some("en");
+    let page = s.get(&missing).await.text().await.unwrap();
+    assert!(
+        page.contains("Something went wrong") && page.contains("not found"),
+        "{page}"
+    );
+}

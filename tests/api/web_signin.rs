@@ -13,11 +13,16 @@ pub const PASSWORD: &str = "a long enough password";
 pub struct Browser<'a> {
     pub app: &'a TestApp,
     pub cookie: Option<String>,
+    pub accept_language: Option<&'static str>,
 }
 
 impl<'a> Browser<'a> {
     pub fn new(app: &'a TestApp) -> Self {
-        Self { app, cookie: None }
+        Self {
+            app,
+            cookie: None,
+            accept_language: None,
+        }
     }
 
     pub fn keep_cookie(&mut self, resp: &reqwest::Response) {
@@ -40,6 +45,9 @@ impl<'a> Browser<'a> {
 
     pub async fn get(&mut self, path: &str) -> reqwest::Response {
         let mut rb = self.app.client.get(self.app.url(path));
+        if let Some(l) = self.accept_language {
+            rb = rb.header("accept-language", l);
+        }
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);
         }
@@ -62,6 +70,9 @@ impl<'a> Browser<'a> {
             .body(serde_urlencoded::to_string(form).unwrap());
         if let Some(o) = origin {
             rb = rb.header("origin", o);
+        }
+        if let Some(l) = self.accept_language {
+            rb = rb.header("accept-language", l);
         }
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);

@@ -157,6 +157,7 @@ fn credentials(req: &HttpRequest, state: &AppState) -> ApiCredentials {
             .filter(|k| !k.is_empty())
             .map(str::to_owned),
         remote_ip: crate::http::client_ip(req, &state.settings),
+        request_id: request_meta(req, state).request_id,
     }
 }
 

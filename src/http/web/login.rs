@@ -19,11 +19,36 @@ use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
-struct LoginPage {
+pub(super) struct LoginPage {
     t: super::i18n::Tr,
     csrf: String,
     email: String,
     error: Option<String>,
+    /// (name, label) of each OpenID provider: "Sign in with <label>".
+    providers: Vec<(String, String)>,
+}
+
+impl LoginPage {
+    pub(super) fn new(
+        state: &AppState,
+        session: &Session,
+        t: super::i18n::Tr,
+        email: String,
+        error: Option<String>,
+    ) -> Result<Self, AppError> {
+        let providers = state
+            .oidc
+            .providers()
+            .map(|p| (p.name.clone(), p.label().to_owned()))
+            .collect();
+        Ok(Self {
+            t,
+            csrf: csrf::token(session)?,
+            email,
+            error,
+            providers,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -50,12 +75,7 @@ pub async fn form(
     if session::current(&state, &session).await?.is_some() {
         return Ok(see_other("/checkouts"));
     }
-    let page = LoginPage {
-        t,
-        csrf: csrf::token(&session)?,
-        email: String::new(),
-        error: None,
-    };
+    let page = LoginPage::new(&state, &session, t, String::new(), None)?;
     html(StatusCode::OK, &page)
 }
 
@@ -80,12 +100,13 @@ pub async fn submit(
             "too many sign-in attempts",
         )
         .await;
-        let page = LoginPage {
+        let page = LoginPage::new(
+            &state,
+            &session,
             t,
-            csrf: csrf::token(&session)?,
             email,
-            error: Some(AppError::TooManyRequests.to_string()),
-        };
+            Some(AppError::TooManyRequests.to_string()),
+        )?;
         return html(StatusCode::TOO_MANY_REQUESTS, &page);
     }
     let user = state
@@ -135,12 +156,13 @@ pub async fn submit(
                 "wrong e-mail or password",
             )
             .await;
-            let page = LoginPage {
+            let page = LoginPage::new(
+                &state,
+                &session,
                 t,
-                csrf: csrf::token(&session)?,
                 email,
-                error: Some("Wrong e-mail or password.".into()),
-            };
+                Some("Wrong e-mail or password.".into()),
+            )?;
             html(StatusCode::UNAUTHORIZED, &page)
         }
     }
@@ -153,6 +175,7 @@ pub async fn logout(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     csrf::verify(&req, &session, &form.csrf_token)?;
+    let provider_logout = super::oidc::end_session_url(&req, &state, &session).await;
     if let Some(p) = session::current(&state, &session).await? {
         let meta = request_meta(&req, &state);
         let mut e = Entry::for_error(AuditAction::Logout, Some(&p), &AppError::Unauthorized);
@@ -163,10 +186,10 @@ pub async fn logout(
         audit::record(&state, &meta, e).await;
     }
     session.purge();
-    Ok(see_other("/login"))
+    Ok(see_other(provider_logout.as_deref().unwrap_or("/login")))
 }
 
-async fn record(
+pub(super) async fn record(
     state: &AppState,
     meta: &crate::service::RequestMeta,
     principal: Option<&Principal>,

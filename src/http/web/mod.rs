@@ -11,7 +11,8 @@ mod csv;
 mod filters;
 pub mod i18n;
 mod login;
-mod page;
+mod oidc;
+pub mod page;
 mod session;
 
 use actix_session::SessionMiddleware;
@@ -27,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
+        .route("/login/oidc/{provider}", web::get().to(oidc::start))
+        .route(
+            "/login/oidc/{provider}/callback",
+            web::get().to(oidc::callback),
+        )
         .route("/lang", web::post().to(i18n::switch))
         .route("/admin/companies", web::get().to(admin::companies))
         .route("/admin/companies", web::post().to(admin::add_company))

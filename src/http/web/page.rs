@@ -5,6 +5,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+
+use super::i18n::{Lang, Tr};
 use crate::error::AppError;
 
 /// A rendered page. Signed-in pages must not be cached anywhere.
@@ -25,7 +30,7 @@ pub fn see_other(location: &str) -> HttpResponse {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    t: super::i18n::Tr,
+    t: Tr,
     status: u16,
     message: &'a str,
 }
@@ -62,18 +67,42 @@ impl ResponseError for PageError {
         if let AppError::Internal(e) = &self.0 {
             tracing::error!(error = %crate::error::error_chain(e.as_ref()), "page failed");
         }
-        let message = self.0.to_string();
-        let page = ErrorPage {
-            t: super::i18n::Tr(super::i18n::Lang::En),
-            status: self.0.status().as_u16(),
-            message: &message,
-        };
-        let body = page.render().unwrap_or_else(|_| message.clone());
         HttpResponse::build(self.0.status())
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body)
+            .body(self.render(Lang::En))
     }
+}
+
+impl PageError {
+    fn render(&self, lang: Lang) -> String {
+        let message = self.0.to_string();
+        let page = ErrorPage {
+            t: Tr(lang),
+            status: self.0.status().as_u16(),
+            message: &message,
+        };
+        page.render().unwrap_or(message)
+    }
+}
+
+/// `ResponseError` has no request, so error pages are first rendered in English; this
+/// middleware renders them again in the reader's language.
+pub async fn localized_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let lang = Lang::of(req.request());
+    let res = next.call(req).await?;
+    let page = (lang != Lang::En)
+        .then(|| res.response().error()?.as_error::<PageError>())
+        .flatten()
+        .filter(|e| !matches!(e.0, AppError::Unauthorized))
+        .map(|e| e.render(lang));
+    Ok(match page {
+        Some(body) => res.map_body(|_, _| BoxBody::new(body)),
+        None => res.map_into_boxed_body(),
+    })
 }
 
 /// Which parts of the desk the navigation offers: only what the user may use.
