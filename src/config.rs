@@ -79,6 +79,10 @@ pub struct OidcProviderSettings {
     pub email_claim: String,
     #[serde(default)]
     pub first_sign_in: FirstSignIn,
+    /// Roles and company come from the claims (written to the user at each sign-in).
+    /// Off for providers without such claims (Google): the desk's own assignments stay.
+    #[serde(default = "default_true")]
+    pub roles_from_claims: bool,
     /// The `aud` API access tokens must carry; without it the API does not accept this
     /// provider's tokens.
     #[serde(default)]
@@ -105,6 +109,9 @@ fn default_email_claim() -> String {
 }
 fn default_algorithms() -> Vec<String> {
     vec!["RS256".into()]
+}
+fn default_true() -> bool {
+    true
 }
 fn default_leeway() -> i64 {
     60

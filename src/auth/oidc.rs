@@ -340,7 +340,7 @@ impl Oidc {
     ) -> Result<Value, OidcError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("malformed token"))?;
         let alg_name = format!("{:?}", header.alg);
-        if !p.settings.algorithms.iter().any(|a| *a == alg_name) {
+        if !p.settings.algorithms.contains(&alg_name) {
             return Err(invalid(format!("algorithm {alg_name} is not accepted")));
         }
         let (key, key_alg) = self.key(p, header.kid.as_deref()).await?;

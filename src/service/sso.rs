@@ -33,7 +33,8 @@ pub async fn resolve_user(
     if user.disabled {
         return Err(refused("This account is disabled"));
     }
-    if !refresh || (user.roles == id.roles && user.company_id == id.company) {
+    let from_claims = provider.settings.roles_from_claims;
+    if !refresh || !from_claims || (user.roles == id.roles && user.company_id == id.company) {
         return Ok(user);
     }
     if let Some(c) = id.company
@@ -76,7 +77,7 @@ async fn first_sign_in(
     };
     let user = match (state.store.user_by_email(&email).await?, policy) {
         (Some(u), _) => u,
-        (None, FirstSignIn::Create) => {
+        (None, FirstSignIn::Create) if provider.settings.roles_from_claims => {
             admin::add_user(
                 state,
                 NewUser {
@@ -120,11 +121,16 @@ pub async fn api_principal(
             AppError::Conflict(_) => AppError::Unauthorized,
             e => e,
         })?;
+    let (roles, company) = if provider.settings.roles_from_claims {
+        (id.roles, id.company)
+    } else {
+        (user.roles, user.company_id)
+    };
     Ok(Principal {
         user_id: user.id,
         email: user.email,
-        company: id.company,
-        roles: id.roles,
+        company,
+        roles,
         method: AuthMethod::Jwt,
     })
 }

@@ -342,3 +342,39 @@ async fn admin_desk_in_headless_chromium() {
         (1, 1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_with_openid_provider_in_headless_chromium() {
+    use crate::oidc::app_with_idp;
+    use checkout_desk::config::FirstSignIn;
+    let (app, idp) = app_with_idp(Db::Sqlite, FirstSignIn::Link, false).await;
+    let id = app.ready().await;
+    let d = Driver::start().await;
+    let scenario = async {
+        d.goto(&app.url("/login")).await;
+        d.click("a[href='/login/oidc/test']").await;
+        // The provider's own pages: login, then consent.
+        d.type_into("input[name=login]", "u-writer").await;
+        d.type_into("input[name=password]", crate::oidc::IDP_PASSWORD)
+            .await;
+        d.click("form[action$='/login'] button[type=submit]").await;
+        d.click("form[action$='/confirm'] button[type=submit]")
+            .await;
+        // Back at the desk, signed in with the roles the provider gave.
+        assert!(d.wait_url("/checkouts").await, "lands on the worklist");
+        let worklist = d.wait_text("table.worklist", &id.to_string()).await;
+        assert!(worklist.contains(&id.to_string()));
+        assert!(d.text("header").await.contains("writer@acme.test"));
+        // Sign out here, then at the provider, and come back to the login page.
+        d.click("form[action='/logout'] button").await;
+        d.click("button[name=logout][value=yes]").await;
+        assert!(d.wait_url("/login").await, "back at the login page");
+        d.goto(&app.url("/checkouts")).await;
+        assert!(d.wait_url("/login").await, "signed out");
+    };
+    if let Err(panic) = std::panic::AssertUnwindSafe(scenario).catch_unwind().await {
+        d.screenshot("sign_in_with_openid_provider").await;
+        std::panic::resume_unwind(panic);
+    }
+    drop(idp);
+}

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod notifications;
+mod oidc;
 mod payson_client;
 mod payson_client_samples;
 mod payson_faults;

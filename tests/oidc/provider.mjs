@@ -275,7 +275,8 @@ const provider = new Provider(issuer, {
     if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
     const user = findUser(token.accountId);
     if (!user) return undefined;
-    return { ...rolesClaims(user), email: user.email };
+    // As Keycloak does: the e-mail and whether it is verified ride in the access token too.
+    return { ...rolesClaims(user), email: user.email, email_verified: Boolean(user.email_verified) };
   },
   async findAccount(_ctx, sub) {
     const user = users.find((u) => u.sub === sub);

@@ -251,6 +251,11 @@ const SV: &[(&str, &str)] = &[
     ("Bulk send", "Massutskick"),
     ("Sign in with", "Logga in med"),
     ("Signed in", "Inloggad"),
+    ("Signed out", "Utloggad"),
+    (
+        "Sign out at the identity provider too",
+        "Logga ut hos inloggningstjänsten också",
+    ),
     ("Continue to the worklist", "Fortsätt till arbetslistan"),
     ("No such sign-in provider", "Ingen sådan inloggningstjänst"),
     (

@@ -51,6 +51,13 @@ impl LoginPage {
     }
 }
 
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+struct SignedOut {
+    t: super::i18n::Tr,
+    provider_url: String,
+}
+
 #[derive(Deserialize)]
 pub struct LoginForm {
     email: String,
@@ -186,7 +193,18 @@ pub async fn logout(
         audit::record(&state, &meta, e).await;
     }
     session.purge();
-    Ok(see_other(provider_logout.as_deref().unwrap_or("/login")))
+    match provider_logout {
+        // A page that moves on, not a redirect: CSP `form-action 'self'` would block a
+        // form's redirect to the provider.
+        Some(url) => html(
+            StatusCode::OK,
+            &SignedOut {
+                t: super::i18n::Tr(super::i18n::Lang::of(&req)),
+                provider_url: url,
+            },
+        ),
+        None => Ok(see_other("/login")),
+    }
 }
 
 pub(super) async fn record(
