@@ -21,6 +21,8 @@ use checkout_desk::startup::Application;
 
 const COMPANIES: usize = 1000;
 const REQUESTS: usize = 400;
+const CONCURRENCY: usize = 16;
+const LOAD_REQUESTS: usize = 3000;
 
 async fn fresh_url(pg: bool) -> String {
     if !pg {
@@ -90,8 +92,9 @@ fn field(html: &str, name: &str) -> String {
         .to_owned()
 }
 
-/// p50 and p99 of the worklist page for the users given (company admins and a superadmin).
-async fn measure(pg: bool, n: usize) -> (Duration, Duration, Duration) {
+/// The worklist page of a company administrator and of a superadmin: p50/p99 one at a
+/// time, and throughput with concurrent clients.
+async fn measure(pg: bool, n: usize) -> Measured {
     let url = fresh_url(pg).await;
     let settings = Settings {
         listen: "127.0.0.1:0".into(),
@@ -133,48 +136,101 @@ async fn measure(pg: bool, n: usize) -> (Duration, Duration, Duration) {
     )
     .await
     .unwrap();
+    admin::add_user(
+        &state,
+        admin::NewUser {
+            email: "root@bench.test".into(),
+            display_name: String::new(),
+            password: Some("bench password 123".into()),
+            company_id: None,
+            roles: RoleSet::empty().with(Role::SuperAdmin),
+        },
+    )
+    .await
+    .unwrap();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let login = client.get(format!("{base}/login")).send().await.unwrap();
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let token = field(&login.text().await.unwrap(), "csrf_token");
+    let page = format!("{base}/checkouts");
+    let admin_cookie = login(&client, &base, "a%40bench.test").await;
+    let root_cookie = login(&client, &base, "root%40bench.test").await;
+    let (a50, a99, rows) = timed(&client, &page, &admin_cookie).await;
+    let (s50, s99, _) = timed(&client, &page, &root_cookie).await;
+    let rps = load(&client, &page, &admin_cookie).await;
+    println!(
+        "  {:<10} {:>9} checkouts  seeded in {:>6.1} s\n    company admin ({rows:>2} rows) p50 {:>6.2} ms  p99 {:>6.2} ms  {rps:>7.0} req/s ({CONCURRENCY} clients)\n    superadmin    (50 rows) p50 {:>6.2} ms  p99 {:>6.2} ms",
+        if pg { "PostgreSQL" } else { "SQLite" },
+        n,
+        seeded.as_secs_f64(),
+        a50.as_secs_f64() * 1e3,
+        a99.as_secs_f64() * 1e3,
+        s50.as_secs_f64() * 1e3,
+        s99.as_secs_f64() * 1e3,
+    );
+    Measured {
+        admin_p50: a50,
+        admin_p99: a99,
+        super_p50: s50,
+        super_p99: s99,
+        rps,
+        rows,
+    }
+}
+
+struct Measured {
+    admin_p50: Duration,
+    admin_p99: Duration,
+    super_p50: Duration,
+    super_p99: Duration,
+    rps: f64,
+    rows: usize,
+}
+
+/// Signs in over HTTP like a browser; returns the session cookie.
+async fn login(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let cookie_of = |r: &reqwest::Response| {
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let form = client.get(format!("{base}/login")).send().await.unwrap();
+    let cookie = cookie_of(&form);
+    let token = field(&form.text().await.unwrap(), "csrf_token");
     let r = client
         .post(format!("{base}/login"))
         .header("cookie", &cookie)
-        .header("origin", &base)
+        .header("origin", base)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!(
-            "email=a%40bench.test&password=bench+password+123&csrf_token={token}"
+            "email={email}&password=bench+password+123&csrf_token={token}"
         ))
         .send()
         .await
         .unwrap();
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "signed in");
+    cookie_of(&r)
+}
+
+/// One request at a time: p50, p99 and the rows the page showed.
+async fn timed(client: &reqwest::Client, url: &str, cookie: &str) -> (Duration, Duration, usize) {
     let mut times = Vec::new();
+    let mut rows = 0;
     for i in 0..REQUESTS + 20 {
         let t = Instant::now();
         let r = client
-            .get(format!("{base}/checkouts"))
-            .header("cookie", &cookie)
+            .get(url)
+            .header("cookie", cookie)
             .send()
             .await
             .unwrap();
         assert!(r.status().is_success());
         let body = r.text().await.unwrap();
+        rows = body.matches("name=\"id\" value=").count();
         assert!(body.contains("expires in"));
         if i >= 20 {
             times.push(t.elapsed());
@@ -182,15 +238,60 @@ async fn measure(pg: bool, n: usize) -> (Duration, Duration, Duration) {
     }
     times.sort();
     let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    println!(
-        "  {:<10} {:>9} checkouts  seeded in {:>6.1} s   p50 {:>6.2} ms   p99 {:>6.2} ms",
-        if pg { "PostgreSQL" } else { "SQLite" },
-        n,
-        seeded.as_secs_f64(),
-        p(0.5).as_secs_f64() * 1e3,
-        p(0.99).as_secs_f64() * 1e3
-    );
-    (p(0.5), p(0.99), seeded)
+    (p(0.5), p(0.99), rows)
+}
+
+/// Requests per second with `CONCURRENCY` clients at once.
+async fn load(client: &reqwest::Client, url: &str, cookie: &str) -> f64 {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (client, url, cookie, next) = (
+            client.clone(),
+            url.to_owned(),
+            cookie.to_owned(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < LOAD_REQUESTS {
+                let r = client
+                    .get(&url)
+                    .header("cookie", &cookie)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success());
+                r.bytes().await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    LOAD_REQUESTS as f64 / t.elapsed().as_secs_f64()
+}
+
+/// The ceiling: a bare actix-web handler rendering the same template from memory.
+async fn ceiling(rows: usize) -> f64 {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let server = HttpServer::new(move || {
+        App::new().route(
+            "/checkouts",
+            web::get().to(move || async move {
+                HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(checkout_desk::http::web::render_sample_worklist(rows))
+            }),
+        )
+    })
+    .workers(2)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let addr = server.addrs()[0];
+    tokio::spawn(server.run());
+    let client = reqwest::Client::new();
+    load(&client, &format!("http://{addr}/checkouts"), "").await
 }
 
 #[actix_web::main]
@@ -203,14 +304,27 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     println!(
-        "worklist page of a company administrator ({COMPANIES} companies, 50 rows a page, {REQUESTS} requests, loopback)"
+        "worklist page ({COMPANIES} companies, 50 rows a page, {REQUESTS} timed requests, loopback)"
     );
+    let mut rows = 0;
+    let mut best_rps: f64 = 0.0;
     for pg in [false, true] {
-        let (_, small, _) = measure(pg, 10_000).await;
-        let (_, big, _) = measure(pg, large).await;
+        let small = measure(pg, 10_000).await;
+        let big = measure(pg, large).await;
+        let r = |a: Duration, b: Duration| b.as_secs_f64() / a.as_secs_f64();
         println!(
-            "  p99 ratio {large} / 10000: {:.2}",
-            big.as_secs_f64() / small.as_secs_f64()
+            "    cost ratio {large} / 10000: company admin p50 {:.2} p99 {:.2}; superadmin p50 {:.2} p99 {:.2}",
+            r(small.admin_p50, big.admin_p50),
+            r(small.admin_p99, big.admin_p99),
+            r(small.super_p50, big.super_p50),
+            r(small.super_p99, big.super_p99),
         );
+        rows = big.rows;
+        best_rps = best_rps.max(big.rps);
     }
+    let ceiling = ceiling(rows).await;
+    println!(
+        "  ceiling (bare actix handler rendering the same template with {rows} rows from memory): {ceiling:.0} req/s; best worklist at {large}: {best_rps:.0} req/s, ratio {:.2}",
+        best_rps / ceiling
+    );
 }

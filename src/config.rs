@@ -27,6 +27,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// tracing filter, e.g. `info,checkout_desk=debug`.
     pub log: String,
+    /// Bearer token that `/metrics` requires; unset, `/metrics` is not served.
+    pub metrics_token: Option<String>,
     pub payson: PaysonSettings,
     pub send: SendSettings,
     pub session: SessionSettings,
@@ -182,6 +184,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             max_body_bytes: 64 * 1024,
             log: "info".into(),
+            metrics_token: None,
             payson: PaysonSettings::default(),
             send: SendSettings::default(),
             session: SessionSettings::default(),
@@ -231,6 +234,10 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &redact_url(&self.database_url))
             .field("secret_key", &"<redacted>")
             .field("require_api_key", &self.require_api_key)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("payson", &self.payson)
             .field("send", &self.send)
             .field("session", &self.session)

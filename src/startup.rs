@@ -90,6 +90,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         store,
         payson,
         oidc,
+        metrics: Arc::new(crate::metrics::Metrics::default()),
         clock,
         secrets,
         settings: Arc::new(settings),
@@ -106,6 +107,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(from_fn(http::web::page::localized_errors))
             .wrap(http::web::session_middleware(&data))
             .wrap(from_fn(http::middleware::security_headers))
+            .wrap(from_fn(http::middleware::metrics))
             .wrap(from_fn(http::middleware::request_id))
             .configure(http::configure)
     })

@@ -18,4 +18,5 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
     pub oidc: Arc<crate::auth::oidc::Oidc>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

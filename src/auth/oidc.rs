@@ -370,7 +370,7 @@ impl Oidc {
         let leeway = p.settings.leeway_secs;
         let num = |name: &str| claims.get(name).and_then(Value::as_i64);
         match num("exp") {
-            Some(exp) if exp + leeway > now => {}
+            Some(exp) if exp + leeway >= now => {}
             Some(_) => return Err(invalid("the token has expired")),
             None => return Err(invalid("a required claim is missing")),
         }

@@ -1,12 +1,14 @@
-//! `/healthz` (the process answers) and `/readyz` (the database answers).
+//! `/healthz` (the process answers), `/readyz` (the database answers) and `/metrics`
+//! (Prometheus; only with `metrics_token`, as a bearer token).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
 }
 
 async fn healthz() -> HttpResponse {
@@ -27,4 +29,31 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
                 .body("database unavailable")
         }
     }
+}
+
+/// Not public: without a configured token the route does not exist; with one, the caller
+/// must present it.
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let Some(expected) = state
+        .settings
+        .metrics_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    else {
+        return HttpResponse::NotFound().finish();
+    };
+    let presented = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::crypto::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+        return HttpResponse::Unauthorized()
+            .insert_header(("www-authenticate", "Bearer"))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
 }

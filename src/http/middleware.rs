@@ -56,3 +56,39 @@ pub async fn security_headers(
     }
     Ok(res)
 }
+
+/// Counts and times every request by its route pattern.
+pub async fn metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = std::time::Instant::now();
+    let state = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .cloned();
+    let method = req.method().as_str().to_owned();
+    let res = next.call(req).await?;
+    if let Some(state) = state {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".into());
+        state
+            .metrics
+            .durations
+            .get_or_create(&crate::metrics::RouteLabels {
+                route: route.clone(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        state
+            .metrics
+            .requests
+            .get_or_create(&crate::metrics::RequestLabels {
+                route,
+                method,
+                status: res.status().as_u16(),
+            })
+            .inc();
+    }
+    Ok(res)
+}

@@ -87,6 +87,14 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
         payson_message: e.payson_message,
         note: e.note,
     };
+    state
+        .metrics
+        .audit_events
+        .get_or_create(&crate::metrics::AuditLabels {
+            action: event.action.name().to_owned(),
+            outcome: event.outcome.name().to_owned(),
+        })
+        .inc();
     if let Err(err) = state.store.append_audit(&event).await {
         tracing::error!(error = %err, request_id = %meta.request_id, "could not append audit event");
     }

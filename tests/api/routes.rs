@@ -337,3 +337,53 @@ async fn get_checkout_sibling() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn metrics_are_private_and_count_requests_and_sends() {
+    // Not served at all without a token.
+    let app = crate::helpers::spawn_app(Db::Sqlite).await;
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let mut opts = crate::helpers::Options::new(Db::Sqlite);
+    opts.settings = Box::new(|s| s.metrics_token = Some("scrape-secret".into()));
+    let app = crate::helpers::spawn_with(opts).await;
+    let id = app.ready().await;
+    assert_eq!(app.send(id).await.status(), StatusCode::OK);
+    for token in [None, Some("wrong")] {
+        let mut rb = app.client.get(app.url("/metrics"));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        assert_eq!(rb.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    let send_route = "route=\"/payment/payson/v2/checkout/{id}/sendpaymentrequest\"";
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("checkout_desk_http_requests_total")
+                && l.contains(send_route)
+                && l.contains("method=\"PUT\"")
+                && l.contains("status=\"200\"")
+                && l.ends_with(" 1")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("checkout_desk_audit_events_total")
+                && l.contains("action=\"send_payment_request\"")
+                && l.contains("outcome=\"success\"")
+                && l.ends_with(" 1")),
+        "{text}"
+    );
+    assert!(text.contains("checkout_desk_http_request_duration_seconds_bucket"));
+    assert!(!text.contains(&id.to_string()), "raw paths are not labels");
+}

@@ -233,3 +233,43 @@ pub async fn csv(
         rows,
     ))
 }
+
+/// The worklist template rendered from memory with `rows` made-up rows and no database:
+/// the "bare handler" ceiling that `benches/worklist.rs` compares the real page with.
+#[doc(hidden)]
+pub fn render_sample(rows: usize) -> String {
+    let t = super::i18n::Tr(super::i18n::Lang::En);
+    let row = |i: usize| Row {
+        customer: format!("Kund {i}"),
+        email: format!("kund{i}@example.com"),
+        reference: format!("BK-{i}"),
+        amount: t.money(Money::from_minor(39_950, crate::domain::Currency::Sek)),
+        company: String::new(),
+        status: "ReadyToShip".into(),
+        expires_in_days: Some(30),
+        soon: false,
+        id: format!("00000000-0000-4000-8000-{i:012x}"),
+    };
+    let tpl = ListPage {
+        t,
+        user: "a@bench.test".into(),
+        nav: super::page::NavLinks {
+            audit: false,
+            companies: true,
+            users: false,
+        },
+        csrf: "x".repeat(43),
+        show_company: false,
+        can_send: true,
+        companies: Vec::new(),
+        statuses: CheckoutStatus::ALL.iter().map(|s| s.name()).collect(),
+        q: ListQuery::default(),
+        status: "awaiting".into(),
+        awaiting: true,
+        totals: vec!["1000 checkouts, SEK 399,500.00".into()],
+        rows: (0..rows).map(row).collect(),
+        next: Some("/checkouts?after=x".into()),
+        csv: "/checkouts.csv?".into(),
+    };
+    tpl.render().unwrap_or_default()
+}

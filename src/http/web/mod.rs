@@ -6,6 +6,8 @@ mod audit;
 mod bulk;
 mod checkout;
 mod checkouts;
+#[doc(hidden)]
+pub use checkouts::render_sample as render_sample_worklist;
 mod csrf;
 mod csv;
 mod filters;
