@@ -91,6 +91,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         payson,
         oidc,
         metrics: Arc::new(crate::metrics::Metrics::default()),
+        company_names: Arc::default(),
         clock,
         secrets,
         settings: Arc::new(settings),

@@ -19,4 +19,5 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     pub oidc: Arc<crate::auth::oidc::Oidc>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub company_names: Arc<crate::service::company_names::CompanyNames>,
 }

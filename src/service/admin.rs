@@ -57,6 +57,7 @@ pub async fn add_company(state: &AppState, c: NewCompany) -> Result<Company, App
         .insert_company(&company)
         .await
         .map_err(conflict("company"))?;
+    state.company_names.clear().await;
     Ok(company)
 }
 

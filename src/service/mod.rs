@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod checkouts;
+pub mod company_names;
 pub mod payment_request;
 pub mod sso;
 

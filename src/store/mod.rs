@@ -301,6 +301,18 @@ impl Store {
         row.map(CompanyRow::into_domain).transpose()
     }
 
+    /// Id and name of every company, by name (for filters and name columns).
+    pub async fn company_names(&self) -> StoreResult<Vec<(CompanyId, String)>> {
+        const SQL: &str = "SELECT id, name FROM companies ORDER BY name, id";
+        let rows: Vec<(String, String)> = on_pool!(self, |p| sqlx::query_as(SQL)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter()
+            .map(|(id, name)| Ok((rows::uuid(&id)?.into(), name)))
+            .collect()
+    }
+
     pub async fn companies(&self) -> StoreResult<Vec<Company>> {
         const SQL: &str = "SELECT id, name, payson_agent_id, payson_api_key_encrypted, payson_base_url, created_at FROM companies ORDER BY name, id";
         let rows: Vec<CompanyRow> = on_pool!(self, |p| sqlx::query_as(SQL)

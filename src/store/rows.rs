@@ -14,7 +14,7 @@ pub fn id_text(u: Uuid) -> String {
     u.hyphenated().to_string()
 }
 
-fn uuid(s: &str) -> StoreResult<Uuid> {
+pub(super) fn uuid(s: &str) -> StoreResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("bad id '{s}'")))
 }
 

@@ -767,3 +767,48 @@ async fn security_headers_on_every_page_kind() {
             .starts_with("max-age=")
     );
 }
+
+#[tokio::test]
+async fn a_signed_in_browser_may_call_the_api_with_the_form_rules() {
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app.ready().await;
+    let mut b = Browser::new(&app);
+    b.login("writer@acme.test", PASSWORD).await;
+    let cookie = b.cookie.clone().unwrap();
+    let path = format!("/payment/payson/v2/checkout/{id}");
+    // Reading needs only the session.
+    let r = app
+        .client
+        .get(app.url(&path))
+        .header("cookie", &cookie)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let token = b.csrf("/checkouts").await;
+    let send = |csrf: Option<&str>, origin: &str| {
+        let mut rb = app
+            .client
+            .put(app.url(&app.send_path(id)))
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .header("accept", "application/json");
+        if let Some(t) = csrf {
+            rb = rb.header("x-csrf-token", t);
+        }
+        rb.send()
+    };
+    // Sending needs the page's CSRF token and our own origin, like a form.
+    let r = send(None, &app.address).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = send(Some(&token), "https://evil.example").await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 0, "nothing was sent");
+    let r = send(Some(&token), &app.address).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
+    // Without a session or a token it is the usual 401.
+    let r = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}

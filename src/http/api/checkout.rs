@@ -9,6 +9,8 @@ use super::binding::{Fields, body_fields, query_fields};
 use super::format::{Format, negotiate};
 use super::render;
 use super::{GET, SEND};
+use actix_session::SessionExt;
+
 use crate::auth::{ApiCredentials, authenticate_api};
 use crate::domain::{AuditAction, CheckoutId, CompanyId, Principal, parse_guid};
 use crate::error::AppError;
@@ -34,7 +36,7 @@ pub async fn send(
     let mut principal: Option<Principal> = None;
     let mut edge_fields = (None, None);
     let edge = async {
-        let p = authenticate_api(&state, &credentials(&req, &state)).await?;
+        let p = authenticate(&req, &state, true).await?;
         principal = Some(p.clone());
         // Rule 2 comes before the body is even read (rule 3).
         if !p.has_any(&SEND_ROLES) {
@@ -78,7 +80,7 @@ pub async fn get(
         Err(e) => return render::error(Format::Json, &e, &meta.request_id),
     };
     let result = async {
-        let p = authenticate_api(&state, &credentials(&req, &state)).await?;
+        let p = authenticate(&req, &state, false).await?;
         let fields = bind(&req, &[], path_id.as_deref(), GET)?;
         let cmd = command(&fields)?;
         get_checkout(&state, &p, cmd.company_id, cmd.checkout_id).await
@@ -136,6 +138,33 @@ fn prelude(
         .and_then(|v| v.to_str().ok());
     let format = negotiate(query_format.as_deref(), route_format, accept)?;
     Ok((format, path_id))
+}
+
+/// API credentials when the caller sent any; else the browser's signed-in session
+/// (product.md §2), which for a state-changing call must carry the page's CSRF token in
+/// `X-CSRF-Token` and come from our own origin, like a form.
+async fn authenticate(
+    req: &HttpRequest,
+    state: &AppState,
+    changes_state: bool,
+) -> Result<Principal, AppError> {
+    let creds = credentials(req, state);
+    if creds.bearer.is_some() || creds.api_key.is_some() {
+        return authenticate_api(state, &creds).await;
+    }
+    let session = req.get_session();
+    let Some(p) = crate::http::web::session::current(state, &session).await? else {
+        return authenticate_api(state, &creds).await;
+    };
+    if changes_state {
+        let token = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        crate::http::web::csrf::verify(req, &session, token)?;
+    }
+    Ok(p)
 }
 
 fn credentials(req: &HttpRequest, state: &AppState) -> ApiCredentials {

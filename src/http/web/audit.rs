@@ -134,8 +134,8 @@ pub async fn page(
     let principal = session::require(&state, &session).await?;
     let f = filter(&state, &q).await?;
     let events = list(&state, &principal, &f, PAGE_SIZE + 1).await?;
-    let companies = state.store.companies().await.map_err(AppError::from)?;
-    let names = companies.iter().map(|c| (c.id, c.name.clone())).collect();
+    let companies = crate::service::company_names::all(&state).await?;
+    let names = companies.iter().cloned().collect();
     let more = events.len() as i64 > PAGE_SIZE;
     let events: Vec<AuditEvent> = events
         .into_iter()
@@ -154,8 +154,8 @@ pub async fn page(
         nav: super::page::NavLinks::for_principal(&principal),
         csrf: csrf::token(&session)?,
         companies: companies
-            .into_iter()
-            .map(|c| (c.id.to_string(), c.name))
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
             .collect(),
         actions: AuditAction::ALL.iter().map(|a| a.name()).collect(),
         outcomes: AuditOutcome::ALL.iter().map(|o| o.name()).collect(),
@@ -176,13 +176,10 @@ pub async fn csv(
     let mut f = filter(&state, &q).await?;
     f.before_id = None;
     let events = list(&state, &principal, &f, CSV_MAX).await?;
-    let names = state
-        .store
-        .companies()
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|c| (c.id, c.name))
+    let names = crate::service::company_names::all(&state)
+        .await?
+        .iter()
+        .cloned()
         .collect();
     let rows = events.into_iter().map(|e| {
         let r = row(e, &names);

@@ -106,22 +106,16 @@ fn query_string(q: &ListQuery, after: Option<String>) -> String {
 async fn company_names(
     state: &AppState,
     principal: &Principal,
-) -> Result<HashMap<CompanyId, String>, AppError> {
+) -> Result<crate::service::company_names::Names, AppError> {
     if !principal.is_global() {
-        return Ok(HashMap::new());
+        return Ok(std::sync::Arc::default());
     }
-    Ok(state
-        .store
-        .companies()
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect())
+    crate::service::company_names::all(state).await
 }
 
 fn row(
     c: &Checkout,
-    names: &HashMap<CompanyId, String>,
+    names: &HashMap<CompanyId, &str>,
     now: DateTime<Utc>,
     t: super::i18n::Tr,
 ) -> Row {
@@ -132,7 +126,10 @@ fn row(
         email: c.customer_email.clone(),
         reference: c.reference.clone(),
         amount: t.money(c.amount),
-        company: names.get(&c.company_id).cloned().unwrap_or_default(),
+        company: names
+            .get(&c.company_id)
+            .map(|n| (*n).to_owned())
+            .unwrap_or_default(),
         status: c.status.name().to_owned(),
         expires_in_days: days,
         soon: days.is_some_and(|d| d < 7),
@@ -151,7 +148,8 @@ pub async fn list(
     let after = query.after.as_deref().and_then(parse_cursor);
     let page = list_checkouts(&state, &principal, f.clone(), after, PAGE_SIZE).await?;
     let sums = totals(&state, &principal, f.clone()).await?;
-    let names = company_names(&state, &principal).await?;
+    let list = company_names(&state, &principal).await?;
+    let names: HashMap<CompanyId, &str> = list.iter().map(|(id, n)| (*id, n.as_str())).collect();
     let now = state.clock.now();
     let next = page.next.map(|(t, id)| {
         let cursor = format!(
@@ -160,11 +158,11 @@ pub async fn list(
         );
         format!("/checkouts?{}", query_string(&query, Some(cursor)))
     });
-    let mut companies: Vec<(String, String)> = names
+    // Already sorted by name.
+    let companies: Vec<(String, String)> = list
         .iter()
         .map(|(id, n)| (id.to_string(), n.clone()))
         .collect();
-    companies.sort_by(|a, b| a.1.cmp(&b.1));
     let tpl = ListPage {
         t,
         user: principal.email.clone(),

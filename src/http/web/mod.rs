@@ -8,14 +8,14 @@ mod checkout;
 mod checkouts;
 #[doc(hidden)]
 pub use checkouts::render_sample as render_sample_worklist;
-mod csrf;
+pub(crate) mod csrf;
 mod csv;
 mod filters;
 pub mod i18n;
 mod login;
 mod oidc;
 pub mod page;
-mod session;
+pub(crate) mod session;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
