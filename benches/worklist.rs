@@ -41,6 +41,32 @@ async fn fresh_url(pg: bool) -> String {
     format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
 }
 
+/// The databases this bench made (PostgreSQL `cd_bench_*`, SQLite `cd-wl-*` folders).
+async fn drop_bench_databases() {
+    use sqlx::Connection;
+    let admin_url = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'cd_bench_%'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    for name in names {
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await;
+    }
+    if let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) {
+        for e in dir.flatten() {
+            if e.file_name().to_string_lossy().starts_with("cd-wl-") {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
 /// Bulk rows straight in SQL: half awaiting (readyToShip 0–58 days ago), half shipped.
 async fn seed(url: &str, pg: bool, n: usize) {
     use sqlx::Connection;
@@ -322,6 +348,7 @@ async fn main() {
         rows = big.rows;
         best_rps = best_rps.max(big.rps);
     }
+    drop_bench_databases().await;
     let ceiling = ceiling(rows).await;
     println!(
         "  ceiling (bare actix handler rendering the same template with {rows} rows from memory): {ceiling:.0} req/s; best worklist at {large}: {best_rps:.0} req/s, ratio {:.2}",

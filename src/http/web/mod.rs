@@ -84,7 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Session cookies: HttpOnly, SameSite=Strict, Secure and `__Host-` when served over https,
-/// an idle timeout renewed by every request.
+/// an idle timeout renewed by activity (at most one session write a minute).
 pub fn session_middleware(state: &AppState) -> SessionMiddleware<DbSessionStore> {
     let https = state.settings.public_url.starts_with("https://");
     // The cookie key is derived from the configured secret, so restarts keep sessions.
@@ -110,7 +110,9 @@ pub fn session_middleware(state: &AppState) -> SessionMiddleware<DbSessionStore>
     .session_lifecycle(
         PersistentSession::default()
             .session_ttl(idle)
-            .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+            // Renewed when the state changes; `session::current` changes it at most once a
+            // minute, so the idle timeout holds without a write per request.
+            .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
     )
     .build()
 }

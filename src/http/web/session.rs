@@ -10,6 +10,10 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 const LOGIN_AT_KEY: &str = "login_at";
+/// When this session was last seen; rewritten at most once a minute, which is what renews
+/// the idle timeout (so a page view does not cost a session write).
+const SEEN_AT_KEY: &str = "seen_at";
+const SEEN_EVERY_SECS: i64 = 60;
 
 pub fn start(state: &AppState, session: &Session, user: UserId) -> Result<(), AppError> {
     // A new session id at sign-in, so a planted session cannot be taken over.
@@ -46,6 +50,16 @@ pub async fn current(state: &AppState, session: &Session) -> Result<Option<Princ
         Ok(uid) => state.store.user(uid).await?,
         Err(_) => None,
     };
+    let now = state.clock.now().timestamp();
+    let seen_at = session
+        .get::<i64>(SEEN_AT_KEY)
+        .map_err(AppError::internal)?
+        .unwrap_or(0);
+    if now - seen_at >= SEEN_EVERY_SECS {
+        session
+            .insert(SEEN_AT_KEY, now)
+            .map_err(AppError::internal)?;
+    }
     match user {
         Some(u) if !u.disabled => Ok(Some(Principal {
             user_id: u.id,
