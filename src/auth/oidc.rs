@@ -417,6 +417,10 @@ impl Oidc {
             .authorize_url(CsrfToken::new_random)
             .set_pkce_challenge(challenge)
             .add_extra_param("nonce", nonce.secret().clone());
+        // Without `openid` there is no ID token; never let configuration forget it.
+        if !p.settings.scopes.iter().any(|s| s == "openid") {
+            req = req.add_scope(Scope::new("openid".into()));
+        }
         for s in &p.settings.scopes {
             req = req.add_scope(Scope::new(s.clone()));
         }

@@ -1018,9 +1018,26 @@ async fn signing_keys_are_cached_and_refetched_on_an_unknown_kid_after_a_cooldow
         p.authorization_endpoint = Some("https://idp.example/auth".into());
         p.token_endpoint = Some("https://idp.example/token".into());
         p.jwks_uri = Some(jwks_uri.clone());
+        p.scopes = vec!["email".into()];
         s.oidc.insert("test".into(), p);
     });
     let app = spawn_with(opts).await;
+    // Explicit endpoints need no discovery; `openid` is asked for even when not configured.
+    let r = app
+        .client
+        .get(app.url("/login/oidc/test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let authorize = url::Url::parse(&location(&r)).unwrap();
+    assert!(authorize.as_str().starts_with("https://idp.example/auth?"));
+    let scope = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert_eq!(scope, "openid email");
     let id = app.ready().await;
     let clock = app.clock.clone().unwrap();
     let (der1, jwk1) = rsa_key("k1");
