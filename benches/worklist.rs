@@ -76,7 +76,8 @@ async fn seed(url: &str, pg: bool, n: usize) {
              'c0000000-0000-4000-8000-' || lpad(to_hex(i % {COMPANIES}), 12, '0'), \
              CASE WHEN i % 2 = 0 THEN 'ReadyToShip' ELSE 'Shipped' END, CASE WHEN i % 2 = 0 THEN 'readyToShip' ELSE 'shipped' END, \
              10000 + i % 90000, 'SEK', 'card', 'Kund ' || i, 'kund' || i || '@example.com', 'BK-' || i, NULL, i, '{{}}', \
-             now() - ((i % 59) || ' days')::interval - (i % 86400 || ' seconds')::interval, now() - interval '60 days', now(), now() \
+             now() - ((i % 59) || ' days')::interval - (i % 86400 || ' seconds')::interval, now() - interval '60 days', now(), now(), \
+             'kund ' || i || chr(10) || 'kund' || i || '@example.com' || chr(10) || 'bk-' || i \
              FROM generate_series(1, {n}) AS i"
         )
     } else {
@@ -86,7 +87,8 @@ async fn seed(url: &str, pg: bool, n: usize) {
              CASE WHEN i % 2 = 0 THEN 'ReadyToShip' ELSE 'Shipped' END, CASE WHEN i % 2 = 0 THEN 'readyToShip' ELSE 'shipped' END, \
              10000 + i % 90000, 'SEK', 'card', 'Kund ' || i, 'kund' || i || '@example.com', 'BK-' || i, NULL, i, '{{}}', \
              strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || (i % 59) || ' days', '-' || (i % 86400) || ' seconds'), \
-             strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-60 days'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now') FROM s"
+             strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-60 days'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'), \
+             'kund ' || i || char(10) || 'kund' || i || '@example.com' || char(10) || 'bk-' || i FROM s"
         )
     };
     if pg {

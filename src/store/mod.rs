@@ -120,6 +120,11 @@ pub struct CheckoutFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+/// What text search matches, lower-cased here (Unicode) rather than by the database.
+fn search_text(name: &str, email: &str, reference: &str, id: CheckoutId) -> String {
+    format!("{name}\n{email}\n{reference}\n{id}").to_lowercase()
+}
+
 /// `%text%` for LIKE, with the wildcard characters of the text itself escaped.
 fn like_pattern(text: &str) -> String {
     let escaped = text
@@ -237,11 +242,40 @@ impl Store {
     /// Applies the backend's migrations (`migrations/sqlite` or `migrations/postgres`).
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.db {
-            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await.map_err(StoreError::Migrate),
+            Db::Sqlite(p) => SQLITE_MIGRATIONS
+                .run(p)
+                .await
+                .map_err(StoreError::Migrate)?,
             Db::Postgres(p) => POSTGRES_MIGRATIONS
                 .run(p)
                 .await
-                .map_err(StoreError::Migrate),
+                .map_err(StoreError::Migrate)?,
+        }
+        self.fill_search_text().await
+    }
+
+    /// Rows written before `search_text` existed get it now, in batches (once).
+    async fn fill_search_text(&self) -> StoreResult<()> {
+        const PENDING: &str = "SELECT id, customer_name, customer_email, reference FROM checkouts WHERE search_text = '' LIMIT 1000";
+        const FILL: &str = "UPDATE checkouts SET search_text = $2 WHERE id = $1";
+        loop {
+            let rows: Vec<(String, String, String, String)> = on_pool!(self, |p| {
+                sqlx::query_as(PENDING).fetch_all(p).await.map_err(db_err)
+            })?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for (id, name, email, reference) in rows {
+                let cid: CheckoutId = rows::uuid(&id)?.into();
+                let text = search_text(&name, &email, &reference, cid);
+                on_pool!(self, |p| sqlx::query(FILL)
+                    .bind(&id)
+                    .bind(&text)
+                    .execute(p)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_err))?;
+            }
         }
     }
 
@@ -583,14 +617,15 @@ impl Store {
 
     /// Inserts the checkout or replaces every field of the existing row with the same id.
     pub async fn upsert_checkout(&self, c: &Checkout) -> StoreResult<()> {
-        const SQL: &str = "INSERT INTO checkouts (id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+        const SQL: &str = "INSERT INTO checkouts (id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at, search_text) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
             ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, status = excluded.status, payson_status = excluded.payson_status, \
             amount_minor = excluded.amount_minor, currency = excluded.currency, payment_method = excluded.payment_method, \
             customer_name = excluded.customer_name, customer_email = excluded.customer_email, reference = excluded.reference, \
             snippet = excluded.snippet, purchase_id = excluded.purchase_id, history_json = excluded.history_json, \
             ready_to_ship_at = excluded.ready_to_ship_at, created_at = excluded.created_at, updated_at = excluded.updated_at, \
-            refreshed_at = excluded.refreshed_at";
+            refreshed_at = excluded.refreshed_at, search_text = excluded.search_text";
+        let search = search_text(&c.customer_name, &c.customer_email, &c.reference, c.id);
         on_pool!(self, |p| sqlx::query(SQL)
             .bind(id_text(c.id.as_uuid()))
             .bind(id_text(c.company_id.as_uuid()))
@@ -609,6 +644,7 @@ impl Store {
             .bind(c.created_at)
             .bind(c.updated_at)
             .bind(c.refreshed_at)
+            .bind(&search)
             .execute(p)
             .await
             .map(|_| ())
@@ -647,25 +683,25 @@ impl Store {
         // own index (an `$1 IS NULL OR company_id = $1` would hide the company index).
         const AWAITING_COMPANY: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
             FROM checkouts WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL AND company_id = $1 \
-            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR ready_to_ship_at >= $3) AND ($4 IS NULL OR ready_to_ship_at < $4) \
             AND ($5 IS NULL OR ready_to_ship_at > $5 OR (ready_to_ship_at = $5 AND id > $6)) \
             ORDER BY ready_to_ship_at, id LIMIT $7";
         const AWAITING_ALL: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
             FROM checkouts WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL AND $1 IS NULL \
-            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR ready_to_ship_at >= $3) AND ($4 IS NULL OR ready_to_ship_at < $4) \
             AND ($5 IS NULL OR ready_to_ship_at > $5 OR (ready_to_ship_at = $5 AND id > $6)) \
             ORDER BY ready_to_ship_at, id LIMIT $7";
         const OTHERS_COMPANY: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
             FROM checkouts WHERE ($8 IS NULL OR status = $8) AND company_id = $1 \
-            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
             AND ($5 IS NULL OR created_at < $5 OR (created_at = $5 AND id < $6)) \
             ORDER BY created_at DESC, id DESC LIMIT $7";
         const OTHERS_ALL: &str = "SELECT id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at \
             FROM checkouts WHERE ($8 IS NULL OR status = $8) AND $1 IS NULL \
-            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
             AND ($5 IS NULL OR created_at < $5 OR (created_at = $5 AND id < $6)) \
             ORDER BY created_at DESC, id DESC LIMIT $7";
@@ -702,13 +738,13 @@ impl Store {
         // Separate texts for the company and global cases, as in `list_checkouts`.
         const COMPANY: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM checkouts \
             WHERE ($5 IS NULL OR status = $5) AND company_id = $1 \
-            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) >= $3) \
             AND ($4 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) < $4) \
             GROUP BY currency ORDER BY currency";
         const ALL: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM checkouts \
             WHERE ($5 IS NULL OR status = $5) AND $1 IS NULL \
-            AND ($2 IS NULL OR lower(customer_name) LIKE $2 ESCAPE '\\' OR lower(customer_email) LIKE $2 ESCAPE '\\' OR lower(reference) LIKE $2 ESCAPE '\\' OR id LIKE $2 ESCAPE '\\') \
+            AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\') \
             AND ($3 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) >= $3) \
             AND ($4 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) < $4) \
             GROUP BY currency ORDER BY currency";

@@ -668,3 +668,39 @@ async fn checkout_filters_totals_and_keyset(db: Db) {
         vec![(Currency::Eur, 1, 1000), (Currency::Sek, 1, 123_450)]
     );
 }
+
+on_both!(text_search_ignores_case_beyond_ascii_and_old_rows_are_filled_in);
+async fn text_search_ignores_case_beyond_ascii_and_old_rows_are_filled_in(db: Db) {
+    use checkout_desk::store::CheckoutFilter;
+    let s = store(db).await;
+    let a = company("A");
+    s.insert_company(&a).await.unwrap();
+    let mut c = checkout(a.id, CheckoutStatus::ReadyToShip);
+    c.customer_name = "ÅSA Öberg".into();
+    c.customer_email = "Asa.Oberg@Example.SE".into();
+    s.upsert_checkout(&c).await.unwrap();
+    let found = |text: &str| {
+        let s = &s;
+        let f = CheckoutFilter {
+            text: Some(text.into()),
+            ..Default::default()
+        };
+        async move { s.list_checkouts(&f, None, 10).await.unwrap().len() }
+    };
+    for text in [
+        "åsa",
+        "öBERG",
+        "asa.oberg@example.se",
+        &c.id.to_string()[..8],
+    ] {
+        assert_eq!(found(text).await, 1, "{text}");
+    }
+    assert_eq!(found("åsa x").await, 0);
+    // A row written before the column existed is filled in at the next start.
+    s.execute_raw_for_tests("UPDATE checkouts SET search_text = ''")
+        .await
+        .unwrap();
+    assert_eq!(found("åsa").await, 0);
+    s.migrate().await.unwrap();
+    assert_eq!(found("åsa").await, 1);
+}
