@@ -118,8 +118,10 @@ pub async fn api_principal(
     let user = resolve_user(state, provider, id, false)
         .await
         .map_err(|e| match e {
-            AppError::Conflict(_) => AppError::Unauthorized,
-            e => e,
+            // Whatever keeps this account out (unlinked, unverified, unknown company,
+            // disabled) is the API's one 401; only infrastructure errors pass through.
+            AppError::Internal(_) | AppError::Busy => e,
+            _ => AppError::Unauthorized,
         })?;
     let (roles, company) = if provider.settings.roles_from_claims {
         (id.roles, id.company)

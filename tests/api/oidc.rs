@@ -219,6 +219,13 @@ pub fn cast(app: &TestApp) -> Vec<IdpUser> {
             company: acme,
         },
         IdpUser {
+            sub: "u-ghost",
+            email: "ghost@nowhere.test",
+            verified: true,
+            roles: vec!["bookingsupplier-administrator-write"],
+            company: Some(uuid::Uuid::new_v4().to_string()),
+        },
+        IdpUser {
             sub: "u-other",
             email: "writer@other.test",
             verified: true,
@@ -854,6 +861,13 @@ async fn api_accepts_provider_tokens_per_role_like_its_own_tokens() {
         get_checkout(&app, id, &none_jwt).await.status(),
         StatusCode::FORBIDDEN
     );
+    // A token whose person the desk may not admit is the one 401, not a 404 or 409:
+    // an unverified address, a company the desk does not know.
+    for who in ["u-unverified", "u-ghost"] {
+        let jwt = access_token(&app, &idp, who).await;
+        let r = get_checkout(&app, id, &jwt).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{who}");
+    }
     // Another company's administrator does not see our checkout.
     let other_jwt = access_token(&app, &idp, "u-other").await;
     assert_eq!(
