@@ -35,6 +35,12 @@ pub struct DemoArgs {
     /// How many checkouts to create in all.
     #[arg(long, default_value_t = 300)]
     pub checkouts: usize,
+    /// Also start a local OpenID provider (the one the tests start: needs Node.js and
+    /// `npm ci --prefix tests/oidc`, run from the repository) and offer "Sign in with Demo IdP".
+    #[arg(long)]
+    pub oidc: bool,
+    #[arg(long, default_value_t = 8082)]
+    pub oidc_port: u16,
 }
 
 const COMPANIES: [(&str, &str); 3] = [
@@ -73,12 +79,19 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind((args.host.as_str(), args.port))
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let public_url = format!("http://{}:{}", args.host, listener.local_addr()?.port());
-    let settings = Settings {
+    let mut settings = Settings {
         listen: format!("{}:{}", args.host, args.port),
         public_url: public_url.clone(),
         database_url: format!("sqlite://{}", db.display()),
         secret_key: secret_key(&args.data_dir)?,
         ..Settings::default()
+    };
+    let idp = if args.oidc {
+        let idp = demo_idp::DemoIdp::prepare(args.oidc_port)?;
+        settings.oidc.insert(demo_idp::NAME.into(), idp.settings()?);
+        Some(idp)
+    } else {
+        None
     };
     let state = build_state(settings, Arc::new(SystemClock)).await?;
     println!(
@@ -86,10 +99,151 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         sim.origin()
     );
     let seeded = seed(&state, &sim, &public_url, args.checkouts).await?;
+    // The provider is started once the company its person belongs to exists.
+    let running = match &idp {
+        Some(idp) => Some(
+            idp.start(&args.data_dir, &public_url, &seeded.company)
+                .await?,
+        ),
+        None => None,
+    };
     let server = startup::run(listener, state)?;
-    print_welcome(&public_url, &sim.origin(), &seeded);
+    let extra = idp.as_ref().map(demo_idp::DemoIdp::welcome);
+    print_welcome(&public_url, &sim.origin(), &seeded, extra.as_deref());
     server.await?;
+    drop(running);
     Ok(())
+}
+
+/// The optional local OpenID provider of `demo --oidc`.
+mod demo_idp {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+
+    use anyhow::{Context, bail};
+
+    use crate::config::{FirstSignIn, OidcProviderSettings};
+
+    pub const NAME: &str = "demo-idp";
+    const SCRIPT: &str = "tests/oidc/provider.mjs";
+    const CLIENT_ID: &str = "checkout-desk-demo";
+    const LOGIN: &str = "anna";
+
+    pub struct DemoIdp {
+        port: u16,
+        client_secret: String,
+        password: String,
+    }
+
+    /// Kills the provider when the demo ends.
+    pub struct Running(Child);
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    impl DemoIdp {
+        pub fn prepare(port: u16) -> anyhow::Result<Self> {
+            if !std::path::Path::new("tests/oidc/node_modules/oidc-provider").exists() {
+                bail!(
+                    "--oidc needs Node.js and the test provider: run `npm ci --prefix tests/oidc` in the repository and start the demo from there"
+                );
+            }
+            let port = if port == 0 {
+                std::net::TcpListener::bind("127.0.0.1:0")?
+                    .local_addr()?
+                    .port()
+            } else {
+                port
+            };
+            let secret = || crate::crypto::new_api_token().replace("cdt_", "");
+            Ok(Self {
+                port,
+                client_secret: secret(),
+                password: secret().chars().take(16).collect(),
+            })
+        }
+
+        fn issuer(&self) -> String {
+            format!("http://127.0.0.1:{}", self.port)
+        }
+
+        pub fn settings(&self) -> anyhow::Result<OidcProviderSettings> {
+            let mut s: OidcProviderSettings = toml::from_str(&format!(
+                "issuer = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret = \"{}\"\n\
+                 display_name = \"Demo IdP\"\nscopes = [\"openid\", \"email\", \"profile\", \"roles\"]\n\
+                 api_audience = \"checkout-desk-api\"\n",
+                self.issuer(),
+                self.client_secret
+            ))?;
+            s.first_sign_in = FirstSignIn::Create;
+            Ok(s)
+        }
+
+        /// Starts `node tests/oidc/provider.mjs` with our client and one person, an
+        /// administrator of `company`, and waits until it listens.
+        pub async fn start(
+            &self,
+            data_dir: &std::path::Path,
+            public_url: &str,
+            company: &str,
+        ) -> anyhow::Result<Running> {
+            let config = serde_json::json!({
+                "clients": [{
+                    "client_id": CLIENT_ID,
+                    "client_secret": self.client_secret,
+                    "redirect_uris": [format!("{public_url}/login/oidc/{NAME}/callback")],
+                    "post_logout_redirect_uris": [format!("{public_url}/login")],
+                }],
+                "users": [{
+                    "sub": LOGIN, "password": self.password,
+                    "email": "anna@idp.demo.local", "email_verified": true,
+                    "name": "Anna (Demo IdP)",
+                    "roles": ["bookingsupplier-administrator-write"], "company_id": company,
+                }],
+                "access_token_audience": "checkout-desk-api",
+                "access_token_ttl": 3600,
+            });
+            let file = data_dir.join("oidc-provider.json");
+            std::fs::write(&file, config.to_string())?;
+            let mut child = Command::new("node")
+                .arg(SCRIPT)
+                .args(["--port", &self.port.to_string(), "--config"])
+                .arg(&file)
+                // It exits when its stdin closes, so it never outlives the demo.
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("cannot start node for --oidc")?;
+            let stdout = child.stdout.take().context("no stdout")?;
+            let line = tokio::time::timeout(
+                std::time::Duration::from_secs(30),
+                tokio::task::spawn_blocking(move || {
+                    let mut line = String::new();
+                    BufReader::new(stdout).read_line(&mut line).map(|_| line)
+                }),
+            )
+            .await
+            .context("the demo OpenID provider did not start within 30 s")???;
+            if !line.starts_with("ISSUER=") {
+                let _ = child.kill();
+                bail!("the demo OpenID provider did not start: {line}");
+            }
+            Ok(Running(child))
+        }
+
+        pub fn welcome(&self) -> String {
+            format!(
+                "OpenID sign-in: on the login page choose \"Sign in with Demo IdP\" and log in there as {LOGIN} / {} \n  (a real OpenID provider at {}; first sign-in creates the user with the provider's roles and company)\n",
+                self.password,
+                self.issuer()
+            )
+        }
+    }
 }
 
 /// The demo keeps its secret key in the data directory so restarts can read old secrets.
@@ -302,7 +456,7 @@ async fn drive(
     Ok(status)
 }
 
-fn print_welcome(url: &str, sim: &str, s: &Seeded) {
+fn print_welcome(url: &str, sim: &str, s: &Seeded, extra: Option<&str>) {
     println!("\ncheckout-desk demo is running at {url}  (Payson simulator: {sim})\n");
     println!(
         "Admin desk: open {url}/login and sign in as admin@{}.demo.local for its worklist.\n",
@@ -330,5 +484,8 @@ fn print_welcome(url: &str, sim: &str, s: &Seeded) {
         "  curl -i -X PUT -H 'Authorization: Bearer {}' {path}.xml\n",
         s.token
     );
+    if let Some(extra) = extra {
+        println!("{extra}");
+    }
     println!("Stop with Ctrl+C.");
 }

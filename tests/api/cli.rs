@@ -271,3 +271,90 @@ async fn payson_sim_command_serves_the_api() {
         "testagent-checkout2@payson.se"
     );
 }
+
+/// `demo --oidc` starts the test OpenID provider beside the demo and offers it on the
+/// login page; the provider accepts the demo's client and redirect URI.
+#[tokio::test]
+async fn demo_with_oidc_offers_sign_in_with_its_provider() {
+    let dir = std::env::temp_dir().join(format!("cd-demo-{}", uuid::Uuid::new_v4().simple()));
+    let mut child = Command::new(BIN)
+        .args([
+            "demo",
+            "--port",
+            "0",
+            "--sim-port",
+            "0",
+            "--oidc",
+            "--oidc-port",
+            "0",
+            "--checkouts",
+            "20",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut text = String::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !text.contains("Stop with Ctrl+C") {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("demo did not finish starting: {text}")
+            });
+        text.push_str(&line);
+        text.push('\n');
+    }
+    let result = async {
+        let url = after(&text, "demo is running at ")
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        let issuer = after(&text, "a real OpenID provider at ")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let login = client.get(format!("{url}/login")).send().await.unwrap();
+        assert!(
+            login
+                .text()
+                .await
+                .unwrap()
+                .contains("Sign in with Demo IdP")
+        );
+        let r = client
+            .get(format!("{url}/login/oidc/demo-idp"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let authorize = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(authorize.starts_with(&issuer), "{authorize} from {issuer}");
+        // The provider knows the demo's client and redirect URI: it asks the person to log in.
+        let r = client.get(&authorize).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let next = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(next.starts_with("/interaction/"), "{next}");
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(60), result).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome.expect("demo checks timed out");
+}
