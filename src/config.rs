@@ -425,6 +425,42 @@ mod tests {
     }
 
     #[test]
+    fn oidc_providers_from_file_with_secret_from_env() {
+        let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "[oidc.keycloak]\nissuer = \"https://id.example/realms/b\"\nclient_id = \"desk\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&file),
+            [(
+                "CHECKOUT_DESK_OIDC__KEYCLOAK__CLIENT_SECRET".to_string(),
+                "s3cret".to_string(),
+            )],
+        )
+        .unwrap();
+        let p = &s.oidc["keycloak"];
+        assert_eq!(p.client_secret, "s3cret");
+        assert_eq!(p.roles_claim, "realm_access.roles");
+        assert_eq!(p.first_sign_in, FirstSignIn::Link);
+        assert!(p.roles_from_claims);
+        assert!(
+            !format!("{s:?}").contains("s3cret"),
+            "secrets never in Debug"
+        );
+        // Symmetric algorithms are refused outright.
+        std::fs::write(
+            &file,
+            "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\nalgorithms = [\"HS256\"]\n",
+        )
+        .unwrap();
+        assert!(Settings::load(Some(&file), []).is_err());
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         let err = Settings::load(None, [("CHECKOUT_DESK_LISTN".to_string(), "x".to_string())]);
         assert!(err.is_err());
