@@ -115,8 +115,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The optional local OpenID provider of `demo --oidc`.
-mod demo_idp {
+/// The optional local OpenID provider of `demo --oidc` (also started by the tests).
+pub mod demo_idp {
     use std::io::{BufRead, BufReader};
     use std::process::{Child, Command, Stdio};
 
@@ -133,6 +133,42 @@ mod demo_idp {
         port: u16,
         client_secret: String,
         password: String,
+    }
+
+    /// Starts `node <script> --port <port> --config <config>` (tests/oidc/provider.mjs) and
+    /// waits for its `ISSUER=` line; returns the child and the issuer. The provider exits when
+    /// its stdin closes, so it never outlives the process holding the child.
+    pub async fn spawn_provider(
+        script: &std::path::Path,
+        port: u16,
+        config: &std::path::Path,
+    ) -> anyhow::Result<(Child, String)> {
+        let mut child = Command::new("node")
+            .arg(script)
+            .args(["--port", &port.to_string(), "--config"])
+            .arg(config)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start node for the OpenID provider")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let line = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            tokio::task::spawn_blocking(move || {
+                let mut line = String::new();
+                BufReader::new(stdout).read_line(&mut line).map(|_| line)
+            }),
+        )
+        .await
+        .context("the OpenID provider did not start within 30 s")???;
+        match line.trim().strip_prefix("ISSUER=") {
+            Some(issuer) => Ok((child, issuer.to_owned())),
+            None => {
+                let _ = child.kill();
+                bail!("the OpenID provider did not start: {line}");
+            }
+        }
     }
 
     /// Kills the provider when the demo ends.
@@ -209,30 +245,7 @@ mod demo_idp {
             });
             let file = data_dir.join("oidc-provider.json");
             std::fs::write(&file, config.to_string())?;
-            let mut child = Command::new("node")
-                .arg(SCRIPT)
-                .args(["--port", &self.port.to_string(), "--config"])
-                .arg(&file)
-                // It exits when its stdin closes, so it never outlives the demo.
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .context("cannot start node for --oidc")?;
-            let stdout = child.stdout.take().context("no stdout")?;
-            let line = tokio::time::timeout(
-                std::time::Duration::from_secs(30),
-                tokio::task::spawn_blocking(move || {
-                    let mut line = String::new();
-                    BufReader::new(stdout).read_line(&mut line).map(|_| line)
-                }),
-            )
-            .await
-            .context("the demo OpenID provider did not start within 30 s")???;
-            if !line.starts_with("ISSUER=") {
-                let _ = child.kill();
-                bail!("the demo OpenID provider did not start: {line}");
-            }
+            let (child, _) = spawn_provider(std::path::Path::new(SCRIPT), self.port, &file).await?;
             Ok(Running(child))
         }
 

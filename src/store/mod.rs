@@ -120,6 +120,17 @@ pub struct CheckoutFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+/// (currency code, count, sum) rows as domain values.
+fn currency_totals(rows: Vec<(String, i64, i64)>) -> StoreResult<Vec<(Currency, i64, i64)>> {
+    rows.into_iter()
+        .map(|(c, n, sum)| {
+            Currency::parse(&c)
+                .map(|cur| (cur, n, sum))
+                .ok_or_else(|| StoreError::Corrupt(format!("bad currency '{c}'")))
+        })
+        .collect()
+}
+
 /// What text search matches, lower-cased here (Unicode) rather than by the database.
 fn search_text(name: &str, email: &str, reference: &str, id: CheckoutId) -> String {
     format!("{name}\n{email}\n{reference}\n{id}").to_lowercase()
@@ -763,13 +774,7 @@ impl Store {
             .fetch_all(p)
             .await
             .map_err(db_err))?;
-        rows.into_iter()
-            .map(|(c, n, sum)| {
-                Currency::parse(&c)
-                    .map(|cur| (cur, n, sum))
-                    .ok_or_else(|| StoreError::Corrupt(format!("bad currency '{c}'")))
-            })
-            .collect()
+        currency_totals(rows)
     }
 
     /// Totals of an unfiltered view from the trigger-kept `checkout_counts` (constant cost
@@ -793,13 +798,7 @@ impl Store {
             .fetch_all(p)
             .await
             .map_err(db_err))?;
-        rows.into_iter()
-            .map(|(c, n, sum)| {
-                Currency::parse(&c)
-                    .map(|cur| (cur, n, sum))
-                    .ok_or_else(|| StoreError::Corrupt(format!("bad currency '{c}'")))
-            })
-            .collect()
+        currency_totals(rows)
     }
 
     // send claims

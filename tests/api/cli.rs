@@ -150,21 +150,13 @@ async fn operator_commands_end_to_end() {
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
 
-/// Starts `demo` as a new user would, then follows its printed instructions.
-#[tokio::test]
-async fn demo_prints_a_working_curl_line() {
+/// Starts `demo` on free ports in a fresh data folder and waits for its welcome text.
+fn start_demo(extra: &[&str]) -> (std::process::Child, String, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("cd-demo-{}", uuid::Uuid::new_v4().simple()));
     let mut child = Command::new(BIN)
-        .args([
-            "demo",
-            "--port",
-            "0",
-            "--sim-port",
-            "0",
-            "--checkouts",
-            "40",
-            "--data-dir",
-        ])
+        .args(["demo", "--port", "0", "--sim-port", "0"])
+        .args(extra)
+        .arg("--data-dir")
         .arg(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -178,7 +170,7 @@ async fn demo_prints_a_working_curl_line() {
         }
     });
     let mut text = String::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(90);
     while !text.contains("Stop with Ctrl+C") {
         let line = rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -189,6 +181,13 @@ async fn demo_prints_a_working_curl_line() {
         text.push_str(&line);
         text.push('\n');
     }
+    (child, text, dir)
+}
+
+/// Starts `demo` as a new user would, then follows its printed instructions.
+#[tokio::test]
+async fn demo_prints_a_working_curl_line() {
+    let (mut child, text, dir) = start_demo(&["--checkouts", "40"]);
     let result = async {
         let token = after(&text, "Authorization: Bearer ")
             .trim_end_matches('\'')
@@ -276,45 +275,7 @@ async fn payson_sim_command_serves_the_api() {
 /// login page; the provider accepts the demo's client and redirect URI.
 #[tokio::test]
 async fn demo_with_oidc_offers_sign_in_with_its_provider() {
-    let dir = std::env::temp_dir().join(format!("cd-demo-{}", uuid::Uuid::new_v4().simple()));
-    let mut child = Command::new(BIN)
-        .args([
-            "demo",
-            "--port",
-            "0",
-            "--sim-port",
-            "0",
-            "--oidc",
-            "--oidc-port",
-            "0",
-            "--checkouts",
-            "20",
-            "--data-dir",
-        ])
-        .arg(&dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut text = String::new();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while !text.contains("Stop with Ctrl+C") {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| {
-                let _ = child.kill();
-                panic!("demo did not finish starting: {text}")
-            });
-        text.push_str(&line);
-        text.push('\n');
-    }
+    let (mut child, text, dir) = start_demo(&["--checkouts", "20", "--oidc", "--oidc-port", "0"]);
     let result = async {
         let url = after(&text, "demo is running at ")
             .split_whitespace()

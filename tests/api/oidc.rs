@@ -3,8 +3,7 @@
 //! own login and consent forms, as a browser without JavaScript would.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -65,33 +64,10 @@ impl IdP {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("config.json");
         std::fs::write(&file, config.to_string()).unwrap();
-        let mut child = Command::new("node")
-            .arg(root.join("provider.mjs"))
-            .args(["--port", &port.to_string(), "--config"])
-            .arg(&file)
-            // The provider exits when its stdin closes, so it dies with the test process.
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node must be installed");
-        let stdout = child.stdout.take().unwrap();
-        let line = tokio::time::timeout(
-            std::time::Duration::from_secs(30),
-            tokio::task::spawn_blocking(move || {
-                let mut line = String::new();
-                BufReader::new(stdout).read_line(&mut line).unwrap();
-                line
-            }),
-        )
-        .await
-        .expect("the OpenID provider did not start within 30 s")
-        .unwrap();
-        let issuer = line
-            .trim()
-            .strip_prefix("ISSUER=")
-            .unwrap_or_else(|| panic!("unexpected provider output: {line:?}"))
-            .to_owned();
+        let (child, issuer) =
+            checkout_desk::demo::demo_idp::spawn_provider(&root.join("provider.mjs"), port, &file)
+                .await
+                .expect("the OpenID provider starts");
         IdP {
             issuer,
             child,

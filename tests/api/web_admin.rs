@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{Db, spawn_app};
-use crate::web_signin::{Browser, PASSWORD, csrf_in, location};
+use crate::web_signin::{Browser, PASSWORD, csrf_in, global_user, location};
 
 fn secret_in(html: &str) -> String {
     html.split("<code id=\"secret\">")
@@ -212,19 +212,12 @@ async fn companies_credentials_and_api_keys() {
 #[tokio::test]
 async fn superadmin_manages_users_and_tokens() {
     let app = spawn_app(Db::Postgres).await;
-    checkout_desk::service::admin::add_user(
-        &app.state,
-        checkout_desk::service::admin::NewUser {
-            email: "boss@desk.test".into(),
-            display_name: String::new(),
-            password: Some(PASSWORD.into()),
-            company_id: None,
-            roles: checkout_desk::domain::RoleSet::empty()
-                .with(checkout_desk::domain::Role::SuperAdmin),
-        },
+    global_user(
+        &app,
+        "boss@desk.test",
+        checkout_desk::domain::Role::SuperAdmin,
     )
-    .await
-    .unwrap();
+    .await;
     let origin = app.address.clone();
     let mut s = Browser::new(&app);
     s.login("boss@desk.test", PASSWORD).await;
@@ -366,19 +359,12 @@ async fn superadmin_manages_users_and_tokens() {
 #[tokio::test]
 async fn administration_messages_and_errors_speak_swedish() {
     let app = spawn_app(Db::Sqlite).await;
-    checkout_desk::service::admin::add_user(
-        &app.state,
-        checkout_desk::service::admin::NewUser {
-            email: "chef@desk.test".into(),
-            display_name: String::new(),
-            password: Some(PASSWORD.into()),
-            company_id: None,
-            roles: checkout_desk::domain::RoleSet::empty()
-                .with(checkout_desk::domain::Role::SuperAdmin),
-        },
+    global_user(
+        &app,
+        "chef@desk.test",
+        checkout_desk::domain::Role::SuperAdmin,
     )
-    .await
-    .unwrap();
+    .await;
     let origin = app.address.clone();
     let mut s = Browser::new(&app);
     s.accept_language = Some("sv-SE,sv;q=0.9,en;q=0.5");

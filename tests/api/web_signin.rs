@@ -103,6 +103,22 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// A user without a company (superadmin, auditor) who signs in with `PASSWORD`.
+pub async fn global_user(app: &TestApp, email: &str, role: checkout_desk::domain::Role) {
+    checkout_desk::service::admin::add_user(
+        &app.state,
+        checkout_desk::service::admin::NewUser {
+            email: email.into(),
+            display_name: String::new(),
+            password: Some(PASSWORD.into()),
+            company_id: None,
+            roles: checkout_desk::domain::RoleSet::empty().with(role),
+        },
+    )
+    .await
+    .unwrap();
+}
+
 pub fn csrf_in(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let i = html
@@ -225,19 +241,12 @@ async fn global_roles_see_every_company() {
     let app = spawn_app(Db::Postgres).await;
     let mine = app.ready().await;
     let theirs = app.checkout(true, "readyToShip").await;
-    checkout_desk::service::admin::add_user(
-        &app.state,
-        checkout_desk::service::admin::NewUser {
-            email: "audit2@desk.test".into(),
-            display_name: String::new(),
-            password: Some(PASSWORD.into()),
-            company_id: None,
-            roles: checkout_desk::domain::RoleSet::empty()
-                .with(checkout_desk::domain::Role::Auditor),
-        },
+    global_user(
+        &app,
+        "audit2@desk.test",
+        checkout_desk::domain::Role::Auditor,
     )
-    .await
-    .unwrap();
+    .await;
     let mut b = Browser::new(&app);
     assert_eq!(
         b.login("audit2@desk.test", PASSWORD).await.status(),
@@ -685,19 +694,12 @@ async fn pagination_is_stable_while_rows_change() {
 async fn security_headers_on_every_page_kind() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
-    checkout_desk::service::admin::add_user(
-        &app.state,
-        checkout_desk::service::admin::NewUser {
-            email: "root2@desk.test".into(),
-            display_name: String::new(),
-            password: Some(PASSWORD.into()),
-            company_id: None,
-            roles: checkout_desk::domain::RoleSet::empty()
-                .with(checkout_desk::domain::Role::SuperAdmin),
-        },
+    global_user(
+        &app,
+        "root2@desk.test",
+        checkout_desk::domain::Role::SuperAdmin,
     )
-    .await
-    .unwrap();
+    .await;
     let mut b = Browser::new(&app);
     b.login("root2@desk.test", PASSWORD).await;
     let pages = [

@@ -45,6 +45,16 @@ fn pending_cookie(req: &HttpRequest, value: String, max_age: Duration) -> Cookie
         .finish()
 }
 
+fn provider<'a>(
+    state: &'a AppState,
+    name: &str,
+) -> Result<&'a std::sync::Arc<crate::auth::oidc::Provider>, AppError> {
+    state
+        .oidc
+        .provider(name)
+        .ok_or_else(|| AppError::NotFound("No such sign-in provider".into()))
+}
+
 /// GET /login/oidc/{provider}: off to the provider.
 pub async fn start(
     req: HttpRequest,
@@ -53,10 +63,7 @@ pub async fn start(
     path: web::Path<String>,
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let provider = state
-        .oidc
-        .provider(&path)
-        .ok_or_else(|| AppError::NotFound("No such sign-in provider".into()))?;
+    let provider = provider(&state, &path)?;
     let redirect_uri = format!("{}/login/oidc/{}/callback", base_url(&req), provider.name);
     match state.oidc.begin(provider, &redirect_uri).await {
         Ok((url, pending)) => {
@@ -96,10 +103,7 @@ pub async fn callback(
     query: web::Query<Callback>,
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let provider = state
-        .oidc
-        .provider(&path)
-        .ok_or_else(|| AppError::NotFound("No such sign-in provider".into()))?;
+    let provider = provider(&state, &path)?;
     let label = provider.label().to_owned();
     // The pending sign-in is good for one callback only.
     let pending = req
@@ -172,10 +176,29 @@ pub async fn callback(
     .await;
     // A page that moves on by itself, not a redirect: the Strict session cookie is not
     // sent on a redirect chain that a cross-site navigation started.
-    let mut resp = html(StatusCode::OK, &SignedIn { t })?;
-    resp.add_removal_cookie(&pending_cookie(&req, String::new(), Duration::ZERO))
+    without_pending(&req, html(StatusCode::OK, &SignedIn { t })?)
+}
+
+/// The pending sign-in is used up whatever the outcome.
+fn without_pending(req: &HttpRequest, mut resp: HttpResponse) -> Result<HttpResponse, PageError> {
+    resp.add_removal_cookie(&pending_cookie(req, String::new(), Duration::ZERO))
         .map_err(AppError::internal)?;
     Ok(resp)
+}
+
+/// The login page again with `problem` in plain words, in the reader's language.
+fn login_again(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    t: super::i18n::Tr,
+    status: StatusCode,
+    label: &str,
+    problem: &str,
+) -> Result<HttpResponse, PageError> {
+    let message = format!("{} {label}: {}", t.s("Sign-in with"), t.msg(problem));
+    let page = LoginPage::new(state, session, t, String::new(), Some(message))?;
+    without_pending(req, html(status, &page)?)
 }
 
 /// The login page again, saying in plain words what went wrong; audited.
@@ -192,10 +215,10 @@ async fn failed(
         OidcError::Denied(_) => StatusCode::FORBIDDEN,
         OidcError::Invalid(_) => StatusCode::BAD_REQUEST,
     };
-    let detail = match &e {
-        OidcError::Unreachable(d) | OidcError::BadProvider(d) => d.clone(),
-        OidcError::Denied(d) | OidcError::Invalid(d) => d.clone(),
-    };
+    let (OidcError::Unreachable(detail)
+    | OidcError::BadProvider(detail)
+    | OidcError::Denied(detail)
+    | OidcError::Invalid(detail)) = &e;
     tracing::info!(provider = label, reason = %detail, "OpenID sign-in failed");
     record(
         state,
@@ -207,12 +230,7 @@ async fn failed(
         &format!("sign-in with provider failed: {detail}"),
     )
     .await;
-    let message = format!("{} {}: {e}", t.s("Sign-in with"), label);
-    let page = LoginPage::new(state, session, t, String::new(), Some(message))?;
-    let mut resp = html(status, &page)?;
-    resp.add_removal_cookie(&pending_cookie(req, String::new(), Duration::ZERO))
-        .map_err(AppError::internal)?;
-    Ok(resp)
+    login_again(req, state, session, t, status, label, &e.to_string())
 }
 
 async fn refused(
@@ -235,17 +253,15 @@ async fn refused(
         &format!("sign-in with {} refused: {e}", identity.provider),
     )
     .await;
-    let message = format!(
-        "{} {}: {}",
-        t.s("Sign-in with"),
+    login_again(
+        req,
+        state,
+        session,
+        t,
+        StatusCode::FORBIDDEN,
         label,
-        t.msg(&e.to_string())
-    );
-    let page = LoginPage::new(state, session, t, String::new(), Some(message))?;
-    let mut resp = html(StatusCode::FORBIDDEN, &page)?;
-    resp.add_removal_cookie(&pending_cookie(req, String::new(), Duration::ZERO))
-        .map_err(AppError::internal)?;
-    Ok(resp)
+        &e.to_string(),
+    )
 }
 
 /// Where sign-out should send the browser: the provider's end-session endpoint when the

@@ -92,13 +92,17 @@ pub async fn localized_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let lang = Lang::of(req.request());
     let res = next.call(req).await?;
-    let page = (lang != Lang::En)
-        .then(|| res.response().error()?.as_error::<PageError>())
-        .flatten()
+    // Only error pages pay for reading the language.
+    let page = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<PageError>())
         .filter(|e| !matches!(e.0, AppError::Unauthorized))
-        .map(|e| e.render(lang));
+        .and_then(|e| {
+            let lang = Lang::of(res.request());
+            (lang != Lang::En).then(|| e.render(lang))
+        });
     Ok(match page {
         Some(body) => res.map_body(|_, _| BoxBody::new(body)),
         None => res.map_into_boxed_body(),
