@@ -13,10 +13,11 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use checkout_desk::clock::SystemClock;
 use checkout_desk::config::Settings;
 use checkout_desk::crypto::SecretBox;
+use checkout_desk::domain::policy::Actor;
 use checkout_desk::domain::{CheckoutId, Role, RoleSet};
 use checkout_desk::payson::PaysonCredentials;
 use checkout_desk::payson_sim::{self, SimAccount, SimConfig};
-use checkout_desk::service::{admin, checkouts};
+use checkout_desk::service::{RequestMeta, checkouts, companies, tokens, users};
 use checkout_desk::startup::Application;
 use futures_util::{StreamExt, stream};
 use serde_json::json;
@@ -136,9 +137,13 @@ async fn main() {
         api_key: "bench-key".into(),
         email: "b@x".into(),
     });
-    let company = admin::add_company(
+    let op = Actor::Operator;
+    let meta = RequestMeta::internal("bench");
+    let company = companies::add(
         &state,
-        admin::NewCompany {
+        op,
+        &meta,
+        companies::NewCompany {
             id: None,
             name: "Bench AB".into(),
             payson_agent_id: "9001".into(),
@@ -153,9 +158,11 @@ async fn main() {
         agent_id: "9001".into(),
         api_key: "bench-key".into(),
     };
-    admin::add_user(
+    let user = users::add(
         &state,
-        admin::NewUser {
+        op,
+        &meta,
+        users::NewUser {
             email: "bench@x.test".into(),
             display_name: String::new(),
             password: None,
@@ -165,9 +172,10 @@ async fn main() {
     )
     .await
     .unwrap();
-    let (_, token) = admin::issue_token(&state, "bench@x.test", "bench")
+    let token = tokens::issue(&state, op, &meta, user.id, "bench")
         .await
-        .unwrap();
+        .unwrap()
+        .secret;
 
     let body = json!({
         "merchant": { "checkoutUri": "https://s/c", "confirmationUri": "https://s/k", "notificationUri": "https://s/n", "termsUri": "https://s/t" },

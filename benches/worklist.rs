@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use checkout_desk::clock::SystemClock;
 use checkout_desk::config::Settings;
 use checkout_desk::crypto::SecretBox;
+use checkout_desk::domain::policy::Actor;
 use checkout_desk::domain::{Company, CompanyId, Role, RoleSet};
-use checkout_desk::service::admin;
+use checkout_desk::service::{RequestMeta, users};
 use checkout_desk::startup::Application;
 
 const COMPANIES: usize = 1000;
@@ -152,9 +153,11 @@ async fn measure(pg: bool, n: usize) -> Measured {
     seed(&url, pg, n).await;
     let seeded = t.elapsed();
     let company: CompanyId = "c0000000-0000-4000-8000-000000000008".parse().unwrap();
-    admin::add_user(
+    users::add(
         &state,
-        admin::NewUser {
+        Actor::Operator,
+        &RequestMeta::internal("bench"),
+        users::NewUser {
             email: "a@bench.test".into(),
             display_name: String::new(),
             password: Some("bench password 123".into()),
@@ -164,9 +167,11 @@ async fn measure(pg: bool, n: usize) -> Measured {
     )
     .await
     .unwrap();
-    admin::add_user(
+    users::add(
         &state,
-        admin::NewUser {
+        Actor::Operator,
+        &RequestMeta::internal("bench"),
+        users::NewUser {
             email: "root@bench.test".into(),
             display_name: String::new(),
             password: Some("bench password 123".into()),

@@ -9,8 +9,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::clock::SystemClock;
 use crate::config::Settings;
+use crate::domain::policy::Actor;
 use crate::domain::{CompanyId, RoleSet};
-use crate::service::admin;
+use crate::service::{RequestMeta, companies, tokens, users};
 use crate::startup::{Application, build_state};
 use crate::state::AppState;
 
@@ -150,22 +151,11 @@ pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     Ok(Settings::load(cli.config.as_deref(), std::env::vars())?)
 }
 
-pub fn init_tracing(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
-    // Logs go to stderr so command output on stdout (tokens, ids) stays clean to parse.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Demo(args) => return crate::demo::run(args.clone()).await,
         Command::PaysonSim { port, host } => {
-            init_tracing("info");
+            crate::telemetry::init_tracing("info");
             let bind = format!("{host}:{port}");
             return Ok(crate::payson_sim::run_forever(
                 &bind,
@@ -176,7 +166,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let settings = load_settings(&cli)?;
-    init_tracing(&settings.log);
+    crate::telemetry::init_tracing(&settings.log);
     match cli.command {
         Command::Serve => {
             tracing::info!(settings = ?settings, "starting");
@@ -204,6 +194,14 @@ fn company_id(s: &str) -> anyhow::Result<CompanyId> {
     s.parse::<CompanyId>().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// The command line acts as the operator: the same services as the pages, audited as
+/// "operator" from "local".
+const OP: Actor<'static> = Actor::Operator;
+
+fn meta() -> RequestMeta {
+    RequestMeta::internal("cli")
+}
+
 async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
     match cmd {
         CompanyCmd::Add {
@@ -214,17 +212,14 @@ async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
             id,
         } => {
             let id = id.as_deref().map(company_id).transpose()?;
-            let c = admin::add_company(
-                state,
-                admin::NewCompany {
-                    id,
-                    name,
-                    payson_agent_id: agent_id,
-                    payson_api_key: api_key,
-                    payson_base_url: base_url,
-                },
-            )
-            .await?;
+            let new = companies::NewCompany {
+                id,
+                name,
+                payson_agent_id: agent_id,
+                payson_api_key: api_key,
+                payson_base_url: base_url,
+            };
+            let c = companies::add(state, OP, &meta(), new).await?;
             println!("Company {} added: {}", c.name, c.id);
         }
         CompanyCmd::ApiKey {
@@ -234,16 +229,20 @@ async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
             expires_in_days,
         } => {
             let company = company_id(&company)?;
-            let expires = expires_in_days.map(|d| state.clock.now() + chrono::Duration::days(d));
-            let (rec, key) =
-                admin::issue_company_api_key(state, company, &notes, &allowed_ips, expires).await?;
+            let new = companies::NewApiKey {
+                notes,
+                allowed_ips,
+                expires_in_days,
+            };
+            let (rec, key) = companies::issue_api_key(state, OP, &meta(), company, new).await?;
             println!(
                 "x-api-key for company {company} (shown once): {key}\nkey id: {}",
                 rec.id
             );
         }
         CompanyCmd::List => {
-            for c in state.store.companies().await? {
+            for m in companies::managed(state, OP).await? {
+                let c = m.company;
                 println!(
                     "{}  {}  agent {}  {}",
                     c.id, c.name, c.payson_agent_id, c.payson_base_url
@@ -279,17 +278,14 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
             let roles = RoleSet::parse_list(&roles)?;
             let company = company.as_deref().map(company_id).transpose()?;
             let (pw, generated) = read_or_generate_password(&password)?;
-            let u = admin::add_user(
-                state,
-                admin::NewUser {
-                    email,
-                    display_name: name,
-                    password: Some(pw.clone()),
-                    company_id: company,
-                    roles,
-                },
-            )
-            .await?;
+            let new = users::NewUser {
+                email,
+                display_name: name,
+                password: Some(pw.clone()),
+                company_id: company,
+                roles,
+            };
+            let u = users::add(state, OP, &meta(), new).await?;
             println!(
                 "User {} added ({}), roles: {}",
                 u.email,
@@ -301,13 +297,13 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
             }
         }
         UserCmd::Passwd { email, password } => {
-            let u = find_user(state, &email).await?;
+            let u = users::by_email(state, OP, &email).await?;
             let (pw, generated) = read_or_generate_password(&password)?;
-            crate::auth::password::check_strength(&pw).map_err(|m| anyhow::anyhow!(m))?;
-            let hash =
-                crate::auth::password::hash_password(&pw).map_err(|e| anyhow::anyhow!("{e}"))?;
-            state.store.set_user_password(u.id, &hash).await?;
-            println!("Password of {} changed.", u.email);
+            users::set_password(state, OP, &meta(), u.id, &pw).await?;
+            println!(
+                "Password of {} changed; their sessions have ended.",
+                u.email
+            );
             if generated {
                 println!("Password (shown once): {pw}");
             }
@@ -317,19 +313,20 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
             roles,
             company,
         } => {
-            let u = find_user(state, &email).await?;
+            let u = users::by_email(state, OP, &email).await?;
             let roles = RoleSet::parse_list(&roles)?;
+            // Without --company the user keeps the company they have.
             let company = company
                 .as_deref()
                 .map(company_id)
                 .transpose()?
                 .or(u.company_id);
-            state.store.set_user_roles(u.id, roles, company).await?;
-            println!("Roles of {}: {}", u.email, roles.to_list());
+            let u = users::set_roles(state, OP, &meta(), u.id, roles, company).await?;
+            println!("Roles of {}: {}", u.email, u.roles.to_list());
         }
         UserCmd::Disable { email, enable } => {
-            let u = find_user(state, &email).await?;
-            state.store.set_user_disabled(u.id, !enable).await?;
+            let u = users::by_email(state, OP, &email).await?;
+            let u = users::set_disabled(state, OP, &meta(), u.id, !enable).await?;
             println!(
                 "{} {}.",
                 u.email,
@@ -340,26 +337,19 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn find_user(state: &AppState, email: &str) -> anyhow::Result<crate::domain::User> {
-    state
-        .store
-        .user_by_email(email)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no user {email}"))
-}
-
 async fn token(state: &AppState, cmd: TokenCmd) -> anyhow::Result<()> {
     match cmd {
         TokenCmd::Issue { user, name } => {
-            let (rec, secret) = admin::issue_token(state, &user, &name).await?;
+            let u = users::by_email(state, OP, &user).await?;
+            let t = tokens::issue(state, OP, &meta(), u.id, &name).await?;
             println!(
-                "API token for {user} (shown once; stored only as a hash):\n{secret}\ntoken id: {}",
-                rec.id
+                "API token for {user} (shown once; stored only as a hash):\n{}\ntoken id: {}",
+                t.secret, t.token.id
             );
         }
         TokenCmd::Revoke { id } => {
             let id = uuid::Uuid::parse_str(id.trim()).context("a token id is a UUID")?;
-            admin::revoke_token(state, id).await?;
+            tokens::revoke(state, OP, &meta(), id).await?;
             println!("Token {id} revoked.");
         }
     }

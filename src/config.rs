@@ -8,6 +8,12 @@ use serde::Deserialize;
 
 pub const ENV_PREFIX: &str = "CHECKOUT_DESK_";
 
+/// Token signature algorithms a provider may use. Asymmetric only: an HMAC "signed"
+/// with the provider's public key must fail.
+pub const ALGORITHMS: &[&str] = &[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+];
+
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -339,7 +345,7 @@ impl Settings {
             if let Some(a) = p
                 .algorithms
                 .iter()
-                .find(|a| !crate::auth::oidc::ALGORITHMS.contains(&a.as_str()))
+                .find(|a| !ALGORITHMS.contains(&a.as_str()))
             {
                 return Err(ConfigError::Invalid(format!(
                     "oidc.{name}: algorithm {a} is not accepted (asymmetric signatures only)"

@@ -15,10 +15,11 @@ use serde_json::json;
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
+use crate::domain::policy::Actor;
 use crate::domain::{Company, Role, RoleSet};
 use crate::payson::PaysonCredentials;
 use crate::payson_sim::{self, SimAccount, SimConfig};
-use crate::service::{admin, checkouts};
+use crate::service::{RequestMeta, checkouts, companies, tokens, users};
 use crate::startup::{self, build_state};
 use crate::state::AppState;
 
@@ -63,7 +64,7 @@ const CUSTOMERS: [(&str, &str); 10] = [
 ];
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    crate::cli::init_tracing("warn,checkout_desk=info");
+    crate::telemetry::init_tracing("warn,checkout_desk=info");
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
     let db = args.data_dir.join("demo.db");
@@ -294,9 +295,11 @@ async fn seed(
             api_key: api_key.clone(),
             email: format!("merchant{}@demo.local", i + 1),
         });
-        let c = admin::add_company(
+        let c = companies::add(
             state,
-            admin::NewCompany {
+            Actor::Operator,
+            &RequestMeta::internal("demo"),
+            companies::NewCompany {
                 id: None,
                 name: (*name).to_owned(),
                 payson_agent_id: agent_id.clone(),
@@ -326,7 +329,7 @@ async fn seed(
                 .unwrap_or_default()
         );
         users.push((email.clone(), pw.clone(), label));
-        admin::NewUser {
+        users::NewUser {
             email,
             display_name: String::new(),
             password: Some(pw),
@@ -358,11 +361,15 @@ async fn seed(
             Some(c),
         ));
     }
+    let meta = RequestMeta::internal("demo");
     for u in new_users {
-        admin::add_user(state, u).await?;
+        users::add(state, Actor::Operator, &meta, u).await?;
     }
     let first_admin = format!("admin@{}.demo.local", COMPANIES[0].1);
-    let (_, token) = admin::issue_token(state, &first_admin, "demo").await?;
+    let admin = users::by_email(state, Actor::Operator, &first_admin).await?;
+    let token = tokens::issue(state, Actor::Operator, &meta, admin.id, "demo")
+        .await?
+        .secret;
 
     // Create the checkouts at the simulator through the real client, move them through
     // Payson's statuses, then import them the way a refresh does.

@@ -19,5 +19,12 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     pub oidc: Arc<crate::auth::oidc::Oidc>,
     pub metrics: Arc<crate::metrics::Metrics>,
-    pub company_names: Arc<crate::service::company_names::CompanyNames>,
+    pub company_names: Arc<crate::store::names::CompanyNames>,
+}
+
+impl AppState {
+    /// The server-side session store the session middleware writes through.
+    pub fn session_store(&self) -> crate::auth::session_store::DbSessionStore {
+        crate::auth::session_store::DbSessionStore::new(self.store.clone(), self.clock.clone())
+    }
 }

@@ -6,4 +6,4 @@ pub mod password;
 pub mod session_store;
 pub mod throttle;
 
-pub use api::{ApiCredentials, authenticate_api};
+pub use api::ApiCredentials;

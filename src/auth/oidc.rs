@@ -30,10 +30,7 @@ use crate::clock::SharedClock;
 use crate::config::{OidcProviderSettings, Settings};
 use crate::domain::{CompanyId, Role, RoleSet};
 
-/// Asymmetric signatures only: an HMAC "signed" with the provider's public key must fail.
-pub const ALGORITHMS: &[&str] = &[
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
-];
+pub use crate::config::ALGORITHMS;
 
 /// Discovery is re-read after this long.
 const METADATA_TTL_SECS: i64 = 3600;

@@ -6,6 +6,7 @@ mod checkout;
 mod company;
 mod ids;
 mod money;
+pub mod policy;
 mod principal;
 mod role;
 mod status;
@@ -20,6 +21,13 @@ pub use principal::{AuthMethod, Principal};
 pub use role::{Role, RoleSet, UnknownRole};
 pub use status::CheckoutStatus;
 pub use user::User;
+
+// TEMPORARY until the store split lands (those types move into domain): keeps this
+// branch compiling against the old store.
+pub use crate::store::{
+    ApiTokenRecord as ApiToken, AuditFilter, CheckoutFilter, ClaimState,
+    CompanyApiKeyRecord as CompanyApiKey, SendClaim,
+};
 
 /// Payson lets a `readyToShip` checkout live this long before it expires (payson-api.md §4).
 pub const READY_TO_SHIP_LIFETIME_DAYS: i64 = 59;

@@ -3,9 +3,10 @@
 
 pub mod api;
 mod assets;
+pub mod csrf;
 mod health;
-mod home;
 pub mod middleware;
+pub mod session;
 pub mod web;
 
 use std::net::IpAddr;
@@ -19,7 +20,6 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut aweb::ServiceConfig) {
     cfg.configure(health::configure)
-        .configure(home::configure)
         .configure(assets::configure)
         .configure(api::configure)
         .configure(web::configure);

@@ -1,59 +1,107 @@
 //! Appending audit events. A failure to audit is logged but does not change the
 //! caller's answer: the outcome at Payson has already happened and must be reported.
 
-use crate::domain::{AuditAction, AuditOutcome, CheckoutId, CompanyId, NewAuditEvent, Principal};
+use crate::domain::policy::{self, Actor};
+use crate::domain::{
+    AuditAction, AuditEvent, AuditFilter, AuditOutcome, CheckoutId, CompanyId, NewAuditEvent,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 
 use super::RequestMeta;
 
+/// One audit event under construction: `Entry::new(action).by(actor)…` then `record`.
+#[must_use]
 pub struct Entry<'a> {
-    pub action: AuditAction,
-    pub principal: Option<&'a Principal>,
-    pub company_id: Option<CompanyId>,
-    pub checkout_id: Option<CheckoutId>,
-    pub outcome: AuditOutcome,
-    pub http_status: u16,
-    pub message: String,
-    pub payson_message: Option<String>,
-    pub note: Option<String>,
+    action: AuditAction,
+    actor: Option<Actor<'a>>,
+    company_id: Option<CompanyId>,
+    checkout_id: Option<CheckoutId>,
+    outcome: AuditOutcome,
+    http_status: u16,
+    message: String,
+    payson_message: Option<String>,
+    note: Option<String>,
 }
 
 impl<'a> Entry<'a> {
-    pub fn for_error(action: AuditAction, principal: Option<&'a Principal>, e: &AppError) -> Self {
+    /// A successful `action` (200) by nobody in particular until `by` says who.
+    pub fn new(action: AuditAction) -> Self {
         Self {
             action,
-            principal,
+            actor: None,
             company_id: None,
             checkout_id: None,
-            outcome: outcome_of(e),
-            http_status: e.status().as_u16(),
-            message: e.to_string(),
+            outcome: AuditOutcome::Success,
+            http_status: 200,
+            message: String::new(),
             payson_message: None,
             note: None,
         }
     }
 
-    /// An entry describing `result`: success, or the error the caller got.
-    pub fn for_result<T>(
-        action: AuditAction,
-        principal: Option<&'a Principal>,
+    pub fn by(mut self, actor: impl Into<Option<Actor<'a>>>) -> Self {
+        self.actor = actor.into();
+        self
+    }
+
+    pub fn company(mut self, c: Option<CompanyId>) -> Self {
+        self.company_id = c;
+        self
+    }
+
+    pub fn checkout(mut self, id: CheckoutId) -> Self {
+        self.checkout_id = Some(id);
+        self
+    }
+
+    pub fn note(mut self, note: Option<String>) -> Self {
+        self.note = note.filter(|n| !n.trim().is_empty());
+        self
+    }
+
+    pub fn payson_message(mut self, m: Option<String>) -> Self {
+        self.payson_message = m;
+        self
+    }
+
+    /// It worked: `status` is what the caller was answered.
+    pub fn success(mut self, status: u16, message: impl Into<String>) -> Self {
+        self.outcome = AuditOutcome::Success;
+        self.http_status = status;
+        self.message = message.into();
+        self
+    }
+
+    /// It ended otherwise, for a reason that is not an `AppError`.
+    pub fn outcome(
+        mut self,
+        outcome: AuditOutcome,
+        status: u16,
+        message: impl Into<String>,
+    ) -> Self {
+        self.outcome = outcome;
+        self.http_status = status;
+        self.message = message.into();
+        self
+    }
+
+    /// The caller got this error.
+    pub fn error(self, e: &AppError) -> Self {
+        let status = e.status().as_u16();
+        self.outcome(outcome_of(e), status, e.to_string())
+    }
+
+    /// Success with `message(value)`, or the error the caller got.
+    pub fn result<T>(
+        self,
         result: &Result<T, AppError>,
-        success_message: impl FnOnce(&T) -> String,
+        status: u16,
+        message: impl FnOnce(&T) -> String,
     ) -> Self {
         match result {
-            Ok(v) => Self {
-                action,
-                principal,
-                company_id: None,
-                checkout_id: None,
-                outcome: AuditOutcome::Success,
-                http_status: 200,
-                message: success_message(v),
-                payson_message: None,
-                note: None,
-            },
-            Err(e) => Self::for_error(action, principal, e),
+            Ok(v) => self.success(status, message(v)),
+            Err(e) => self.error(e),
         }
     }
 }
@@ -71,11 +119,8 @@ pub fn outcome_of(e: &AppError) -> AuditOutcome {
 pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
     let event = NewAuditEvent {
         at: state.clock.now(),
-        actor_user_id: e.principal.map(|p| p.user_id),
-        actor: e
-            .principal
-            .map(|p| p.email.clone())
-            .unwrap_or_else(|| "anonymous".into()),
+        actor_user_id: e.actor.and_then(Actor::principal).map(|p| p.user_id),
+        actor: e.actor.map_or("anonymous", Actor::name).to_owned(),
         company_id: e.company_id,
         checkout_id: e.checkout_id,
         action: e.action,
@@ -103,13 +148,24 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
 /// The audit log, for superadmins and auditors only.
 pub async fn list(
     state: &AppState,
-    principal: &Principal,
-    filter: &crate::store::AuditFilter,
+    actor: Actor<'_>,
+    filter: &AuditFilter,
     limit: i64,
-) -> Result<Vec<crate::domain::AuditEvent>, AppError> {
-    use crate::domain::Role;
-    if !principal.has_any(&[Role::SuperAdmin, Role::Auditor]) {
+) -> Result<Vec<AuditEvent>, AppError> {
+    if !policy::may_read_audit(actor) {
         return Err(AppError::Forbidden);
     }
     Ok(state.store.audit_events(filter, limit).await?)
+}
+
+/// The user an audit filter names by e-mail, for those who may read the audit log.
+pub async fn user_by_email(
+    state: &AppState,
+    actor: Actor<'_>,
+    email: &str,
+) -> Result<Option<crate::domain::UserId>, AppError> {
+    if !policy::may_read_audit(actor) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(state.store.user_by_email(email).await?.map(|u| u.id))
 }

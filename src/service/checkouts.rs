@@ -3,22 +3,14 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::policy::{self, Actor};
 use crate::domain::{
-    Checkout, CheckoutId, CheckoutStatus, Company, CompanyId, Currency, Money, PaymentMethod,
-    Principal, Role,
+    AuditAction, Checkout, CheckoutFilter, CheckoutId, CheckoutStatus, Company, CompanyId,
+    Currency, Money, PaymentMethod, Principal,
 };
 use crate::error::AppError;
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
-use crate::store::CheckoutFilter;
-
-/// Roles that may read a checkout through the API.
-pub const VIEW_ROLES: [Role; 4] = [
-    Role::AdminWrite,
-    Role::AdminRead,
-    Role::SuperAdmin,
-    Role::Auditor,
-];
 
 /// Rule 4 of the API: which company a request is about.
 /// `requested` is `None` for an absent, empty or all-zero `CompanyId`.
@@ -48,7 +40,7 @@ pub async fn find_in_company(
     id: CheckoutId,
 ) -> Result<Checkout, AppError> {
     let not_found = || AppError::NotFound(format!("Checkout {id} not found"));
-    if !principal.may_view_company(company) {
+    if !policy::may_view_company(Actor::from(principal), company) {
         return Err(not_found());
     }
     match state.store.checkout(id).await? {
@@ -64,7 +56,7 @@ pub async fn get_checkout(
     requested_company: Option<CompanyId>,
     id: CheckoutId,
 ) -> Result<Checkout, AppError> {
-    if !principal.has_any(&VIEW_ROLES) {
+    if !policy::may_view_checkouts(Actor::from(principal)) {
         return Err(AppError::Forbidden);
     }
     let company = resolve_company(principal, requested_company)?;
@@ -208,7 +200,7 @@ pub struct CheckoutPage {
 /// Narrows a filter to what the caller may see: their own company, or any company (and
 /// the one they picked) for superadmin and auditor.
 pub fn scoped(principal: &Principal, mut f: CheckoutFilter) -> Result<CheckoutFilter, AppError> {
-    if !principal.has_any(&VIEW_ROLES) {
+    if !policy::may_view_checkouts(Actor::from(principal)) {
         return Err(AppError::Forbidden);
     }
     if !principal.is_global() {
@@ -259,11 +251,11 @@ pub async fn find_visible(
     principal: &Principal,
     id: CheckoutId,
 ) -> Result<Checkout, AppError> {
-    if !principal.has_any(&VIEW_ROLES) {
+    if !policy::may_view_checkouts(Actor::from(principal)) {
         return Err(AppError::Forbidden);
     }
     match state.store.checkout(id).await? {
-        Some(c) if principal.may_view_company(c.company_id) => Ok(c),
+        Some(c) if policy::may_view_company(Actor::from(principal), c.company_id) => Ok(c),
         _ => Err(AppError::NotFound(format!("Checkout {id} not found"))),
     }
 }
@@ -281,14 +273,44 @@ pub async fn refresh_visible(
         refresh_from_payson(state, &company, id).await
     }
     .await;
-    let mut entry = super::audit::Entry::for_result(
-        crate::domain::AuditAction::RefreshCheckout,
-        Some(principal),
-        &result,
-        |c| format!("Refreshed from Payson; status {}", c.status.describe()),
-    );
-    entry.checkout_id = Some(id);
-    entry.company_id = result.as_ref().ok().map(|c| c.company_id);
+    let entry = super::audit::Entry::new(AuditAction::RefreshCheckout)
+        .by(Actor::from(principal))
+        .checkout(id)
+        .company(result.as_ref().ok().map(|c| c.company_id))
+        .result(&result, 200, |c| {
+            format!("Refreshed from Payson; status {}", c.status.describe())
+        });
     super::audit::record(state, meta, entry).await;
     result
+}
+
+/// The audit events of a checkout the principal may see, newest first (at most 100).
+pub async fn checkout_events(
+    state: &AppState,
+    principal: &Principal,
+    c: &Checkout,
+) -> Result<Vec<crate::domain::AuditEvent>, AppError> {
+    if !policy::may_view_company(Actor::from(principal), c.company_id) {
+        return Err(AppError::NotFound(format!("Checkout {} not found", c.id)));
+    }
+    let filter = crate::domain::AuditFilter {
+        checkout_id: Some(c.id),
+        ..Default::default()
+    };
+    Ok(state.store.audit_events(&filter, 100).await?)
+}
+
+/// Every company's id and name, sorted by name.
+pub type CompanyNames = crate::store::names::Names;
+
+/// Every company's id and name (cached briefly), for the global views: superadmins and
+/// auditors only.
+pub async fn company_names(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<CompanyNames, AppError> {
+    if !policy::is_global(Actor::from(principal)) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(state.company_names.get(&state.store).await?)
 }

@@ -1,12 +1,21 @@
 //! Use cases. The API handlers, the admin pages and the CLI all call these functions;
-//! access rules are enforced here, not in the faces.
+//! each takes who acts (`domain::policy::Actor` or a `Principal`), asks the policy
+//! whether they may, does the work and writes the audit event. The faces do none of
+//! that themselves.
 
-pub mod admin;
 pub mod audit;
 pub mod checkouts;
-pub mod company_names;
+pub mod companies;
+pub mod notifications;
 pub mod payment_request;
+pub mod send_once;
+pub mod signin;
 pub mod sso;
+pub mod tokens;
+pub mod users;
+
+use crate::error::AppError;
+use crate::store::StoreError;
 
 /// Where a request came from, for the audit log.
 #[derive(Debug, Clone, Default)]
@@ -22,5 +31,18 @@ impl RequestMeta {
             request_id: format!("{what}-{}", uuid::Uuid::new_v4().simple()),
             remote_addr: "local".into(),
         }
+    }
+}
+
+/// Whether the database answers (`/readyz`).
+pub async fn database_ready(state: &crate::state::AppState) -> Result<(), StoreError> {
+    state.store.ping().await
+}
+
+/// A unique-key violation as the caller should read it.
+fn conflict(what: &'static str) -> impl Fn(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::Conflict(_) => AppError::Conflict(format!("A {what} already exists")),
+        other => other.into(),
     }
 }

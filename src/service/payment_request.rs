@@ -8,13 +8,13 @@
 
 use chrono::Duration;
 
+use crate::domain::policy::{self, Actor, SEND_ROLES};
 use crate::domain::{
-    AuditAction, Checkout, CheckoutId, CheckoutStatus, CompanyId, Principal, Role,
+    AuditAction, Checkout, CheckoutId, CheckoutStatus, ClaimState, CompanyId, Principal,
 };
 use crate::error::AppError;
 use crate::payson::PaysonError;
 use crate::state::AppState;
-use crate::store::ClaimState;
 
 use super::RequestMeta;
 use super::audit::{self, Entry};
@@ -22,8 +22,6 @@ use super::checkouts::{
     checkout_from_payson, company, credentials, find_in_company, not_ready_message, payson_error,
     resolve_company,
 };
-
-pub const SEND_ROLES: [Role; 2] = [Role::AdminWrite, Role::SuperAdmin];
 
 #[derive(Debug, Clone)]
 pub struct SendCommand {
@@ -54,25 +52,41 @@ pub async fn send_payment_request(
     if let Err(AppError::Internal(e)) = &result {
         tracing::error!(request_id = %meta.request_id, error = %crate::error::error_chain(e.as_ref()), "send payment request failed");
     }
-    let mut entry = Entry::for_result(
-        AuditAction::SendPaymentRequest,
-        Some(principal),
-        &result,
-        |c| {
+    let entry = Entry::new(AuditAction::SendPaymentRequest)
+        .by(Actor::from(principal))
+        .company(trace.company_id.or(cmd.company_id))
+        .checkout(cmd.checkout_id)
+        .payson_message(trace.payson_message.take())
+        .note(cmd.note.clone())
+        .result(&result, 200, |c| {
             let how = if trace.confirmed_by_reread {
                 " (confirmed by re-reading Payson)"
             } else {
                 ""
             };
             format!("Payment request sent; status {}{how}", c.status.describe())
-        },
-    );
-    entry.company_id = trace.company_id.or(cmd.company_id);
-    entry.checkout_id = Some(cmd.checkout_id);
-    entry.payson_message = trace.payson_message.take();
-    entry.note = cmd.note.clone().filter(|n| !n.trim().is_empty());
+        });
     audit::record(state, meta, entry).await;
     result
+}
+
+/// A send refused before it reached `send_payment_request` (credentials, role, a body
+/// that could not be read), so that every attempt is in the audit log.
+pub async fn audit_refused(
+    state: &AppState,
+    meta: &RequestMeta,
+    principal: Option<&Principal>,
+    (checkout, company): (Option<CheckoutId>, Option<CompanyId>),
+    e: &AppError,
+) {
+    let mut entry = Entry::new(AuditAction::SendPaymentRequest)
+        .by(principal.map(Actor::from))
+        .company(company)
+        .error(e);
+    if let Some(id) = checkout {
+        entry = entry.checkout(id);
+    }
+    audit::record(state, meta, entry).await;
 }
 
 async fn send_inner(
@@ -89,7 +103,7 @@ async fn send_inner(
     // Rule 4.
     let company_id = resolve_company(principal, cmd.company_id)?;
     trace.company_id = Some(company_id);
-    if !principal.may_send_for(company_id) {
+    if !policy::may_send_for(Actor::from(principal), company_id) {
         return Err(AppError::NotFound("Company not found".into()));
     }
     // Rule 5.

@@ -1,11 +1,11 @@
 //! Signing in through an OpenID provider: which local user a provider account is, by
 //! the configured first-sign-in policy, with roles and company taken from the claims.
 
+use super::users::{self, NewUser};
 use crate::auth::oidc::{Identity, Provider};
 use crate::config::FirstSignIn;
 use crate::domain::{AuthMethod, Principal, User};
 use crate::error::AppError;
-use crate::service::admin::{self, NewUser};
 use crate::state::AppState;
 
 /// Why a provider account may not sign in, in words for the login page.
@@ -78,7 +78,7 @@ async fn first_sign_in(
     let user = match (state.store.user_by_email(&email).await?, policy) {
         (Some(u), _) => u,
         (None, FirstSignIn::Create) if provider.settings.roles_from_claims => {
-            admin::add_user(
+            users::create(
                 state,
                 NewUser {
                     email,

@@ -1,6 +1,7 @@
 //! The store facade: the only place that knows SQL. Services call these methods and get
 //! domain types back; which backend runs underneath is chosen by the database URL.
 
+pub mod names;
 mod rows;
 
 use std::str::FromStr;

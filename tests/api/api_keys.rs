@@ -4,37 +4,26 @@
 use chrono::Duration;
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, Options, spawn_app, spawn_with};
-use checkout_desk::service::admin::issue_company_api_key;
+use crate::helpers::issue_company_api_key;
+use crate::helpers::{Db, Options, spawn_with};
 
 #[tokio::test]
 async fn api_keys_when_sent() {
-    let app = spawn_app(Db::Sqlite).await;
+    let mut opts = Options::new(Db::Sqlite);
+    opts.manual_clock = true;
+    let app = spawn_with(opts).await;
+    let clock = app.clock.clone().unwrap();
     let now = app.state.clock.now();
-    let (_, good) = issue_company_api_key(&app.state, app.company.id, "ok", "", None)
-        .await
-        .unwrap();
-    let (_, other) = issue_company_api_key(&app.state, app.other_company.id, "", "", None)
-        .await
-        .unwrap();
-    let (_, expired) = issue_company_api_key(
-        &app.state,
-        app.company.id,
-        "",
-        "",
-        Some(now - Duration::hours(1)),
-    )
-    .await
-    .unwrap();
-    let (_, elsewhere) = issue_company_api_key(&app.state, app.company.id, "", "10.9.8.7", None)
-        .await
-        .unwrap();
-    let (_, here) = issue_company_api_key(&app.state, app.company.id, "", "127.0.0.1", None)
-        .await
-        .unwrap();
-    let (rec, revoked) = issue_company_api_key(&app.state, app.company.id, "", "", None)
-        .await
-        .unwrap();
+    let (_, good) = issue_company_api_key(&app.state, app.company.id, "ok", "", None).await;
+    let (_, other) = issue_company_api_key(&app.state, app.other_company.id, "", "", None).await;
+    // A key issued for one day, two days ago.
+    clock.set(now - Duration::days(2));
+    let (_, expired) = issue_company_api_key(&app.state, app.company.id, "", "", Some(1)).await;
+    clock.set(now);
+    let (_, elsewhere) =
+        issue_company_api_key(&app.state, app.company.id, "", "10.9.8.7", None).await;
+    let (_, here) = issue_company_api_key(&app.state, app.company.id, "", "127.0.0.1", None).await;
+    let (rec, revoked) = issue_company_api_key(&app.state, app.company.id, "", "", None).await;
     app.state
         .store
         .revoke_company_api_key(rec.id, now)
@@ -76,9 +65,7 @@ async fn api_key_required_when_configured() {
     let app = spawn_with(opts).await;
     let id = app.ready().await;
     assert_eq!(app.send(id).await.status(), StatusCode::UNAUTHORIZED);
-    let (_, key) = issue_company_api_key(&app.state, app.company.id, "", "", None)
-        .await
-        .unwrap();
+    let (_, key) = issue_company_api_key(&app.state, app.company.id, "", "", None).await;
     let resp = app
         .client
         .put(app.url(&app.send_path(id)))

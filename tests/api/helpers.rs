@@ -7,17 +7,18 @@ use std::sync::{Arc, LazyLock};
 use checkout_desk::clock::{ManualClock, SharedClock, SystemClock};
 use checkout_desk::config::Settings;
 use checkout_desk::crypto::SecretBox;
+use checkout_desk::domain::policy::Actor;
 use checkout_desk::domain::{CheckoutId, Company, Role, RoleSet};
 use checkout_desk::payson::PaysonCredentials;
 use checkout_desk::payson_sim::{self, SimAccount, SimConfig, SimHandle};
-use checkout_desk::service::{admin, checkouts};
+use checkout_desk::service::{RequestMeta, checkouts, companies, tokens, users};
 use checkout_desk::startup::Application;
 use checkout_desk::state::AppState;
 use serde_json::json;
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var("TEST_LOG").is_ok() {
-        checkout_desk::cli::init_tracing("info,checkout_desk=debug");
+        checkout_desk::telemetry::init_tracing("info,checkout_desk=debug");
     }
 });
 
@@ -228,9 +229,11 @@ async fn add_company(
         api_key: api_key.clone(),
         email: format!("{agent}@merchant.test"),
     });
-    let c = admin::add_company(
+    let c = companies::add(
         state,
-        admin::NewCompany {
+        Actor::Operator,
+        &RequestMeta::internal("test"),
+        companies::NewCompany {
             id: None,
             name: name.into(),
             payson_agent_id: agent_id.clone(),
@@ -256,9 +259,9 @@ pub async fn user_token(
     roles: &[Role],
     company: Option<&Company>,
 ) -> String {
-    admin::add_user(
+    let u = add_user(
         state,
-        admin::NewUser {
+        users::NewUser {
             email: email.into(),
             display_name: String::new(),
             password: Some("a long enough password".into()),
@@ -266,9 +269,55 @@ pub async fn user_token(
             roles: roles.iter().copied().collect::<RoleSet>(),
         },
     )
+    .await;
+    issue_token(state, u.id).await.secret
+}
+
+/// Adds a user as the operator would.
+pub async fn add_user(state: &AppState, u: users::NewUser) -> checkout_desk::domain::User {
+    users::add(state, Actor::Operator, &RequestMeta::internal("test"), u)
+        .await
+        .unwrap()
+}
+
+/// Issues an API token for the user as the operator would.
+pub async fn issue_token(
+    state: &AppState,
+    user: checkout_desk::domain::UserId,
+) -> tokens::IssuedToken {
+    tokens::issue(
+        state,
+        Actor::Operator,
+        &RequestMeta::internal("test"),
+        user,
+        "test",
+    )
     .await
-    .unwrap();
-    admin::issue_token(state, email, "test").await.unwrap().1
+    .unwrap()
+}
+
+/// Issues a company API key as the operator would.
+pub async fn issue_company_api_key(
+    state: &AppState,
+    company: checkout_desk::domain::CompanyId,
+    notes: &str,
+    allowed_ips: &str,
+    expires_in_days: Option<i64>,
+) -> (checkout_desk::domain::CompanyApiKey, uuid::Uuid) {
+    let new = companies::NewApiKey {
+        notes: notes.into(),
+        allowed_ips: allowed_ips.into(),
+        expires_in_days,
+    };
+    companies::issue_api_key(
+        state,
+        Actor::Operator,
+        &RequestMeta::internal("test"),
+        company,
+        new,
+    )
+    .await
+    .unwrap()
 }
 
 impl TestApp {

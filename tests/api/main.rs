@@ -16,6 +16,7 @@ mod payson_faults;
 mod payson_sim;
 mod routes;
 mod send_payment_request;
+mod service_rules;
 mod simulator;
 mod store;
 mod store_suite;

@@ -176,13 +176,23 @@ on_both!(revoked_token_and_disabled_user_are_401);
 async fn revoked_token_and_disabled_user_are_401(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    let (rec, token) =
-        checkout_desk::service::admin::issue_token(&app.state, "writer@acme.test", "x")
-            .await
-            .unwrap();
-    checkout_desk::service::admin::revoke_token(&app.state, rec.id)
+    let writer = app
+        .state
+        .store
+        .user_by_email("writer@acme.test")
         .await
+        .unwrap()
         .unwrap();
+    let issued = crate::helpers::issue_token(&app.state, writer.id).await;
+    let (rec, token) = (issued.token, issued.secret);
+    checkout_desk::service::tokens::revoke(
+        &app.state,
+        checkout_desk::domain::policy::Actor::Operator,
+        &checkout_desk::service::RequestMeta::internal("test"),
+        rec.id,
+    )
+    .await
+    .unwrap();
     let resp = app
         .client
         .put(app.url(&app.send_path(id)))

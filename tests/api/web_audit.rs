@@ -55,9 +55,9 @@ async fn auditors_find_events_and_export_them_safely() {
     assert_eq!(w.get("/audit").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(w.get("/audit.csv").await.status(), StatusCode::FORBIDDEN);
 
-    checkout_desk::service::admin::add_user(
+    crate::helpers::add_user(
         &app.state,
-        checkout_desk::service::admin::NewUser {
+        checkout_desk::service::users::NewUser {
             email: "eva@audit.test".into(),
             display_name: String::new(),
             password: Some(PASSWORD.into()),
@@ -66,8 +66,7 @@ async fn auditors_find_events_and_export_them_safely() {
                 .with(checkout_desk::domain::Role::Auditor),
         },
     )
-    .await
-    .unwrap();
+    .await;
     let mut a = Browser::new(&app);
     a.login("eva@audit.test", PASSWORD).await;
     let all = a.get("/audit").await.text().await.unwrap();

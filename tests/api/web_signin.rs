@@ -105,9 +105,9 @@ impl<'a> Browser<'a> {
 
 /// A user without a company (superadmin, auditor) who signs in with `PASSWORD`.
 pub async fn global_user(app: &TestApp, email: &str, role: checkout_desk::domain::Role) {
-    checkout_desk::service::admin::add_user(
+    crate::helpers::add_user(
         &app.state,
-        checkout_desk::service::admin::NewUser {
+        checkout_desk::service::users::NewUser {
             email: email.into(),
             display_name: String::new(),
             password: Some(PASSWORD.into()),
@@ -115,8 +115,7 @@ pub async fn global_user(app: &TestApp, email: &str, role: checkout_desk::domain
             roles: checkout_desk::domain::RoleSet::empty().with(role),
         },
     )
-    .await
-    .unwrap();
+    .await;
 }
 
 pub fn csrf_in(html: &str) -> String {

@@ -11,14 +11,15 @@ use super::render;
 use super::{GET, SEND};
 use actix_session::SessionExt;
 
-use crate::auth::{ApiCredentials, authenticate_api};
-use crate::domain::{AuditAction, CheckoutId, CompanyId, Principal, parse_guid};
+use crate::auth::ApiCredentials;
+use crate::domain::policy::SEND_ROLES;
+use crate::domain::{CheckoutId, CompanyId, Principal, parse_guid};
 use crate::error::AppError;
 use crate::http::request_meta;
 use crate::service::RequestMeta;
-use crate::service::audit::{self, Entry};
 use crate::service::checkouts::get_checkout;
-use crate::service::payment_request::{SEND_ROLES, SendCommand, send_payment_request};
+use crate::service::payment_request::{SendCommand, audit_refused, send_payment_request};
+use crate::service::signin::api_principal;
 use crate::state::AppState;
 
 pub async fn send(
@@ -53,15 +54,13 @@ pub async fn send(
         Ok((p, cmd)) => send_payment_request(&state, &p, cmd, &meta).await,
         Err(e) => {
             // The service audits everything it sees; this covers what never reached it.
-            let mut entry =
-                Entry::for_error(AuditAction::SendPaymentRequest, principal.as_ref(), &e);
-            entry.checkout_id = edge_fields.0.or_else(|| {
+            let checkout = edge_fields.0.or_else(|| {
                 path_id
                     .as_deref()
                     .and_then(|s| s.parse::<CheckoutId>().ok())
             });
-            entry.company_id = edge_fields.1;
-            audit::record(&state, &meta, entry).await;
+            let who = principal.as_ref();
+            audit_refused(&state, &meta, who, (checkout, edge_fields.1), &e).await;
             Err(e)
         }
     };
@@ -149,12 +148,13 @@ async fn authenticate(
     changes_state: bool,
 ) -> Result<Principal, AppError> {
     let creds = credentials(req, state);
+    let meta = request_meta(req, state);
     if creds.bearer.is_some() || creds.api_key.is_some() {
-        return authenticate_api(state, &creds).await;
+        return api_principal(state, &creds, &meta).await;
     }
     let session = req.get_session();
-    let Some(p) = crate::http::web::session::current(state, &session).await? else {
-        return authenticate_api(state, &creds).await;
+    let Some(p) = crate::http::session::current(state, &session).await? else {
+        return api_principal(state, &creds, &meta).await;
     };
     if changes_state {
         let token = req
@@ -162,7 +162,7 @@ async fn authenticate(
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        crate::http::web::csrf::verify(req, &session, token)?;
+        crate::http::csrf::verify(req, &session, token)?;
     }
     Ok(p)
 }
@@ -186,7 +186,6 @@ fn credentials(req: &HttpRequest, state: &AppState) -> ApiCredentials {
             .filter(|k| !k.is_empty())
             .map(str::to_owned),
         remote_ip: crate::http::client_ip(req, &state.settings),
-        request_id: request_meta(req, state).request_id,
     }
 }
 

@@ -7,10 +7,9 @@ use serde::Serialize;
 
 use super::binding::query_fields;
 use super::format::{Format, negotiate};
-use crate::domain::{AuditAction, AuditOutcome, CheckoutId, parse_guid};
+use crate::domain::{CheckoutId, parse_guid};
 use crate::http::request_meta;
-use crate::service::audit::{self, Entry};
-use crate::service::checkouts;
+use crate::service::notifications;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -36,58 +35,8 @@ pub async fn ipn_callback(req: HttpRequest, state: web::Data<AppState>) -> HttpR
         .flatten()
         .and_then(|s| parse_guid(&s).ok())
         .map(CheckoutId::from);
-    let (status, success, message, checkout_id, company_id) = match id {
-        None => (
-            400,
-            false,
-            "The checkout query parameter is missing or not a GUID".to_owned(),
-            None,
-            None,
-        ),
-        Some(id) => match state.store.checkout(id).await {
-            Ok(Some(local)) => match checkouts::company(&state, local.company_id).await {
-                Ok(company) => match checkouts::refresh_from_payson(&state, &company, id).await {
-                    Ok(c) => (
-                        200,
-                        true,
-                        format!("Stored status {}", c.status.describe()),
-                        Some(id),
-                        Some(company.id),
-                    ),
-                    // Not stored: a non-200 answer makes Payson retry later.
-                    Err(e) => (503, false, e.to_string(), Some(id), Some(company.id)),
-                },
-                Err(e) => (503, false, e.to_string(), Some(id), None),
-            },
-            Ok(None) => {
-                tracing::warn!(checkout_id = %id, "notification for an unknown checkout");
-                (200, false, "Unknown checkout".to_owned(), Some(id), None)
-            }
-            Err(e) => (503, false, e.to_string(), Some(id), None),
-        },
-    };
-    audit::record(
-        &state,
-        &meta,
-        Entry {
-            action: AuditAction::PaysonNotification,
-            principal: None,
-            company_id,
-            checkout_id,
-            outcome: if success {
-                AuditOutcome::Success
-            } else if status == 200 {
-                AuditOutcome::Rejected
-            } else {
-                AuditOutcome::Failed
-            },
-            http_status: status,
-            message: message.clone(),
-            payson_message: None,
-            note: None,
-        },
-    )
-    .await;
+    let answer = notifications::handle(&state, &meta, id).await;
+    let (status, success, message) = (answer.status, answer.success, answer.message);
     let body = IpnCallBackResponse { message, success };
     let text = match format {
         Format::Json => serde_json::to_string(&body).unwrap_or_default(),

@@ -1,91 +1,39 @@
-//! Administration: companies (write-only Payson credentials, *test connection*, company
-//! API keys) for superadmins and a company's write administrators; users and API tokens
-//! for superadmins. Secrets created here are shown once, on the answer to the POST.
+//! Administration pages: companies (write-only Payson credentials, *Test connection*,
+//! company API keys) and users (roles, passwords, disabling, API tokens). Each handler
+//! parses its form, calls one service function (which checks permissions and audits)
+//! and shows the outcome; secrets created here are shown once, on the POST's answer.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
 
+use super::extract::{CsrfForm, SignedIn};
+use super::flash::{self, Flash};
+use super::i18n::Tr;
 use super::page::{PageError, html, see_other};
-use super::{csrf, session};
-use crate::domain::{AuditAction, AuditOutcome, CompanyId, Principal, Role, RoleSet, UserId};
+use crate::domain::policy::{self, Nav};
+use crate::domain::{CompanyId, Role, RoleSet, UserId};
 use crate::error::AppError;
-use crate::http::request_meta;
-use crate::service::admin;
-use crate::service::audit::{self, Entry};
+use crate::service::{companies, tokens, users};
 use crate::state::AppState;
 
-const FLASH: &str = "flash";
+/// A secret shown once: what it is, and its value.
+type Secret = Option<(String, String)>;
 
-type Pairs = Vec<(String, String)>;
-
-fn form(body: &[u8]) -> Result<Pairs, AppError> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
-    serde_urlencoded::from_str(text)
-        .map_err(|_| AppError::BadRequest("The form could not be read".into()))
-}
-
-fn get<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-/// CSRF, then the signed-in principal: the first two steps of every POST here.
-async fn begin(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    pairs: &Pairs,
-) -> Result<Principal, AppError> {
-    csrf::verify(req, session, get(pairs, "csrf_token"))?;
-    session::require(state, session).await
-}
-
-fn flash(session: &Session, ok: bool, message: impl Into<String>) {
-    let _ = session.insert(FLASH, (ok, message.into()));
-}
-
-fn take_flash(session: &Session) -> Option<(bool, String)> {
-    session
-        .remove_as::<(bool, String)>(FLASH)
-        .and_then(Result::ok)
-}
-
-async fn record(
-    state: &AppState,
-    req: &HttpRequest,
-    p: &Principal,
-    action: AuditAction,
-    company: Option<CompanyId>,
-    result: &Result<String, AppError>,
-) {
-    let mut e = Entry::for_result(action, Some(p), result, Clone::clone);
-    e.company_id = company;
-    if result.is_ok() {
-        e.http_status = 303;
-    }
-    audit::record(state, &request_meta(req, state), e).await;
-}
-
-/// Runs a change, audits it and remembers its outcome for the next page.
-async fn act(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    p: &Principal,
-    (action, company): (AuditAction, Option<CompanyId>),
+/// After a change: back to the page with the outcome as a flash. Internal errors are
+/// an error page instead (they are logged there, with the request id).
+fn done<T>(
+    s: &SignedIn,
     back: &str,
-    result: Result<String, AppError>,
+    result: Result<T, AppError>,
+    message: impl FnOnce(T) -> String,
 ) -> Result<HttpResponse, PageError> {
-    record(state, req, p, action, company, &result).await;
     match result {
-        Ok(m) => flash(session, true, m),
-        Err(AppError::Internal(e)) => return Err(AppError::Internal(e).into()),
-        Err(e) => flash(session, false, e.to_string()),
+        Ok(v) => flash::set(&s.session, true, message(v)),
+        Err(e @ (AppError::Internal(_) | AppError::Busy)) => return Err(e.into()),
+        Err(e) => flash::set(&s.session, false, e.to_string()),
     }
     Ok(see_other(back))
 }
@@ -93,6 +41,15 @@ async fn act(
 fn company_id(raw: &str) -> Result<CompanyId, AppError> {
     raw.parse()
         .map_err(|_| AppError::NotFound("Company not found".into()))
+}
+
+fn user_id(raw: &str) -> Result<UserId, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound("User not found".into()))
+}
+
+fn optional(s: &str) -> Option<&str> {
+    Some(s.trim()).filter(|s| !s.is_empty())
 }
 
 // ---- companies ----
@@ -116,283 +73,176 @@ struct CompanyView {
 #[derive(Template)]
 #[template(path = "admin/companies.html")]
 struct CompaniesPage {
-    t: super::i18n::Tr,
+    t: Tr,
     user: String,
-    nav: super::page::NavLinks,
+    nav: Nav,
     csrf: String,
     is_super: bool,
     companies: Vec<CompanyView>,
-    flash: Option<(bool, String)>,
-    secret: Option<(String, String)>,
+    flash: Option<Flash>,
+    secret: Secret,
 }
 
 async fn companies_page(
     state: &AppState,
-    session: &Session,
-    p: &Principal,
-    secret: Option<(String, String)>,
-    t: super::i18n::Tr,
+    s: SignedIn,
+    secret: Secret,
 ) -> Result<HttpResponse, PageError> {
-    let is_super = p.roles.contains(Role::SuperAdmin);
-    let visible: Vec<_> = state
-        .store
-        .companies()
-        .await
-        .map_err(AppError::from)?
+    let managed = companies::managed(state, s.actor()).await?;
+    let companies = managed
         .into_iter()
-        .filter(|c| admin::require_company_admin(p, c.id).is_ok())
+        .map(|m| CompanyView {
+            id: m.company.id.to_string(),
+            name: m.company.name,
+            agent_id: m.company.payson_agent_id,
+            base_url: m.company.payson_base_url,
+            keys: m
+                .keys
+                .into_iter()
+                .map(|k| KeyView {
+                    id: k.id.to_string(),
+                    notes: k.notes,
+                    allowed_ips: k.allowed_ips,
+                    expires: k
+                        .expires_at
+                        .map(|t| t.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                    revoked: k.revoked_at.is_some(),
+                })
+                .collect(),
+        })
         .collect();
-    if visible.is_empty() && !is_super {
-        return Err(AppError::Forbidden.into());
-    }
-    let mut companies = Vec::new();
-    for c in visible {
-        let keys = state
-            .store
-            .company_api_keys(c.id)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(|k| KeyView {
-                id: k.id.to_string(),
-                notes: k.notes,
-                allowed_ips: k.allowed_ips,
-                expires: k
-                    .expires_at
-                    .map(|t| t.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
-                revoked: k.revoked_at.is_some(),
-            })
-            .collect();
-        companies.push(CompanyView {
-            id: c.id.to_string(),
-            name: c.name,
-            agent_id: c.payson_agent_id,
-            base_url: c.payson_base_url,
-            keys,
-        });
-    }
     let page = CompaniesPage {
-        t,
-        user: p.email.clone(),
-        nav: super::page::NavLinks::for_principal(p),
-        csrf: csrf::token(session)?,
-        is_super,
+        is_super: policy::may_add_company(s.actor()),
+        flash: flash::take(&s.session),
+        t: s.chrome.t,
+        user: s.chrome.user,
+        nav: s.chrome.nav,
+        csrf: s.chrome.csrf,
         companies,
-        flash: take_flash(session),
         secret,
     };
     html(StatusCode::OK, &page)
 }
 
-pub async fn companies(
-    state: web::Data<AppState>,
-    session: Session,
-    t: super::i18n::Tr,
-) -> Result<HttpResponse, PageError> {
-    let p = session::require(&state, &session).await?;
-    companies_page(&state, &session, &p, None, t).await
+pub async fn companies(state: web::Data<AppState>, s: SignedIn) -> Result<HttpResponse, PageError> {
+    companies_page(&state, s, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CompanyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    agent_id: String,
+    #[serde(default)]
+    api_key: String,
+    #[serde(default)]
+    base_url: String,
 }
 
 pub async fn add_company(
-    req: HttpRequest,
+    CsrfForm(f): CsrfForm<CompanyForm>,
     state: web::Data<AppState>,
-    session: Session,
-    body: web::Bytes,
+    s: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
-    let result = async {
-        admin::require_superadmin(&p)?;
-        let base = Some(get(&f, "base_url").trim().to_owned()).filter(|s| !s.is_empty());
-        let c = admin::add_company(
-            &state,
-            admin::NewCompany {
-                id: None,
-                name: get(&f, "name").into(),
-                payson_agent_id: get(&f, "agent_id").into(),
-                payson_api_key: get(&f, "api_key").into(),
-                payson_base_url: base,
-            },
-        )
-        .await?;
-        Ok(format!("Company {} added", c.name))
-    }
-    .await;
-    act(
-        &req,
-        &state,
-        &session,
-        &p,
-        (AuditAction::CompanyChanged, None),
-        "/admin/companies",
-        result,
-    )
-    .await
+    let new = companies::NewCompany {
+        id: None,
+        name: f.name,
+        payson_agent_id: f.agent_id,
+        payson_api_key: f.api_key,
+        payson_base_url: optional(&f.base_url).map(str::to_owned),
+    };
+    let result = companies::add(&state, s.actor(), &s.meta, new).await;
+    done(&s, "/admin/companies", result, |c| {
+        format!("Company {} added", c.name)
+    })
 }
 
 pub async fn payson(
-    req: HttpRequest,
+    CsrfForm(f): CsrfForm<CompanyForm>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
     let id = company_id(&path)?;
-    let result = admin::set_payson_credentials(
-        &state,
-        &p,
-        id,
-        get(&f, "agent_id"),
-        get(&f, "api_key"),
-        get(&f, "base_url"),
-    )
-    .await
-    .map(|()| "Payson credentials saved".to_owned());
-    act(
-        &req,
-        &state,
-        &session,
-        &p,
-        (AuditAction::CompanyChanged, Some(id)),
-        "/admin/companies",
-        result,
-    )
-    .await
+    let settings = companies::PaysonSettings {
+        agent_id: f.agent_id,
+        api_key: f.api_key,
+        base_url: f.base_url,
+    };
+    let result = companies::set_payson(&state, s.actor(), &s.meta, id, settings).await;
+    done(&s, "/admin/companies", result, |()| {
+        "Payson credentials saved".to_owned()
+    })
 }
 
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 pub async fn test(
-    req: HttpRequest,
+    CsrfForm(_): CsrfForm<NoFields>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
     let id = company_id(&path)?;
-    let result = admin::test_payson_connection(&state, &p, id).await;
-    act(
-        &req,
-        &state,
-        &session,
-        &p,
-        (AuditAction::CompanyChanged, Some(id)),
-        "/admin/companies",
-        result,
-    )
-    .await
+    let result = companies::test_connection(&state, s.actor(), &s.meta, id).await;
+    done(&s, "/admin/companies", result, |m| m)
+}
+
+#[derive(Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    allowed_ips: String,
+    #[serde(default)]
+    expires_in_days: String,
 }
 
 pub async fn issue_key(
-    req: HttpRequest,
+    CsrfForm(f): CsrfForm<KeyForm>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
     let id = company_id(&path)?;
-    let result = async {
-        admin::require_company_admin(&p, id)?;
-        let days = get(&f, "expires_in_days").trim();
-        let expires = if days.is_empty() {
-            None
-        } else {
-            let d: i64 = days.parse().map_err(|_| {
-                AppError::invalid("expires_in_days", "InvalidFormat", "Days must be a number")
-            })?;
-            Some(state.clock.now() + chrono::Duration::days(d))
-        };
-        admin::issue_company_api_key(
-            &state,
-            id,
-            get(&f, "notes").trim(),
-            get(&f, "allowed_ips").trim(),
-            expires,
-        )
-        .await
-    }
-    .await;
-    let summary = result
-        .as_ref()
-        .map(|(rec, _)| format!("API key {} issued", rec.id))
-        .map_err(|e| AppError::BadRequest(e.to_string()));
-    record(
-        &state,
-        &req,
-        &p,
-        AuditAction::CompanyChanged,
-        Some(id),
-        &summary,
-    )
-    .await;
-    match result {
+    let expires_in_days = match optional(&f.expires_in_days) {
+        None => None,
+        Some(d) => Some(d.parse::<i64>().map_err(|_| {
+            AppError::invalid("ExpiresInDays", "InvalidFormat", "Days must be a number")
+        })?),
+    };
+    let new = companies::NewApiKey {
+        notes: f.notes,
+        allowed_ips: f.allowed_ips,
+        expires_in_days,
+    };
+    match companies::issue_api_key(&state, s.actor(), &s.meta, id, new).await {
         Ok((_, key)) => {
-            companies_page(
-                &state,
-                &session,
-                &p,
-                Some(("New x-api-key (shown once)".into(), key.to_string())),
-                super::i18n::Tr(super::i18n::Lang::of(&req)),
-            )
-            .await
+            let secret = ("New x-api-key (shown once)".to_owned(), key.to_string());
+            companies_page(&state, s, Some(secret)).await
         }
-        Err(AppError::Internal(e)) => Err(AppError::Internal(e).into()),
-        Err(e) => {
-            flash(&session, false, e.to_string());
-            Ok(see_other("/admin/companies"))
-        }
+        Err(e) => done(&s, "/admin/companies", Err::<(), _>(e), |()| String::new()),
     }
 }
 
 pub async fn revoke_key(
-    req: HttpRequest,
+    CsrfForm(_): CsrfForm<NoFields>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
     let id = company_id(&path.0)?;
-    let result = async {
-        admin::require_company_admin(&p, id)?;
-        let key_id = uuid::Uuid::parse_str(&path.1)
-            .map_err(|_| AppError::NotFound("Key not found".into()))?;
-        let owned = state
-            .store
-            .company_api_keys(id)
-            .await?
-            .iter()
-            .any(|k| k.id == key_id);
-        if !owned
-            || !state
-                .store
-                .revoke_company_api_key(key_id, state.clock.now())
-                .await?
-        {
-            return Err(AppError::NotFound("Key not found".into()));
-        }
-        Ok(format!("API key {key_id} revoked"))
-    }
-    .await;
-    act(
-        &req,
-        &state,
-        &session,
-        &p,
-        (AuditAction::CompanyChanged, Some(id)),
-        "/admin/companies",
-        result,
-    )
-    .await
+    let key = Uuid::parse_str(&path.1).map_err(|_| AppError::NotFound("Key not found".into()))?;
+    let result = companies::revoke_api_key(&state, s.actor(), &s.meta, id, key).await;
+    done(&s, "/admin/companies", result, |()| {
+        format!("API key {key} revoked")
+    })
 }
 
-// ---- users and tokens (superadmin) ----
+// ---- users and tokens ----
 
 struct TokenView {
     id: String,
@@ -414,54 +264,47 @@ struct UserView {
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct UsersPage {
-    t: super::i18n::Tr,
+    t: Tr,
     user: String,
-    nav: super::page::NavLinks,
+    nav: Nav,
     csrf: String,
     users: Vec<UserView>,
     companies: Vec<(String, String)>,
     roles: Vec<&'static str>,
-    flash: Option<(bool, String)>,
-    secret: Option<(String, String)>,
+    flash: Option<Flash>,
+    secret: Secret,
 }
 
 async fn users_page(
     state: &AppState,
-    session: &Session,
-    p: &Principal,
-    secret: Option<(String, String)>,
-    t: super::i18n::Tr,
+    s: SignedIn,
+    secret: Secret,
 ) -> Result<HttpResponse, PageError> {
-    admin::require_superadmin(p)?;
-    let companies = state.store.companies().await.map_err(AppError::from)?;
+    let list = users::list(state, s.actor()).await?;
+    let names = crate::service::checkouts::company_names(state, &s.principal).await?;
     let name_of = |id: Option<CompanyId>| {
-        id.and_then(|i| companies.iter().find(|c| c.id == i))
-            .map(|c| c.name.clone())
+        id.and_then(|i| names.iter().find(|(c, _)| *c == i))
+            .map(|(_, n)| n.clone())
             .unwrap_or_default()
     };
-    let tokens = state.store.api_tokens(None).await.map_err(AppError::from)?;
-    let users = state
-        .store
-        .users()
-        .await
-        .map_err(AppError::from)?
+    let users = list
         .into_iter()
         .map(|u| UserView {
-            id: u.id.to_string(),
-            email: u.email.clone(),
-            company: name_of(u.company_id),
-            company_id: u.company_id.map(|c| c.to_string()).unwrap_or_default(),
+            id: u.user.id.to_string(),
+            company: name_of(u.user.company_id),
+            company_id: u.user.company_id.map(|c| c.to_string()).unwrap_or_default(),
             roles: Role::ALL
                 .iter()
-                .map(|r| (r.name(), u.roles.contains(*r)))
+                .map(|r| (r.name(), u.user.roles.contains(*r)))
                 .collect(),
-            disabled: u.disabled,
-            tokens: tokens
-                .iter()
-                .filter(|t| t.user_id == u.id)
+            disabled: u.user.disabled,
+            email: u.user.email,
+            tokens: u
+                .tokens
+                .into_iter()
                 .map(|t| TokenView {
                     id: t.id.to_string(),
-                    name: t.name.clone(),
+                    name: t.name,
                     created: t.created_at.format("%Y-%m-%d").to_string(),
                     revoked: t.revoked_at.is_some(),
                 })
@@ -469,286 +312,183 @@ async fn users_page(
         })
         .collect();
     let page = UsersPage {
-        t,
-        user: p.email.clone(),
-        nav: super::page::NavLinks::for_principal(p),
-        csrf: csrf::token(session)?,
+        flash: flash::take(&s.session),
+        t: s.chrome.t,
+        user: s.chrome.user,
+        nav: s.chrome.nav,
+        csrf: s.chrome.csrf,
         users,
-        companies: companies
+        companies: names
             .iter()
-            .map(|c| (c.id.to_string(), c.name.clone()))
+            .map(|(id, name)| (id.to_string(), name.clone()))
             .collect(),
         roles: Role::ALL.iter().map(|r| r.name()).collect(),
-        flash: take_flash(session),
         secret,
     };
     html(StatusCode::OK, &page)
 }
 
-pub async fn users(
-    state: web::Data<AppState>,
-    session: Session,
-    t: super::i18n::Tr,
-) -> Result<HttpResponse, PageError> {
-    let p = session::require(&state, &session).await?;
-    users_page(&state, &session, &p, None, t).await
+pub async fn users(state: web::Data<AppState>, s: SignedIn) -> Result<HttpResponse, PageError> {
+    users_page(&state, s, None).await
 }
 
-fn roles_and_company(f: &Pairs) -> Result<(RoleSet, Option<CompanyId>), AppError> {
-    let roles = f
-        .iter()
-        .filter(|(k, _)| k == "role")
-        .map(|(_, v)| {
-            Role::parse(v).map_err(|e| AppError::invalid("role", "InvalidFormat", e.to_string()))
-        })
-        .collect::<Result<RoleSet, _>>()?;
-    let company = Some(get(f, "company").trim())
-        .filter(|s| !s.is_empty())
-        .map(company_id)
-        .transpose()?;
-    Ok((roles, company))
+#[derive(Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    role: Vec<String>,
 }
 
-fn user_id(raw: &str) -> Result<UserId, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound("User not found".into()))
+impl UserForm {
+    fn roles_and_company(&self) -> Result<(RoleSet, Option<CompanyId>), AppError> {
+        let roles = self
+            .role
+            .iter()
+            .map(|v| {
+                Role::parse(v)
+                    .map_err(|e| AppError::invalid("role", "InvalidFormat", e.to_string()))
+            })
+            .collect::<Result<RoleSet, _>>()?;
+        let company = optional(&self.company).map(company_id).transpose()?;
+        Ok((roles, company))
+    }
 }
 
 pub async fn add_user(
-    req: HttpRequest,
+    CsrfForm(f): CsrfForm<UserForm>,
     state: web::Data<AppState>,
-    session: Session,
-    body: web::Bytes,
+    s: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
     let result = async {
-        admin::require_superadmin(&p)?;
-        let (roles, company) = roles_and_company(&f)?;
-        let password = Some(get(&f, "password").to_owned()).filter(|s| !s.is_empty());
-        let u = admin::add_user(
-            &state,
-            admin::NewUser {
-                email: get(&f, "email").into(),
-                display_name: get(&f, "name").into(),
-                password,
-                company_id: company,
-                roles,
-            },
-        )
-        .await?;
-        Ok(format!("User {} added", u.email))
+        let (roles, company_id) = f.roles_and_company()?;
+        let new = users::NewUser {
+            password: optional(&f.password).map(|_| f.password.clone()),
+            email: f.email,
+            display_name: f.name,
+            company_id,
+            roles,
+        };
+        users::add(&state, s.actor(), &s.meta, new).await
     }
     .await;
-    act(
-        &req,
-        &state,
-        &session,
-        &p,
-        (AuditAction::UserChanged, None),
-        "/admin/users",
-        result,
-    )
-    .await
+    done(&s, "/admin/users", result, |u| {
+        format!("User {} added", u.email)
+    })
 }
 
 pub async fn set_roles(
-    req: HttpRequest,
+    CsrfForm(f): CsrfForm<UserForm>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
     let result = async {
-        admin::require_superadmin(&p)?;
         let id = user_id(&path)?;
-        let (roles, company) = roles_and_company(&f)?;
-        if !roles.iter().all(Role::is_global) && company.is_none() && !roles.is_empty() {
-            return Err(AppError::invalid(
-                "company",
-                "NotEmpty",
-                "Company roles need a company",
-            ));
-        }
-        if !state.store.set_user_roles(id, roles, company).await? {
-            return Err(AppError::NotFound("User not found".into()));
-        }
-        Ok(format!("Roles saved: {}", roles.to_list()))
+        let (roles, company) = f.roles_and_company()?;
+        users::set_roles(&state, s.actor(), &s.meta, id, roles, company).await
     }
     .await;
-    act(
-        &req,
-        &state,
-        &session,
-        &p,
-        (AuditAction::UserChanged, None),
-        "/admin/users",
-        result,
-    )
-    .await
+    done(&s, "/admin/users", result, |u| {
+        format!("Roles saved: {}", u.roles.to_list())
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DisabledForm {
+    #[serde(default)]
+    disabled: String,
 }
 
 pub async fn set_disabled(
-    req: HttpRequest,
+    CsrfForm(f): CsrfForm<DisabledForm>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
+    let disable = f.disabled == "true";
     let result = async {
-        admin::require_superadmin(&p)?;
         let id = user_id(&path)?;
-        let disable = get(&f, "disabled") == "true";
-        if disable && id == p.user_id {
-            return Err(AppError::Conflict("You cannot disable yourself".into()));
-        }
-        if !state.store.set_user_disabled(id, disable).await? {
-            return Err(AppError::NotFound("User not found".into()));
-        }
-        if disable {
-            // Their sessions end now, on every instance.
-            state.store.sessions_delete_for_user(id).await?;
-        }
-        Ok(if disable {
-            "User disabled".to_owned()
-        } else {
-            "User enabled".to_owned()
-        })
+        users::set_disabled(&state, s.actor(), &s.meta, id, disable).await
     }
     .await;
-    act(
-        &req,
-        &state,
-        &session,
-        &p,
-        (AuditAction::UserChanged, None),
-        "/admin/users",
-        result,
-    )
-    .await
+    done(&s, "/admin/users", result, |_| {
+        if disable {
+            "User disabled"
+        } else {
+            "User enabled"
+        }
+        .to_owned()
+    })
 }
 
 pub async fn reset_password(
-    req: HttpRequest,
+    CsrfForm(_): CsrfForm<NoFields>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
-    admin::require_superadmin(&p)?;
-    let id = user_id(&path)?;
-    let u = state
-        .store
-        .user(id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| AppError::NotFound("User not found".into()))?;
-    let password = crate::crypto::new_api_token()
-        .replace("cdt_", "")
-        .chars()
-        .take(20)
-        .collect::<String>();
-    let hash = crate::auth::password::hash_password(&password)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
-    state
-        .store
-        .set_user_password(id, &hash)
-        .await
-        .map_err(AppError::from)?;
-    state
-        .store
-        .sessions_delete_for_user(id)
-        .await
-        .map_err(AppError::from)?;
-    record(
-        &state,
-        &req,
-        &p,
-        AuditAction::UserChanged,
-        u.company_id,
-        &Ok(format!("password of {} reset", u.email)),
-    )
+    let password = users::generate_password();
+    let result = async {
+        let id = user_id(&path)?;
+        users::set_password(&state, s.actor(), &s.meta, id, &password).await
+    }
     .await;
-    users_page(
-        &state,
-        &session,
-        &p,
-        Some((
-            format!("New password for {} (shown once)", u.email),
-            password,
-        )),
-        super::i18n::Tr(super::i18n::Lang::of(&req)),
-    )
-    .await
+    match result {
+        Ok(u) => {
+            let label = format!("New password for {} (shown once)", u.email);
+            users_page(&state, s, Some((label, password))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
 }
 
 pub async fn issue_token(
-    req: HttpRequest,
+    CsrfForm(f): CsrfForm<TokenForm>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
-    admin::require_superadmin(&p)?;
-    let id = user_id(&path)?;
-    let u = state
-        .store
-        .user(id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| AppError::NotFound("User not found".into()))?;
-    let (rec, secret) = admin::issue_token(&state, &u.email, get(&f, "name")).await?;
-    let mut e = Entry::for_result(
-        AuditAction::TokenIssued,
-        Some(&p),
-        &Ok::<_, AppError>(()),
-        |_| format!("token {} for {}", rec.id, u.email),
-    );
-    e.outcome = AuditOutcome::Success;
-    audit::record(&state, &request_meta(&req, &state), e).await;
-    users_page(
-        &state,
-        &session,
-        &p,
-        Some((format!("API token for {} (shown once)", u.email), secret)),
-        super::i18n::Tr(super::i18n::Lang::of(&req)),
-    )
-    .await
+    let result = async {
+        let id = user_id(&path)?;
+        tokens::issue(&state, s.actor(), &s.meta, id, &f.name).await
+    }
+    .await;
+    match result {
+        Ok(t) => {
+            let label = format!("API token for {} (shown once)", t.user.email);
+            users_page(&state, s, Some((label, t.secret))).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn revoke_token(
-    req: HttpRequest,
+    CsrfForm(_): CsrfForm<NoFields>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = form(&body)?;
-    let p = begin(&req, &state, &session, &f).await?;
-    let result = async {
-        admin::require_superadmin(&p)?;
-        let id = uuid::Uuid::parse_str(&path)
-            .map_err(|_| AppError::NotFound("Token not found".into()))?;
-        admin::revoke_token(&state, id).await?;
-        Ok(format!("Token {id} revoked"))
-    }
-    .await;
-    act(
-        &req,
-        &state,
-        &session,
-        &p,
-        (AuditAction::TokenRevoked, None),
-        "/admin/users",
-        result,
-    )
-    .await
+    let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound("Token not found".into()));
+    let result = match id {
+        Ok(id) => tokens::revoke(&state, s.actor(), &s.meta, id)
+            .await
+            .map(|()| id),
+        Err(e) => Err(e),
+    };
+    done(&s, "/admin/users", result, |id| {
+        format!("Token {id} revoked")
+    })
 }

@@ -9,12 +9,11 @@ use serde::Deserialize;
 
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
-use super::{csrf, session};
-use crate::domain::{AuditAction, AuditEvent, AuditOutcome, CompanyId};
+use crate::domain::{AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal};
 use crate::error::AppError;
-use crate::service::audit::list;
+use crate::http::{csrf, session};
+use crate::service::audit::{list, user_by_email as audit_user};
 use crate::state::AppState;
-use crate::store::AuditFilter;
 
 const PAGE_SIZE: i64 = 100;
 /// A CSV export is capped so one click cannot exhaust the server.
@@ -50,7 +49,7 @@ struct Row {
 struct AuditPage {
     t: super::i18n::Tr,
     user: String,
-    nav: super::page::NavLinks,
+    nav: crate::domain::policy::Nav,
     csrf: String,
     companies: Vec<(String, String)>,
     actions: Vec<&'static str>,
@@ -62,15 +61,16 @@ struct AuditPage {
 }
 
 /// Turns the query into a store filter; an unknown value is a 400 naming it.
-async fn filter(state: &AppState, q: &AuditQuery) -> Result<AuditFilter, AppError> {
+async fn filter(
+    state: &AppState,
+    principal: &Principal,
+    q: &AuditQuery,
+) -> Result<AuditFilter, AppError> {
     let (from, to) = day_range(&q.from, &q.to)?;
     let actor = match trimmed(&q.user) {
         Some(email) => Some(
-            state
-                .store
-                .user_by_email(email)
+            audit_user(state, principal.into(), email)
                 .await?
-                .map(|u| u.id)
                 .ok_or_else(|| bad("user"))?,
         ),
         None => None,
@@ -132,9 +132,9 @@ pub async fn page(
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
-    let f = filter(&state, &q).await?;
-    let events = list(&state, &principal, &f, PAGE_SIZE + 1).await?;
-    let companies = crate::service::company_names::all(&state).await?;
+    let f = filter(&state, &principal, &q).await?;
+    let events = list(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
+    let companies = crate::service::checkouts::company_names(&state, &principal).await?;
     let names = companies.iter().cloned().collect();
     let more = events.len() as i64 > PAGE_SIZE;
     let events: Vec<AuditEvent> = events
@@ -151,7 +151,7 @@ pub async fn page(
     let tpl = AuditPage {
         t,
         user: principal.email.clone(),
-        nav: super::page::NavLinks::for_principal(&principal),
+        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
         csrf: csrf::token(&session)?,
         companies: companies
             .iter()
@@ -173,10 +173,10 @@ pub async fn csv(
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
-    let mut f = filter(&state, &q).await?;
+    let mut f = filter(&state, &principal, &q).await?;
     f.before_id = None;
-    let events = list(&state, &principal, &f, CSV_MAX).await?;
-    let names = crate::service::company_names::all(&state)
+    let events = list(&state, (&principal).into(), &f, CSV_MAX).await?;
+    let names = crate::service::checkouts::company_names(&state, &principal)
         .await?
         .iter()
         .cloned()

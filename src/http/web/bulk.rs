@@ -10,12 +10,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::page::{PageError, html};
-use super::{csrf, session};
+use crate::domain::policy::{self, Actor};
 use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money};
 use crate::error::AppError;
 use crate::http::request_meta;
+use crate::http::{csrf, session};
 use crate::service::checkouts::find_visible;
-use crate::service::payment_request::{SendCommand, send_payment_request};
+use crate::service::send_once::{SendOutcome, send_once, submission_key};
 use crate::state::AppState;
 
 /// More than this in one go is refused: each row is a Payson round trip.
@@ -35,7 +36,7 @@ struct Line {
 struct BulkPage {
     t: super::i18n::Tr,
     user: String,
-    nav: super::page::NavLinks,
+    nav: crate::domain::policy::Nav,
     csrf: String,
     done: bool,
     lines: Vec<Line>,
@@ -49,9 +50,9 @@ fn ids(encoded: &str) -> Result<Vec<CheckoutId>, AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(encoded)
         .map_err(|_| AppError::BadRequest("The selection could not be read".into()))?;
     let mut out: Vec<CheckoutId> = Vec::new();
-    for (k, v) in pairs.iter().filter(|(k, _)| k == "id") {
+    for (_, v) in pairs.iter().filter(|(k, _)| k == "id") {
         let id = v.parse().map_err(|_| {
-            AppError::invalid("id", "InvalidFormat", format!("'{k}' is not a checkout id"))
+            AppError::invalid("id", "InvalidFormat", format!("'{v}' is not a checkout id"))
         })?;
         if !out.contains(&id) {
             out.push(id);
@@ -105,7 +106,7 @@ pub async fn preview(
     for id in selected {
         let (customer, amount, skip) = match find_visible(&state, &principal, id).await {
             Ok(c) => {
-                let skip = if !principal.may_send_for(c.company_id) {
+                let skip = if !policy::may_send_for(Actor::from(&principal), c.company_id) {
                     Some("you may not send payment requests for this company".to_owned())
                 } else if c.status != CheckoutStatus::ReadyToShip {
                     Some(format!("it has status {}", c.status.describe()))
@@ -134,7 +135,7 @@ pub async fn preview(
     let page = BulkPage {
         t,
         user: principal.email.clone(),
-        nav: super::page::NavLinks::for_principal(&principal),
+        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
         csrf: csrf::token(&session)?,
         done: false,
         lines,
@@ -163,53 +164,30 @@ pub async fn send(
     let meta = request_meta(&req, &state);
     let mut lines = Vec::new();
     for id in ids(text)? {
-        // One key per row, so a resubmitted form neither sends twice nor loses a row.
-        let row_key = format!("{key}:{id}");
-        let outcome = if state
-            .store
-            .submission_begin(&row_key, principal.user_id, id, state.clock.now())
-            .await
-            .map_err(AppError::from)?
-        {
-            let company = find_visible(&state, &principal, id)
-                .await
-                .map(|c| c.company_id)
-                .ok();
-            let cmd = SendCommand {
-                checkout_id: id,
-                company_id: company,
-                note: Some("bulk send".into()),
-            };
-            let (ok, message) = match send_payment_request(&state, &principal, cmd, &meta).await {
-                Ok(c) => (true, format!("sent; now {}", c.status.name())),
-                Err(e) => (false, format!("not sent: {e}")),
-            };
-            state
-                .store
-                .submission_finish(&row_key, ok, &message)
-                .await
-                .map_err(AppError::from)?;
-            (ok, message)
-        } else {
-            super::checkout::first_outcome(&state, &row_key, principal.user_id)
-                .await?
-                .unwrap_or((
-                    false,
-                    "still being sent; reload the checkout to see the outcome".into(),
-                ))
+        let row_key = submission_key(key, id, true);
+        let note = Some("bulk send".to_owned());
+        let (ok, note) = match send_once(&state, &principal, &meta, &row_key, id, note).await {
+            Ok(SendOutcome::Sent(status)) => (true, format!("sent; now {}", status.name())),
+            Ok(SendOutcome::NotSent(why)) => (false, format!("not sent: {why}")),
+            Ok(SendOutcome::Pending) => (
+                false,
+                "still being sent; reload the checkout to see the outcome".to_owned(),
+            ),
+            Err(e @ (AppError::Internal(_) | AppError::Busy)) => return Err(e.into()),
+            Err(e) => (false, format!("not sent: {e}")),
         };
         lines.push(Line {
             id: id.to_string(),
             customer: String::new(),
             amount: String::new(),
-            ok: outcome.0,
-            note: outcome.1,
+            ok,
+            note,
         });
     }
     let page = BulkPage {
         t,
         user: principal.email.clone(),
-        nav: super::page::NavLinks::for_principal(&principal),
+        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
         csrf: csrf::token(&session)?,
         done: true,
         lines,

@@ -1,8 +1,6 @@
 //! One checkout: details, Payson's status timeline, its audit events, *Refresh from
 //! Payson*, the confirmed *Send payment request*, and the isolated snippet preview.
 
-use std::time::Duration;
-
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,14 +8,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::page::{PageError, html, see_other};
-use super::{csrf, session};
+use crate::domain::policy::{self, Actor};
 use crate::domain::{CheckoutId, CheckoutStatus, PaymentMethod};
 use crate::error::AppError;
 use crate::http::request_meta;
-use crate::service::checkouts::{company, find_visible, refresh_visible};
-use crate::service::payment_request::{SendCommand, send_payment_request};
+use crate::http::{csrf, session};
+use crate::service::checkouts::{checkout_events, company, find_visible, refresh_visible};
+use crate::service::send_once::{SendOutcome, outcome, send_once, submission_key};
 use crate::state::AppState;
-use crate::store::AuditFilter;
 
 struct Event {
     at: String,
@@ -33,7 +31,7 @@ struct Event {
 struct ShowPage {
     t: super::i18n::Tr,
     user: String,
-    nav: super::page::NavLinks,
+    nav: crate::domain::policy::Nav,
     csrf: String,
     id: String,
     company: String,
@@ -57,7 +55,7 @@ struct ShowPage {
 struct ConfirmPage {
     t: super::i18n::Tr,
     user: String,
-    nav: super::page::NavLinks,
+    nav: crate::domain::policy::Nav,
     csrf: String,
     id: String,
     consequence: String,
@@ -110,15 +108,8 @@ pub async fn show(
         .filter_map(|(k, v)| v.as_str().map(|t| (t.to_owned(), k)))
         .collect();
     timeline.sort();
-    let filter = AuditFilter {
-        checkout_id: Some(c.id),
-        ..Default::default()
-    };
-    let events = state
-        .store
-        .audit_events(&filter, 100)
-        .await
-        .map_err(AppError::from)?
+    let events = checkout_events(&state, &principal, &c)
+        .await?
         .into_iter()
         .map(|e| Event {
             at: e.event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -130,19 +121,15 @@ pub async fn show(
         })
         .collect();
     let flash = match query.result.as_deref() {
-        Some(key) => state
-            .store
-            .submission(key, principal.user_id)
-            .await
-            .map_err(AppError::from)?
-            .filter(|(id, _)| *id == c.id)
-            .and_then(|(_, outcome)| outcome),
+        Some(key) => outcome(&state, &principal, key, c.id)
+            .await?
+            .and_then(send_flash),
         None => None,
     };
     let page = ShowPage {
         t,
         user: principal.email.clone(),
-        nav: super::page::NavLinks::for_principal(&principal),
+        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
         csrf: csrf::token(&session)?,
         id: c.id.to_string(),
         company: company.name,
@@ -159,7 +146,8 @@ pub async fn show(
             .unwrap_or_default(),
         timeline,
         events,
-        can_send: c.status == CheckoutStatus::ReadyToShip && principal.may_send_for(c.company_id),
+        can_send: c.status == CheckoutStatus::ReadyToShip
+            && policy::may_send_for(Actor::from(&principal), c.company_id),
         has_snippet: c.snippet.is_some(),
         flash,
     };
@@ -175,7 +163,7 @@ pub async fn confirm(
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
-    if !principal.may_send_for(c.company_id) {
+    if !policy::may_send_for(Actor::from(&principal), c.company_id) {
         return Err(AppError::Forbidden.into());
     }
     let who = if c.customer_name.is_empty() {
@@ -201,7 +189,7 @@ pub async fn confirm(
     let page = ConfirmPage {
         t,
         user: principal.email.clone(),
-        nav: super::page::NavLinks::for_principal(&principal),
+        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
         csrf: csrf::token(&session)?,
         id: c.id.to_string(),
         consequence,
@@ -222,68 +210,38 @@ pub async fn send(
     csrf::verify(&req, &session, &form.csrf_token)?;
     let principal = session::require(&state, &session).await?;
     let id = checkout_id(&path)?;
-    let key = uuid::Uuid::parse_str(form.idempotency_key.trim())
-        .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?
-        .to_string();
-    let back = format!("/checkouts/{id}?result={key}");
-    let now = state.clock.now();
-    if state
-        .store
-        .submission_begin(&key, principal.user_id, id, now)
-        .await
-        .map_err(AppError::from)?
-    {
-        let c = find_visible(&state, &principal, id).await?;
-        let meta = request_meta(&req, &state);
-        let note =
-            Some(form.note.trim().chars().take(1000).collect::<String>()).filter(|n| !n.is_empty());
-        let cmd = SendCommand {
-            checkout_id: id,
-            company_id: Some(c.company_id),
-            note,
-        };
-        let (ok, message) = match send_payment_request(&state, &principal, cmd, &meta).await {
-            Ok(done) => (
-                true,
-                format!(
-                    "Payment request sent. The checkout is now {}.",
-                    done.status.name()
-                ),
-            ),
-            Err(e) => (
-                false,
-                format!(
-                    "The payment request was not sent: {e}. The checkout stays in the worklist."
-                ),
-            ),
-        };
-        state
-            .store
-            .submission_finish(&key, ok, &message)
-            .await
-            .map_err(AppError::from)?;
-        return Ok(see_other(&back));
-    }
-    // Already submitted: wait briefly for the first request's outcome, then show it.
-    first_outcome(&state, &key, principal.user_id).await?;
-    Ok(see_other(&back))
+    let form_key = uuid::Uuid::parse_str(form.idempotency_key.trim())
+        .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?;
+    let key = submission_key(form_key, id, false);
+    let note = Some(form.note.clone());
+    send_once(
+        &state,
+        &principal,
+        &request_meta(&req, &state),
+        &key,
+        id,
+        note,
+    )
+    .await?;
+    Ok(see_other(&format!("/checkouts/{id}?result={key}")))
 }
 
-/// The outcome of an earlier submission with this key, waiting up to 10 s while the
-/// first request is still running; `None` if it has not finished by then.
-pub(super) async fn first_outcome(
-    state: &AppState,
-    key: &str,
-    user: crate::domain::UserId,
-) -> Result<Option<(bool, String)>, AppError> {
-    for _ in 0..100 {
-        match state.store.submission(key, user).await? {
-            Some((_, Some(outcome))) => return Ok(Some(outcome)),
-            Some((_, None)) => tokio::time::sleep(Duration::from_millis(100)).await,
-            None => return Err(AppError::NotFound("Checkout not found".into())),
-        }
+/// The flash of a finished single send.
+fn send_flash(o: SendOutcome) -> Option<(bool, String)> {
+    match o {
+        SendOutcome::Sent(status) => Some((
+            true,
+            format!(
+                "Payment request sent. The checkout is now {}.",
+                status.name()
+            ),
+        )),
+        SendOutcome::NotSent(why) => Some((
+            false,
+            format!("The payment request was not sent: {why}. The checkout stays in the worklist."),
+        )),
+        SendOutcome::Pending => None,
     }
-    Ok(None)
 }
 
 pub async fn refresh(

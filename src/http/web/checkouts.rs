@@ -12,12 +12,12 @@ use serde::Deserialize;
 
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
-use super::{csrf, session};
+use crate::domain::CheckoutFilter;
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::AppError;
+use crate::http::{csrf, session};
 use crate::service::checkouts::{list as list_checkouts, totals};
 use crate::state::AppState;
-use crate::store::CheckoutFilter;
 
 const PAGE_SIZE: i64 = 50;
 const CSV_MAX: i64 = 100_000;
@@ -49,7 +49,7 @@ pub struct ListQuery {
 struct ListPage {
     t: super::i18n::Tr,
     user: String,
-    nav: super::page::NavLinks,
+    nav: crate::domain::policy::Nav,
     csrf: String,
     show_company: bool,
     can_send: bool,
@@ -106,11 +106,11 @@ fn query_string(q: &ListQuery, after: Option<String>) -> String {
 async fn company_names(
     state: &AppState,
     principal: &Principal,
-) -> Result<crate::service::company_names::Names, AppError> {
+) -> Result<crate::service::checkouts::CompanyNames, AppError> {
     if !principal.is_global() {
         return Ok(std::sync::Arc::default());
     }
-    crate::service::company_names::all(state).await
+    crate::service::checkouts::company_names(state, principal).await
 }
 
 fn row(
@@ -166,10 +166,10 @@ pub async fn list(
     let tpl = ListPage {
         t,
         user: principal.email.clone(),
-        nav: super::page::NavLinks::for_principal(&principal),
+        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
         csrf: csrf::token(&session)?,
         show_company: principal.is_global(),
-        can_send: principal.has_any(&crate::service::payment_request::SEND_ROLES),
+        can_send: principal.has_any(&crate::domain::policy::SEND_ROLES),
         companies,
         statuses: CheckoutStatus::ALL.iter().map(|s| s.name()).collect(),
         status: trimmed(&query.status).unwrap_or("awaiting").to_owned(),
@@ -251,7 +251,7 @@ pub fn render_sample(rows: usize) -> String {
     let tpl = ListPage {
         t,
         user: "a@bench.test".into(),
-        nav: super::page::NavLinks {
+        nav: crate::domain::policy::Nav {
             audit: false,
             companies: true,
             users: false,

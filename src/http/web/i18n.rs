@@ -435,7 +435,7 @@ pub async fn switch(
     form: actix_web::web::Form<SwitchForm>,
 ) -> Result<actix_web::HttpResponse, super::page::PageError> {
     use actix_web::cookie::{Cookie, SameSite, time::Duration};
-    super::csrf::verify(&req, &session, &form.csrf_token)?;
+    crate::http::csrf::verify(&req, &session, &form.csrf_token)?;
     let lang = Lang::parse(&form.lang).ok_or_else(|| {
         crate::error::AppError::invalid("lang", "InvalidFormat", "Unknown language")
     })?;

@@ -1,55 +1,18 @@
 //! Sign-in with a local account (e-mail + Argon2id password) and sign-out.
 
-use std::sync::LazyLock;
-
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::login_page::LoginPage;
 use super::page::{PageError, html, see_other};
-use super::{csrf, session};
-use crate::auth::password::{hash_password, verify_password};
-use crate::domain::{AuditAction, AuditOutcome, Principal};
 use crate::error::AppError;
 use crate::http::request_meta;
-use crate::service::audit::{self, Entry};
+use crate::http::{csrf, session};
+use crate::service::signin::{self, LocalRefusal};
 use crate::state::AppState;
-
-#[derive(Template)]
-#[template(path = "login.html")]
-pub(super) struct LoginPage {
-    t: super::i18n::Tr,
-    csrf: String,
-    email: String,
-    error: Option<String>,
-    /// (name, label) of each OpenID provider: "Sign in with <label>".
-    providers: Vec<(String, String)>,
-}
-
-impl LoginPage {
-    pub(super) fn new(
-        state: &AppState,
-        session: &Session,
-        t: super::i18n::Tr,
-        email: String,
-        error: Option<String>,
-    ) -> Result<Self, AppError> {
-        let providers = state
-            .oidc
-            .providers()
-            .map(|p| (p.name.clone(), p.label().to_owned()))
-            .collect();
-        Ok(Self {
-            t,
-            csrf: csrf::token(session)?,
-            email,
-            error,
-            providers,
-        })
-    }
-}
 
 #[derive(Template)]
 #[template(path = "signed_out.html")]
@@ -69,10 +32,6 @@ pub struct LoginForm {
 pub struct CsrfOnly {
     csrf_token: String,
 }
-
-/// Verified against when the account does not exist, so both cases take as long.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("no such account, same cost").unwrap_or_default());
 
 pub async fn form(
     state: web::Data<AppState>,
@@ -96,83 +55,23 @@ pub async fn submit(
     csrf::verify(&req, &session, &form.csrf_token)?;
     let meta = request_meta(&req, &state);
     let email = form.email.trim().to_lowercase();
-    if !state.login_throttle.allow(&email, &meta.remote_addr) {
-        record(
-            &state,
-            &meta,
-            None,
-            &email,
-            AuditOutcome::Rejected,
-            429,
-            "too many sign-in attempts",
-        )
-        .await;
-        let page = LoginPage::new(
-            &state,
-            &session,
-            t,
-            email,
-            Some(AppError::TooManyRequests.to_string()),
-        )?;
-        return html(StatusCode::TOO_MANY_REQUESTS, &page);
-    }
-    let user = state
-        .store
-        .user_by_email(&email)
-        .await
-        .map_err(AppError::from)?;
-    let password = form.password.clone();
-    let hash = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let ok = web::block(move || verify_password(&password, &hash))
-        .await
-        .map_err(AppError::internal)?;
-    match user {
-        Some(u) if ok && !u.disabled && u.password_hash.is_some() => {
-            session::start(&state, &session, u.id)?;
-            let p = Principal {
-                user_id: u.id,
-                email: u.email.clone(),
-                company: u.company_id,
-                roles: u.roles,
-                method: crate::domain::AuthMethod::Session,
-            };
-            record(
-                &state,
-                &meta,
-                Some(&p),
-                &u.email,
-                AuditOutcome::Success,
-                303,
-                "signed in",
-            )
-            .await;
-            Ok(see_other("/checkouts"))
+    let (status, message) = match signin::local(&state, &meta, &email, &form.password).await {
+        Ok(p) => {
+            session::start(&state, &session, p.user_id)?;
+            return Ok(see_other("/checkouts"));
         }
-        _ => {
-            record(
-                &state,
-                &meta,
-                None,
-                &email,
-                AuditOutcome::Rejected,
-                401,
-                "wrong e-mail or password",
-            )
-            .await;
-            let page = LoginPage::new(
-                &state,
-                &session,
-                t,
-                email,
-                Some("Wrong e-mail or password.".into()),
-            )?;
-            html(StatusCode::UNAUTHORIZED, &page)
-        }
-    }
+        Err(LocalRefusal::Failed(e)) => return Err(e.into()),
+        Err(LocalRefusal::Throttled) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests.to_string(),
+        ),
+        Err(LocalRefusal::WrongCredentials) => (
+            StatusCode::UNAUTHORIZED,
+            "Wrong e-mail or password.".to_owned(),
+        ),
+    };
+    let page = LoginPage::new(&state, &session, t, email, Some(message))?;
+    html(status, &page)
 }
 
 pub async fn logout(
@@ -184,13 +83,7 @@ pub async fn logout(
     csrf::verify(&req, &session, &form.csrf_token)?;
     let provider_logout = super::oidc::end_session_url(&req, &state, &session).await;
     if let Some(p) = session::current(&state, &session).await? {
-        let meta = request_meta(&req, &state);
-        let mut e = Entry::for_error(AuditAction::Logout, Some(&p), &AppError::Unauthorized);
-        e.outcome = AuditOutcome::Success;
-        e.http_status = 303;
-        e.message = "signed out".into();
-        e.company_id = p.company;
-        audit::record(&state, &meta, e).await;
+        signin::signed_out(&state, &request_meta(&req, &state), &p).await;
     }
     session.purge();
     match provider_logout {
@@ -205,22 +98,4 @@ pub async fn logout(
         ),
         None => Ok(see_other("/login")),
     }
-}
-
-pub(super) async fn record(
-    state: &AppState,
-    meta: &crate::service::RequestMeta,
-    principal: Option<&Principal>,
-    email: &str,
-    outcome: AuditOutcome,
-    status: u16,
-    message: &str,
-) {
-    let mut e = Entry::for_error(AuditAction::Login, principal, &AppError::Unauthorized);
-    e.outcome = outcome;
-    e.http_status = status;
-    // Who tried is worth keeping even when the attempt failed.
-    e.message = format!("{message} ({email})");
-    e.company_id = principal.and_then(|p| p.company);
-    audit::record(state, meta, e).await;
 }

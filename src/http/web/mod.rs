@@ -8,14 +8,16 @@ mod checkout;
 mod checkouts;
 #[doc(hidden)]
 pub use checkouts::render_sample as render_sample_worklist;
-pub(crate) mod csrf;
 mod csv;
+mod extract;
 mod filters;
+mod flash;
+mod home;
 pub mod i18n;
 mod login;
+mod login_page;
 mod oidc;
 pub mod page;
-pub(crate) mod session;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
@@ -27,6 +29,7 @@ use crate::auth::session_store::DbSessionStore;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(home::configure);
     cfg.route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
@@ -94,25 +97,22 @@ pub fn session_middleware(state: &AppState) -> SessionMiddleware<DbSessionStore>
     );
     let idle =
         actix_web::cookie::time::Duration::minutes(state.settings.session.idle_timeout_minutes);
-    SessionMiddleware::builder(
-        DbSessionStore::new(state.store.clone(), state.clock.clone()),
-        key,
-    )
-    .cookie_name(if https {
-        "__Host-cd_session".into()
-    } else {
-        "cd_session".into()
-    })
-    .cookie_secure(https)
-    .cookie_http_only(true)
-    .cookie_same_site(SameSite::Strict)
-    .cookie_path("/".into())
-    .session_lifecycle(
-        PersistentSession::default()
-            .session_ttl(idle)
-            // Renewed when the state changes; `session::current` changes it at most once a
-            // minute, so the idle timeout holds without a write per request.
-            .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
-    )
-    .build()
+    SessionMiddleware::builder(state.session_store(), key)
+        .cookie_name(if https {
+            "__Host-cd_session".into()
+        } else {
+            "cd_session".into()
+        })
+        .cookie_secure(https)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Strict)
+        .cookie_path("/".into())
+        .session_lifecycle(
+            PersistentSession::default()
+                .session_ttl(idle)
+                // Renewed when the state changes; `session::current` changes it at most once a
+                // minute, so the idle timeout holds without a write per request.
+                .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+        )
+        .build()
 }

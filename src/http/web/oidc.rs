@@ -11,20 +11,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::login::{LoginPage, record};
+use super::login_page::LoginPage;
 use super::page::{PageError, html};
-use super::session;
 use crate::auth::oidc::{OidcError, PendingLogin};
-use crate::crypto::constant_time_eq;
-use crate::domain::{AuditOutcome, Principal};
 use crate::error::AppError;
-use crate::http::request_meta;
+use crate::http::{request_meta, session};
+use crate::service::signin::{self, OidcRefusal};
 use crate::state::AppState;
 
 const PENDING_COOKIE: &str = "cd_oidc";
-const PROVIDER_KEY: &str = "oidc_provider";
-/// A sign-in must come back from the provider within this long.
-const PENDING_MAX_SECS: i64 = 600;
 
 fn base_url(req: &HttpRequest) -> String {
     let ci = req.connection_info();
@@ -104,79 +99,45 @@ pub async fn callback(
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let provider = provider(&state, &path)?;
-    let label = provider.label().to_owned();
     // The pending sign-in is good for one callback only.
     let pending = req
         .cookie(PENDING_COOKIE)
         .and_then(|c| state.secrets.decrypt(c.value()).ok())
         .and_then(|json| serde_json::from_str::<PendingLogin>(&json).ok());
-    let checked = async {
-        let pending = pending
-            .filter(|p| p.provider == provider.name)
-            .ok_or_else(|| OidcError::Invalid("no sign-in was started in this browser".into()))?;
-        let returned = query.state.as_deref().unwrap_or("");
-        if !constant_time_eq(returned.as_bytes(), pending.state.as_bytes()) {
-            return Err(OidcError::Invalid("wrong state".into()));
-        }
-        if state.clock.now().timestamp() - pending.started_at > PENDING_MAX_SECS {
-            return Err(OidcError::Invalid("the sign-in took too long".into()));
-        }
-        // RFC 9207: when the provider names itself, it must be the one we asked.
-        if query
-            .iss
-            .as_deref()
-            .is_some_and(|i| i != provider.settings.issuer)
-        {
-            return Err(OidcError::Invalid("answer from another issuer".into()));
-        }
-        if let Some(err) = &query.error {
-            let desc = query.error_description.as_deref().unwrap_or("");
-            return Err(OidcError::Denied(
-                format!("{err} {desc}").trim().chars().take(200).collect(),
-            ));
-        }
-        let code = query
-            .code
-            .as_deref()
-            .ok_or_else(|| OidcError::Invalid("no code".into()))?;
-        state.oidc.finish(provider, &pending, code).await
-    }
-    .await;
-    let identity = match checked {
-        Ok(i) => i,
-        Err(e) => return failed(&req, &state, &session, t, &label, e).await,
+    let cb = signin::Callback {
+        code: query.code.as_deref(),
+        state: query.state.as_deref(),
+        error: query.error.as_deref(),
+        error_description: query.error_description.as_deref(),
+        iss: query.iss.as_deref(),
     };
-    let user = match crate::service::sso::resolve_user(&state, provider, &identity, true).await {
-        Ok(u) => u,
-        Err(AppError::Internal(e)) => return Err(AppError::Internal(e).into()),
-        Err(e) => {
-            return refused(&req, &state, &session, t, &label, &identity, e).await;
+    let meta = request_meta(&req, &state);
+    let (status, problem) = match signin::oidc_callback(&state, &meta, provider, pending, cb).await
+    {
+        Ok(user) => {
+            session::start(&state, &session, user.id)?;
+            session::set_provider(&session, &provider.name)?;
+            // A page that moves on by itself, not a redirect: the Strict session cookie
+            // is not sent on a redirect chain that a cross-site navigation started.
+            return without_pending(&req, html(StatusCode::OK, &SignedIn { t })?);
         }
+        Err(OidcRefusal::Account(e @ AppError::Internal(_))) => return Err(e.into()),
+        Err(OidcRefusal::Account(e)) => (StatusCode::FORBIDDEN, e.to_string()),
+        Err(OidcRefusal::Provider(e)) => (status_of(&e), e.to_string()),
     };
-    session::start(&state, &session, user.id)?;
-    session
-        .insert(PROVIDER_KEY, &provider.name)
-        .map_err(AppError::internal)?;
-    let p = Principal {
-        user_id: user.id,
-        email: user.email.clone(),
-        company: user.company_id,
-        roles: user.roles,
-        method: crate::domain::AuthMethod::Session,
-    };
-    record(
+    login_again(
+        &req,
         &state,
-        &request_meta(&req, &state),
-        Some(&p),
-        &user.email,
-        AuditOutcome::Success,
-        200,
-        &format!("signed in with {}", provider.name),
+        &session,
+        t,
+        status,
+        provider.label(),
+        &problem,
     )
-    .await;
-    // A page that moves on by itself, not a redirect: the Strict session cookie is not
-    // sent on a redirect chain that a cross-site navigation started.
-    without_pending(&req, html(StatusCode::OK, &SignedIn { t })?)
+}
+
+fn status_of(e: &OidcError) -> StatusCode {
+    StatusCode::from_u16(signin::oidc_status(e)).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
 /// The pending sign-in is used up whatever the outcome.
@@ -201,7 +162,7 @@ fn login_again(
     without_pending(req, html(status, &page)?)
 }
 
-/// The login page again, saying in plain words what went wrong; audited.
+/// The login page again after the provider could not be used; audited.
 async fn failed(
     req: &HttpRequest,
     state: &AppState,
@@ -210,58 +171,8 @@ async fn failed(
     label: &str,
     e: OidcError,
 ) -> Result<HttpResponse, PageError> {
-    let status = match &e {
-        OidcError::Unreachable(_) | OidcError::BadProvider(_) => StatusCode::BAD_GATEWAY,
-        OidcError::Denied(_) => StatusCode::FORBIDDEN,
-        OidcError::Invalid(_) => StatusCode::BAD_REQUEST,
-    };
-    let (OidcError::Unreachable(detail)
-    | OidcError::BadProvider(detail)
-    | OidcError::Denied(detail)
-    | OidcError::Invalid(detail)) = &e;
-    tracing::info!(provider = label, reason = %detail, "OpenID sign-in failed");
-    record(
-        state,
-        &request_meta(req, state),
-        None,
-        label,
-        AuditOutcome::Rejected,
-        status.as_u16(),
-        &format!("sign-in with provider failed: {detail}"),
-    )
-    .await;
-    login_again(req, state, session, t, status, label, &e.to_string())
-}
-
-async fn refused(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    t: super::i18n::Tr,
-    label: &str,
-    identity: &crate::auth::oidc::Identity,
-    e: AppError,
-) -> Result<HttpResponse, PageError> {
-    let who = identity.email.as_deref().unwrap_or(&identity.subject);
-    record(
-        state,
-        &request_meta(req, state),
-        None,
-        who,
-        AuditOutcome::Rejected,
-        403,
-        &format!("sign-in with {} refused: {e}", identity.provider),
-    )
-    .await;
-    login_again(
-        req,
-        state,
-        session,
-        t,
-        StatusCode::FORBIDDEN,
-        label,
-        &e.to_string(),
-    )
+    signin::oidc_failed(state, &request_meta(req, state), label, &e).await;
+    login_again(req, state, session, t, status_of(&e), label, &e.to_string())
 }
 
 /// Where sign-out should send the browser: the provider's end-session endpoint when the
@@ -271,15 +182,7 @@ pub async fn end_session_url(
     state: &AppState,
     session: &Session,
 ) -> Option<String> {
-    let name = session.get::<String>(PROVIDER_KEY).ok().flatten()?;
-    let provider = state.oidc.provider(&name)?;
-    let md = state.oidc.metadata(provider).await.ok()?;
-    let mut url = url::Url::parse(md.end_session_endpoint.as_deref()?).ok()?;
-    url.query_pairs_mut()
-        .append_pair("client_id", &provider.settings.client_id)
-        .append_pair(
-            "post_logout_redirect_uri",
-            &format!("{}/login", base_url(req)),
-        );
-    Some(url.to_string())
+    let name = session::provider(session)?;
+    let back = format!("{}/login", base_url(req));
+    signin::end_session_url(state, &name, &back).await
 }

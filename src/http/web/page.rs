@@ -108,21 +108,3 @@ pub async fn localized_errors(
         None => res.map_into_boxed_body(),
     })
 }
-
-/// Which parts of the desk the navigation offers: only what the user may use.
-pub struct NavLinks {
-    pub audit: bool,
-    pub companies: bool,
-    pub users: bool,
-}
-
-impl NavLinks {
-    pub fn for_principal(p: &crate::domain::Principal) -> Self {
-        use crate::domain::Role;
-        Self {
-            audit: p.has_any(&[Role::SuperAdmin, Role::Auditor]),
-            companies: p.has_any(&[Role::SuperAdmin, Role::AdminWrite]),
-            users: p.roles.contains(Role::SuperAdmin),
-        }
-    }
-}

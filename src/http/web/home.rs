@@ -10,11 +10,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "index.html")]
 struct Index {
-    t: crate::http::web::i18n::Tr,
+    t: super::i18n::Tr,
     version: &'static str,
 }
 
-async fn index(t: crate::http::web::i18n::Tr) -> HttpResponse {
+async fn index(t: super::i18n::Tr) -> HttpResponse {
     match (Index {
         t,
         version: env!("CARGO_PKG_VERSION"),

@@ -5,11 +5,13 @@ use actix_session::Session;
 use chrono::Duration;
 
 use crate::auth::session_store::USER_ID_KEY;
-use crate::domain::{AuthMethod, Principal, UserId};
+use crate::domain::{Principal, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 
 const LOGIN_AT_KEY: &str = "login_at";
+/// The OpenID provider this session signed in with, for sign-out at the provider.
+const PROVIDER_KEY: &str = "oidc_provider";
 /// When this session was last seen; rewritten at most once a minute, which is what renews
 /// the idle timeout (so a page view does not cost a session write).
 const SEEN_AT_KEY: &str = "seen_at";
@@ -46,10 +48,7 @@ pub async fn current(state: &AppState, session: &Session) -> Result<Option<Princ
         session.purge();
         return Ok(None);
     }
-    let user = match id.parse::<UserId>() {
-        Ok(uid) => state.store.user(uid).await?,
-        Err(_) => None,
-    };
+    let principal = crate::service::signin::session_principal(state, &id).await?;
     let now = state.clock.now().timestamp();
     let seen_at = session
         .get::<i64>(SEEN_AT_KEY)
@@ -60,22 +59,23 @@ pub async fn current(state: &AppState, session: &Session) -> Result<Option<Princ
             .insert(SEEN_AT_KEY, now)
             .map_err(AppError::internal)?;
     }
-    match user {
-        Some(u) if !u.disabled => Ok(Some(Principal {
-            user_id: u.id,
-            email: u.email,
-            company: u.company_id,
-            roles: u.roles,
-            method: AuthMethod::Session,
-        })),
-        _ => {
-            session.purge();
-            Ok(None)
-        }
+    if principal.is_none() {
+        session.purge();
     }
+    Ok(principal)
 }
 
 /// Like `current`, but a missing sign-in is an error that sends the browser to /login.
 pub async fn require(state: &AppState, session: &Session) -> Result<Principal, AppError> {
     current(state, session).await?.ok_or(AppError::Unauthorized)
+}
+
+pub fn set_provider(session: &Session, provider: &str) -> Result<(), AppError> {
+    session
+        .insert(PROVIDER_KEY, provider)
+        .map_err(AppError::internal)
+}
+
+pub fn provider(session: &Session) -> Option<String> {
+    session.get::<String>(PROVIDER_KEY).ok().flatten()
 }

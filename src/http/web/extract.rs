@@ -1,0 +1,113 @@
+//! Extractors for the desk's handlers, so each one starts from typed values:
+//! `SignedIn` (the principal and the page chrome every page shows) and `CsrfForm<T>`
+//! (a form whose origin and CSRF token were checked before the handler runs, parsed
+//! with repeated fields such as `role=` into typed structs).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::i18n::{Lang, Tr};
+use super::page::PageError;
+use crate::domain::Principal;
+use crate::domain::policy::{Actor, Nav};
+use crate::error::AppError;
+use crate::http::{csrf, request_meta, session};
+use crate::service::RequestMeta;
+use crate::state::AppState;
+
+/// What every signed-in page shows around its content.
+pub struct Chrome {
+    pub t: Tr,
+    pub user: String,
+    pub nav: Nav,
+    pub csrf: String,
+}
+
+/// A signed-in request: who, the page chrome, and the request's audit metadata.
+/// Without a sign-in the handler never runs and the browser goes to /login.
+pub struct SignedIn {
+    pub principal: Principal,
+    pub chrome: Chrome,
+    pub meta: RequestMeta,
+    pub session: Session,
+}
+
+impl SignedIn {
+    pub fn actor(&self) -> Actor<'_> {
+        Actor::from(&self.principal)
+    }
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))
+}
+
+async fn signed_in(req: HttpRequest) -> Result<SignedIn, AppError> {
+    let state = app_state(&req)?;
+    let session = req.get_session();
+    let principal = session::require(&state, &session).await?;
+    let chrome = Chrome {
+        t: Tr(Lang::of(&req)),
+        user: principal.email.clone(),
+        nav: Nav::for_actor(Actor::from(&principal)),
+        csrf: csrf::token(&session)?,
+    };
+    Ok(SignedIn {
+        meta: request_meta(&req, &state),
+        principal,
+        chrome,
+        session,
+    })
+}
+
+impl FromRequest for SignedIn {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { signed_in(req).await.map_err(PageError::from) })
+    }
+}
+
+#[derive(Deserialize)]
+struct Token {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// Largest form the desk accepts (a bulk selection of 200 ids fits easily).
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// A form posted from our own pages with this session's CSRF token, parsed as `T`.
+/// A foreign or tokenless post is refused before anything else happens.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let unreadable = || AppError::BadRequest("The form could not be read".into());
+            let body = body.await.map_err(|_| unreadable())?;
+            if body.len() > MAX_FORM_BYTES {
+                return Err(AppError::PayloadTooLarge(MAX_FORM_BYTES).into());
+            }
+            let token: Token = serde_html_form::from_bytes(&body).map_err(|_| unreadable())?;
+            csrf::verify(&req, &req.get_session(), &token.csrf_token)?;
+            let form = serde_html_form::from_bytes(&body).map_err(|_| unreadable())?;
+            Ok(CsrfForm(form))
+        })
+    }
+}

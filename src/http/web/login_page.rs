@@ -1,0 +1,42 @@
+//! The sign-in page, shown by local sign-in and again after a failed OpenID sign-in.
+
+use actix_session::Session;
+use askama::Template;
+
+use crate::error::AppError;
+use crate::http::csrf;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    t: super::i18n::Tr,
+    csrf: String,
+    email: String,
+    error: Option<String>,
+    /// (name, label) of each OpenID provider: "Sign in with <label>".
+    providers: Vec<(String, String)>,
+}
+
+impl LoginPage {
+    pub fn new(
+        state: &AppState,
+        session: &Session,
+        t: super::i18n::Tr,
+        email: String,
+        error: Option<String>,
+    ) -> Result<Self, AppError> {
+        let providers = state
+            .oidc
+            .providers()
+            .map(|p| (p.name.clone(), p.label().to_owned()))
+            .collect();
+        Ok(Self {
+            t,
+            csrf: csrf::token(session)?,
+            email,
+            error,
+            providers,
+        })
+    }
+}

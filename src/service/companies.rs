@@ -1,0 +1,307 @@
+//! Companies: adding them, their write-only Payson credentials, *Test connection* and
+//! their `x-api-key` keys. Every change is checked against the policy and audited.
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use crate::crypto::sha256_hex;
+use crate::domain::policy::{self, Actor};
+use crate::domain::{AuditAction, Company, CompanyApiKey, CompanyId};
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::RequestMeta;
+use super::audit::{self, Entry};
+use super::checkouts::{company, credentials, payson_error};
+
+pub struct NewCompany {
+    pub id: Option<CompanyId>,
+    pub name: String,
+    pub payson_agent_id: String,
+    pub payson_api_key: String,
+    pub payson_base_url: Option<String>,
+}
+
+/// New Payson credentials; an empty key keeps the stored one (the field is write-only).
+pub struct PaysonSettings {
+    pub agent_id: String,
+    pub api_key: String,
+    pub base_url: String,
+}
+
+pub struct NewApiKey {
+    pub notes: String,
+    /// Comma-separated addresses; empty allows any.
+    pub allowed_ips: String,
+    pub expires_in_days: Option<i64>,
+}
+
+/// A company as its administrators see it: never the Payson key itself.
+pub struct ManagedCompany {
+    pub company: Company,
+    pub keys: Vec<CompanyApiKey>,
+}
+
+/// Writes the audit event of a company change and passes the result on.
+async fn audited<T>(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    company: Option<CompanyId>,
+    result: Result<T, AppError>,
+    message: impl FnOnce(&T) -> String,
+) -> Result<T, AppError> {
+    let entry = Entry::new(AuditAction::CompanyChanged)
+        .by(actor)
+        .company(company)
+        .result(&result, 200, message);
+    audit::record(state, meta, entry).await;
+    result
+}
+
+fn require_manager(actor: Actor<'_>, company: CompanyId) -> Result<(), AppError> {
+    if policy::may_manage_company(actor, company) {
+        Ok(())
+    } else if policy::may_view_company(actor, company) {
+        Err(AppError::Forbidden)
+    } else {
+        // Another company is answered as unknown, so ids cannot be probed.
+        Err(AppError::NotFound("Company not found".into()))
+    }
+}
+
+fn check_base_url(url: &str) -> Result<(), AppError> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "PaysonBaseUrl",
+            "InvalidFormat",
+            "The Payson base URL must be http(s)",
+        ))
+    }
+}
+
+pub async fn add(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    c: NewCompany,
+) -> Result<Company, AppError> {
+    let result = add_inner(state, actor, c).await;
+    let id = result.as_ref().ok().map(|c| c.id);
+    audited(state, actor, meta, id, result, |c| {
+        format!("Company {} added", c.name)
+    })
+    .await
+}
+
+async fn add_inner(state: &AppState, actor: Actor<'_>, c: NewCompany) -> Result<Company, AppError> {
+    if !policy::may_add_company(actor) {
+        return Err(AppError::Forbidden);
+    }
+    if c.name.trim().is_empty() {
+        return Err(AppError::invalid(
+            "Name",
+            "NotEmpty",
+            "A company needs a name",
+        ));
+    }
+    if c.payson_agent_id.trim().is_empty() || c.payson_api_key.trim().is_empty() {
+        return Err(AppError::invalid(
+            "PaysonAgentId",
+            "NotEmpty",
+            "Payson agent id and API key are required",
+        ));
+    }
+    let base_url = c
+        .payson_base_url
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| state.settings.payson.default_base_url.clone());
+    check_base_url(&base_url)?;
+    let company = Company {
+        id: c.id.unwrap_or_else(CompanyId::new_random),
+        name: c.name.trim().to_owned(),
+        payson_agent_id: c.payson_agent_id.trim().to_owned(),
+        payson_api_key_encrypted: state.secrets.encrypt(c.payson_api_key.trim()),
+        payson_base_url: base_url,
+        created_at: state.clock.now(),
+    };
+    state
+        .store
+        .insert_company(&company)
+        .await
+        .map_err(super::conflict("company"))?;
+    state.company_names.clear().await;
+    Ok(company)
+}
+
+/// The companies the actor manages, with their API keys. Someone who manages none
+/// (and could not add one) may not open the page at all.
+pub async fn managed(state: &AppState, actor: Actor<'_>) -> Result<Vec<ManagedCompany>, AppError> {
+    if !policy::may_manage_some_company(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let mut out = Vec::new();
+    for company in state.store.companies().await? {
+        if !policy::may_manage_company(actor, company.id) {
+            continue;
+        }
+        let keys = state.store.company_api_keys(company.id).await?;
+        out.push(ManagedCompany { company, keys });
+    }
+    if out.is_empty() && !policy::may_add_company(actor) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(out)
+}
+
+pub async fn set_payson(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    id: CompanyId,
+    s: PaysonSettings,
+) -> Result<(), AppError> {
+    let result = async {
+        require_manager(actor, id)?;
+        let current = company(state, id).await?;
+        if s.agent_id.trim().is_empty() {
+            return Err(AppError::invalid(
+                "PaysonAgentId",
+                "NotEmpty",
+                "The Payson agent id is required",
+            ));
+        }
+        let base = s.base_url.trim();
+        check_base_url(base)?;
+        let encrypted = if s.api_key.trim().is_empty() {
+            current.payson_api_key_encrypted
+        } else {
+            state.secrets.encrypt(s.api_key.trim())
+        };
+        state
+            .store
+            .update_company_payson(id, s.agent_id.trim(), &encrypted, base)
+            .await?;
+        Ok(())
+    }
+    .await;
+    audited(state, actor, meta, Some(id), result, |()| {
+        "Payson credentials saved".to_owned()
+    })
+    .await
+}
+
+/// *Test connection*: `GET /Accounts` with the stored credentials.
+pub async fn test_connection(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    id: CompanyId,
+) -> Result<String, AppError> {
+    let result = async {
+        require_manager(actor, id)?;
+        let c = company(state, id).await?;
+        let creds = credentials(state, &c)?;
+        match state.payson.get_account(&creds).await {
+            Ok(a) => Ok(format!(
+                "Connected to Payson as {} (merchant {}, {})",
+                a.account_email, a.merchant_id, a.status
+            )),
+            Err(e) => Err(payson_error(&e)),
+        }
+    }
+    .await;
+    audited(state, actor, meta, Some(id), result, Clone::clone).await
+}
+
+/// Issues a company API key for `x-api-key` (a GUID, as BokaMera's); stored hashed and
+/// returned once.
+pub async fn issue_api_key(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    company: CompanyId,
+    k: NewApiKey,
+) -> Result<(CompanyApiKey, Uuid), AppError> {
+    let result = async {
+        require_manager(actor, company)?;
+        let allowed_ips = k.allowed_ips.trim();
+        for ip in allowed_ips
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            ip.parse::<std::net::IpAddr>().map_err(|_| {
+                AppError::invalid(
+                    "AllowedIpAddresses",
+                    "InvalidFormat",
+                    format!("'{ip}' is not an IP address"),
+                )
+            })?;
+        }
+        let expires_at = match k.expires_in_days {
+            Some(d) if !(1..=3650).contains(&d) => {
+                return Err(AppError::invalid(
+                    "ExpiresInDays",
+                    "InvalidFormat",
+                    "Days must be a number from 1 to 3650",
+                ));
+            }
+            Some(d) => Some(state.clock.now() + Duration::days(d)),
+            None => None,
+        };
+        let key = Uuid::new_v4();
+        let record = CompanyApiKey {
+            id: Uuid::new_v4(),
+            company_id: company,
+            key_hash: sha256_hex(&key.hyphenated().to_string()),
+            notes: k.notes.trim().to_owned(),
+            allowed_ips: allowed_ips.to_owned(),
+            created_at: state.clock.now(),
+            expires_at,
+            revoked_at: None,
+        };
+        state.store.insert_company_api_key(&record).await?;
+        Ok((record, key))
+    }
+    .await;
+    audited(state, actor, meta, Some(company), result, |(rec, _)| {
+        format!("API key {} issued", rec.id)
+    })
+    .await
+}
+
+pub async fn revoke_api_key(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    company: CompanyId,
+    key_id: Uuid,
+) -> Result<(), AppError> {
+    let result = async {
+        require_manager(actor, company)?;
+        let owned = state
+            .store
+            .company_api_keys(company)
+            .await?
+            .iter()
+            .any(|k| k.id == key_id);
+        if !owned
+            || !state
+                .store
+                .revoke_company_api_key(key_id, state.clock.now())
+                .await?
+        {
+            return Err(AppError::NotFound("Key not found".into()));
+        }
+        Ok(())
+    }
+    .await;
+    audited(state, actor, meta, Some(company), result, |()| {
+        format!("API key {key_id} revoked")
+    })
+    .await
+}

@@ -1,0 +1,89 @@
+//! API tokens: issued to a user by a superadmin or the operator, shown once, stored as
+//! a hash, revocable. Issuing and revoking are audited, refusals included.
+
+use uuid::Uuid;
+
+use crate::crypto::{new_api_token, sha256_hex};
+use crate::domain::policy::Actor;
+use crate::domain::{ApiToken, AuditAction, User, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::RequestMeta;
+use super::users::{audited, require_user_admin, user};
+
+/// A new token and its secret, which is never stored or shown again.
+pub struct IssuedToken {
+    pub token: ApiToken,
+    pub user: User,
+    pub secret: String,
+}
+
+pub async fn issue(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    user_id: UserId,
+    name: &str,
+) -> Result<IssuedToken, AppError> {
+    let result = async {
+        require_user_admin(actor)?;
+        let user = user(state, user_id).await?;
+        let secret = new_api_token();
+        let token = ApiToken {
+            id: Uuid::new_v4(),
+            user_id: user.id,
+            name: if name.trim().is_empty() {
+                "api".into()
+            } else {
+                name.trim().to_owned()
+            },
+            token_hash: sha256_hex(&secret),
+            created_at: state.clock.now(),
+            revoked_at: None,
+        };
+        state.store.insert_api_token(&token).await?;
+        Ok(IssuedToken {
+            token,
+            user,
+            secret,
+        })
+    }
+    .await;
+    let company = result.as_ref().ok().and_then(|t| t.user.company_id);
+    audited(
+        state,
+        actor,
+        meta,
+        (AuditAction::TokenIssued, company),
+        result,
+        |t| format!("token {} for {}", t.token.id, t.user.email),
+    )
+    .await
+}
+
+pub async fn revoke(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    id: Uuid,
+) -> Result<(), AppError> {
+    let result = async {
+        require_user_admin(actor)?;
+        if state.store.revoke_api_token(id, state.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(format!("No active token {id}")))
+        }
+    }
+    .await;
+    audited(
+        state,
+        actor,
+        meta,
+        (AuditAction::TokenRevoked, None),
+        result,
+        |()| format!("Token {id} revoked"),
+    )
+    .await
+}

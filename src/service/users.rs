@@ -1,0 +1,281 @@
+//! Users, their roles and passwords. Only superadmins (and the operator) manage users;
+//! every change, and every refused attempt, is audited.
+
+use crate::auth::password::{check_strength, hash_password};
+use crate::crypto::new_api_token;
+use crate::domain::policy::{self, Actor, Assignment};
+use crate::domain::{ApiToken, AuditAction, CompanyId, RoleSet, User, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::RequestMeta;
+use super::audit::{self, Entry};
+
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub password: Option<String>,
+    pub company_id: Option<CompanyId>,
+    pub roles: RoleSet,
+}
+
+/// A user as the Users page lists them, with their API tokens.
+pub struct UserWithTokens {
+    pub user: User,
+    pub tokens: Vec<ApiToken>,
+}
+
+/// Writes the audit event of a user change and passes the result on.
+pub(super) async fn audited<T>(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    (action, company): (AuditAction, Option<CompanyId>),
+    result: Result<T, AppError>,
+    message: impl FnOnce(&T) -> String,
+) -> Result<T, AppError> {
+    let entry = Entry::new(action)
+        .by(actor)
+        .company(company)
+        .result(&result, 200, message);
+    audit::record(state, meta, entry).await;
+    result
+}
+
+pub(super) fn require_user_admin(actor: Actor<'_>) -> Result<(), AppError> {
+    if policy::may_manage_users(actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn assignment(roles: RoleSet, company: Option<CompanyId>) -> Result<Assignment, AppError> {
+    Assignment::new(roles, company)
+        .map_err(|e| AppError::invalid("CompanyId", "NotEmpty", e.to_string()))
+}
+
+async fn existing_company(state: &AppState, company: Option<CompanyId>) -> Result<(), AppError> {
+    if let Some(c) = company {
+        state
+            .store
+            .company(c)
+            .await?
+            .ok_or_else(|| AppError::NotFound("Company not found".into()))?;
+    }
+    Ok(())
+}
+
+pub(super) async fn user(state: &AppState, id: UserId) -> Result<User, AppError> {
+    state
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("User not found".into()))
+}
+
+/// The user with this e-mail (the command line names users by e-mail).
+pub async fn by_email(state: &AppState, actor: Actor<'_>, email: &str) -> Result<User, AppError> {
+    require_user_admin(actor)?;
+    state
+        .store
+        .user_by_email(email.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No user {}", email.trim())))
+}
+
+pub async fn add(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    u: NewUser,
+) -> Result<User, AppError> {
+    let company = u.company_id;
+    let result = match require_user_admin(actor) {
+        Ok(()) => create(state, u).await,
+        Err(e) => Err(e),
+    };
+    audited(
+        state,
+        actor,
+        meta,
+        (AuditAction::UserChanged, company),
+        result,
+        |u| format!("User {} added", u.email),
+    )
+    .await
+}
+
+/// Creates a user without a permission check or audit event: for callers that have
+/// decided and audit themselves (an OpenID first sign-in with `create`).
+pub(super) async fn create(state: &AppState, u: NewUser) -> Result<User, AppError> {
+    let email = u.email.trim().to_ascii_lowercase();
+    if !email.contains('@') || email.len() > 254 {
+        return Err(AppError::invalid(
+            "Email",
+            "InvalidFormat",
+            "Not an e-mail address",
+        ));
+    }
+    existing_company(state, u.company_id).await?;
+    let a = assignment(u.roles, u.company_id)?;
+    let password_hash = match u.password {
+        Some(p) => Some(hash(&p)?),
+        None => None,
+    };
+    let user = User {
+        id: UserId::new_random(),
+        display_name: if u.display_name.trim().is_empty() {
+            email.clone()
+        } else {
+            u.display_name.trim().to_owned()
+        },
+        email,
+        password_hash,
+        company_id: a.company(),
+        roles: a.roles(),
+        disabled: false,
+        created_at: state.clock.now(),
+    };
+    state
+        .store
+        .insert_user(&user)
+        .await
+        .map_err(super::conflict("user with this e-mail"))?;
+    Ok(user)
+}
+
+fn hash(password: &str) -> Result<String, AppError> {
+    check_strength(password).map_err(|m| AppError::invalid("Password", "Length", m))?;
+    hash_password(password).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))
+}
+
+/// Every user with their API tokens, for the Users page.
+pub async fn list(state: &AppState, actor: Actor<'_>) -> Result<Vec<UserWithTokens>, AppError> {
+    require_user_admin(actor)?;
+    let tokens = state.store.api_tokens(None).await?;
+    Ok(state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|user| UserWithTokens {
+            tokens: tokens
+                .iter()
+                .filter(|t| t.user_id == user.id)
+                .cloned()
+                .collect(),
+            user,
+        })
+        .collect())
+}
+
+/// Replaces a user's roles and company; a company role needs a company.
+pub async fn set_roles(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    id: UserId,
+    roles: RoleSet,
+    company: Option<CompanyId>,
+) -> Result<User, AppError> {
+    let result = async {
+        require_user_admin(actor)?;
+        let a = assignment(roles, company)?;
+        existing_company(state, a.company()).await?;
+        if !state
+            .store
+            .set_user_roles(id, a.roles(), a.company())
+            .await?
+        {
+            return Err(AppError::NotFound("User not found".into()));
+        }
+        user(state, id).await
+    }
+    .await;
+    audited(
+        state,
+        actor,
+        meta,
+        (AuditAction::UserChanged, company),
+        result,
+        |u| format!("Roles of {} saved: {}", u.email, u.roles.to_list()),
+    )
+    .await
+}
+
+/// Disables (ending their sessions on every instance) or re-enables a user.
+pub async fn set_disabled(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    id: UserId,
+    disable: bool,
+) -> Result<User, AppError> {
+    let result = async {
+        require_user_admin(actor)?;
+        if disable && actor.principal().is_some_and(|p| p.user_id == id) {
+            return Err(AppError::Conflict("You cannot disable yourself".into()));
+        }
+        if !state.store.set_user_disabled(id, disable).await? {
+            return Err(AppError::NotFound("User not found".into()));
+        }
+        if disable {
+            state.store.sessions_delete_for_user(id).await?;
+        }
+        user(state, id).await
+    }
+    .await;
+    let company = result.as_ref().ok().and_then(|u| u.company_id);
+    audited(
+        state,
+        actor,
+        meta,
+        (AuditAction::UserChanged, company),
+        result,
+        |u| {
+            let what = if disable { "disabled" } else { "enabled" };
+            format!("User {} {what}", u.email)
+        },
+    )
+    .await
+}
+
+/// A password generated for someone else to hand over: shown once.
+pub fn generate_password() -> String {
+    new_api_token()
+        .replace("cdt_", "")
+        .chars()
+        .take(20)
+        .collect()
+}
+
+/// Sets a new password and ends the user's sessions everywhere, whoever sets it
+/// (the Users page's reset and `user passwd` alike).
+pub async fn set_password(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    id: UserId,
+    password: &str,
+) -> Result<User, AppError> {
+    let result = async {
+        require_user_admin(actor)?;
+        let u = user(state, id).await?;
+        let hash = hash(password)?;
+        state.store.set_user_password(id, &hash).await?;
+        state.store.sessions_delete_for_user(id).await?;
+        Ok(u)
+    }
+    .await;
+    let company = result.as_ref().ok().and_then(|u| u.company_id);
+    audited(
+        state,
+        actor,
+        meta,
+        (AuditAction::UserChanged, company),
+        result,
+        |u| format!("password of {} reset", u.email),
+    )
+    .await
+}

@@ -1,0 +1,240 @@
+//! Rules that live once in the service layer and hold the same from every face: the
+//! pages, the command line and direct service calls (issue 8, point 9).
+
+use std::process::Command;
+
+use checkout_desk::domain::policy::Actor;
+use checkout_desk::domain::{AuditAction, AuditOutcome, Role, RoleSet};
+use checkout_desk::service::{RequestMeta, users};
+use reqwest::StatusCode;
+
+use crate::helpers::{Db, Options, TestApp, fresh_database_url, spawn_with};
+use crate::web_signin::{Browser, PASSWORD, global_user, location};
+
+const BIN: &str = env!("CARGO_BIN_EXE_checkout-desk");
+
+/// Runs the binary against the app's database; (success, stdout, stderr).
+fn cli(app: &TestApp, db_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("CHECKOUT_DESK_DATABASE_URL", db_url)
+        .env("CHECKOUT_DESK_SECRET_KEY", &app.state.settings.secret_key)
+        .env("CHECKOUT_DESK_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn app_with_url() -> (TestApp, String) {
+    let url = fresh_database_url(Db::Sqlite).await;
+    let mut opts = Options::new(Db::Sqlite);
+    opts.database_url = Some(url.clone());
+    (spawn_with(opts).await, url)
+}
+
+async fn events(app: &TestApp, action: AuditAction) -> Vec<checkout_desk::domain::AuditEvent> {
+    app.state
+        .store
+        .audit_events(&Default::default(), 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.action == action)
+        .collect()
+}
+
+#[tokio::test]
+async fn company_roles_need_a_company_from_every_face() {
+    let (app, db_url) = app_with_url().await;
+    let meta = RequestMeta::internal("test");
+    let write = RoleSet::empty().with(Role::AdminWrite);
+    // A global role does not excuse a company role from naming its company.
+    let mixed = RoleSet::empty()
+        .with(Role::SuperAdmin)
+        .with(Role::AdminRead);
+    for roles in [write, mixed] {
+        let new = users::NewUser {
+            email: format!("x{}@rules.test", roles.to_list().len()),
+            display_name: String::new(),
+            password: None,
+            company_id: None,
+            roles,
+        };
+        let e = users::add(&app.state, Actor::Operator, &meta, new)
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "Company roles need a company");
+    }
+
+    global_user(&app, "root@rules.test", Role::SuperAdmin).await;
+    global_user(&app, "aud@rules.test", Role::Auditor).await;
+    let auditor = app
+        .state
+        .store
+        .user_by_email("aud@rules.test")
+        .await
+        .unwrap()
+        .unwrap();
+    // The command line: the auditor has no company to keep.
+    let (ok, _, err) = cli(
+        &app,
+        &db_url,
+        &[
+            "user",
+            "roles",
+            "--email",
+            "aud@rules.test",
+            "--roles",
+            "auditor,bookingsupplier-administrator-read",
+        ],
+    );
+    assert!(!ok && err.contains("Company roles need a company"), "{err}");
+    // The Users page.
+    let mut b = Browser::new(&app);
+    b.login("root@rules.test", PASSWORD).await;
+    let token = b.csrf("/admin/users").await;
+    let origin = app.address.clone();
+    let r = b
+        .post(
+            &format!("/admin/users/{}/roles", auditor.id),
+            &[
+                ("csrf_token", &token),
+                ("role", "superadmin"),
+                ("role", "bookingsupplier-administrator-write"),
+                ("company", ""),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(location(&r), "/admin/users");
+    let page = b.get("/admin/users").await.text().await.unwrap();
+    assert!(page.contains("Company roles need a company"), "{page}");
+    let after = app.state.store.user(auditor.id).await.unwrap().unwrap();
+    assert_eq!(
+        after.roles,
+        RoleSet::empty().with(Role::Auditor),
+        "unchanged"
+    );
+    let refused = events(&app, AuditAction::UserChanged).await;
+    assert!(
+        refused
+            .iter()
+            .filter(|e| e.event.outcome == AuditOutcome::Rejected)
+            .count()
+            >= 3,
+        "every refusal audited"
+    );
+}
+
+#[tokio::test]
+async fn user_passwd_ends_sessions_and_is_audited_as_the_operator() {
+    let (app, db_url) = app_with_url().await;
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("writer@acme.test", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(b.get("/checkouts").await.status(), StatusCode::OK);
+    let (ok, out, err) = cli(
+        &app,
+        &db_url,
+        &["user", "passwd", "--email", "writer@acme.test"],
+    );
+    assert!(ok, "{out} {err}");
+    let r = b.get("/checkouts").await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "the old session has ended"
+    );
+    assert_eq!(location(&r), "/login");
+    let e = events(&app, AuditAction::UserChanged).await;
+    let e = e
+        .iter()
+        .find(|e| e.event.message.contains("password of writer@acme.test"))
+        .expect("audited");
+    assert_eq!(e.event.actor, "operator");
+    assert_eq!(e.event.actor_user_id, None);
+    assert_eq!(e.event.remote_addr, "local");
+    assert_eq!(e.event.outcome, AuditOutcome::Success);
+}
+
+#[tokio::test]
+async fn failed_password_reset_and_token_issue_are_audited() {
+    let (app, _) = app_with_url().await;
+    let writer = app
+        .state
+        .store
+        .user_by_email("writer@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let origin = app.address.clone();
+    // A company administrator may not reset passwords or issue tokens.
+    let mut w = Browser::new(&app);
+    w.login("writer@acme.test", PASSWORD).await;
+    let token = w.csrf("/checkouts").await;
+    for what in ["password", "tokens"] {
+        let r = w
+            .post(
+                &format!("/admin/users/{}/{what}", writer.id),
+                &[("csrf_token", &token)],
+                Some(&origin),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{what}");
+    }
+    // A superadmin naming a user who does not exist.
+    global_user(&app, "root@rules.test", Role::SuperAdmin).await;
+    let mut s = Browser::new(&app);
+    s.login("root@rules.test", PASSWORD).await;
+    let token = s.csrf("/admin/users").await;
+    let ghost = uuid::Uuid::new_v4();
+    let r = s
+        .post(
+            &format!("/admin/users/{ghost}/tokens"),
+            &[("csrf_token", &token), ("name", "x")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let resets = events(&app, AuditAction::UserChanged).await;
+    assert!(
+        resets
+            .iter()
+            .any(|e| e.event.outcome == AuditOutcome::Rejected
+                && e.event.actor == "writer@acme.test"
+                && e.event.http_status == 403),
+        "refused reset audited"
+    );
+    let issued = events(&app, AuditAction::TokenIssued).await;
+    assert!(
+        issued
+            .iter()
+            .any(|e| e.event.actor == "writer@acme.test"
+                && e.event.outcome == AuditOutcome::Rejected)
+    );
+    assert!(
+        issued
+            .iter()
+            .any(|e| e.event.actor == "root@rules.test" && e.event.http_status == 404),
+        "unknown user audited"
+    );
+}
+
+#[tokio::test]
+async fn bulk_send_names_the_bad_value() {
+    let (app, _) = app_with_url().await;
+    let mut w = Browser::new(&app);
+    w.login("writer@acme.test", PASSWORD).await;
+    let r = w.get("/checkouts/bulk?id=not-a-guid-42").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("not-a-guid-42"), "{page}");
+    assert!(!page.contains("&#x27;id&#x27;"), "{page}");
+}
