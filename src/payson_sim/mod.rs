@@ -8,6 +8,7 @@ mod control;
 mod embedded;
 mod faults;
 mod notify;
+mod order;
 mod state;
 
 use std::net::TcpListener;
