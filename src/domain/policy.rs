@@ -80,6 +80,12 @@ pub fn may_send_for(actor: Actor<'_>, company: CompanyId) -> bool {
         || (actor.has_any(&[Role::AdminWrite]) && actor.own_company() == Some(company))
 }
 
+/// Whether the actor may send payment requests at all (rule 2 of the API, and whether
+/// the worklist offers sending).
+pub fn may_send_some(actor: Actor<'_>) -> bool {
+    actor.has_any(&SEND_ROLES)
+}
+
 /// Adding companies and managing users, roles and API tokens.
 pub fn may_manage_users(actor: Actor<'_>) -> bool {
     actor.has_any(&[Role::SuperAdmin])
@@ -188,6 +194,7 @@ mod tests {
             Actor::from(&s),
         );
         assert!(may_send_for(writer, a) && !may_send_for(writer, b));
+        assert!(may_send_some(writer) && !may_send_some(reader) && !may_send_some(auditor));
         assert!(may_manage_company(writer, a) && !may_manage_company(writer, b));
         assert!(!may_view_company(writer, b) && !may_manage_users(writer));
         assert!(may_view_company(reader, a) && !may_send_for(reader, a));

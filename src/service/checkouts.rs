@@ -21,7 +21,7 @@ pub fn resolve_company(
     match (requested, principal.company) {
         (Some(asked), Some(own)) if asked == own => Ok(own),
         // Another company's id is answered like an unknown one, so ids cannot be probed.
-        (Some(asked), _) if principal.is_global() => Ok(asked),
+        (Some(asked), _) if policy::is_global(Actor::from(principal)) => Ok(asked),
         (Some(_), _) => Err(AppError::NotFound("Company not found".into())),
         (None, Some(own)) => Ok(own),
         (None, None) => Err(AppError::invalid(
@@ -203,7 +203,7 @@ pub fn scoped(principal: &Principal, mut f: CheckoutFilter) -> Result<CheckoutFi
     if !policy::may_view_checkouts(Actor::from(principal)) {
         return Err(AppError::Forbidden);
     }
-    if !principal.is_global() {
+    if !policy::is_global(Actor::from(principal)) {
         f.company = Some(principal.company.ok_or(AppError::Forbidden)?);
     }
     Ok(f)

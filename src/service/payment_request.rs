@@ -8,7 +8,7 @@
 
 use chrono::Duration;
 
-use crate::domain::policy::{self, Actor, SEND_ROLES};
+use crate::domain::policy::{self, Actor};
 use crate::domain::{
     AuditAction, Checkout, CheckoutId, CheckoutStatus, ClaimState, CompanyId, Principal,
 };
@@ -97,7 +97,7 @@ async fn send_inner(
     trace: &mut Trace,
 ) -> Result<Checkout, AppError> {
     // Rule 2.
-    if !principal.has_any(&SEND_ROLES) {
+    if !policy::may_send_some(Actor::from(principal)) {
         return Err(AppError::Forbidden);
     }
     // Rule 4.

@@ -42,6 +42,19 @@ pub(super) async fn audited<T>(
     result
 }
 
+/// The audit event of a change to one user, filed under the user's company.
+async fn user_changed(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    result: Result<User, AppError>,
+    message: impl FnOnce(&User) -> String,
+) -> Result<User, AppError> {
+    let company = result.as_ref().ok().and_then(|u| u.company_id);
+    let action = (AuditAction::UserChanged, company);
+    audited(state, actor, meta, action, result, message).await
+}
+
 pub(super) fn require_user_admin(actor: Actor<'_>) -> Result<(), AppError> {
     if policy::may_manage_users(actor) {
         Ok(())
@@ -90,19 +103,13 @@ pub async fn add(
     meta: &RequestMeta,
     u: NewUser,
 ) -> Result<User, AppError> {
-    let company = u.company_id;
     let result = match require_user_admin(actor) {
         Ok(()) => create(state, u).await,
         Err(e) => Err(e),
     };
-    audited(
-        state,
-        actor,
-        meta,
-        (AuditAction::UserChanged, company),
-        result,
-        |u| format!("User {} added", u.email),
-    )
+    user_changed(state, actor, meta, result, |u| {
+        format!("User {} added", u.email)
+    })
     .await
 }
 
@@ -193,14 +200,9 @@ pub async fn set_roles(
         user(state, id).await
     }
     .await;
-    audited(
-        state,
-        actor,
-        meta,
-        (AuditAction::UserChanged, company),
-        result,
-        |u| format!("Roles of {} saved: {}", u.email, u.roles.to_list()),
-    )
+    user_changed(state, actor, meta, result, |u| {
+        format!("Roles of {} saved: {}", u.email, u.roles.to_list())
+    })
     .await
 }
 
@@ -226,18 +228,10 @@ pub async fn set_disabled(
         user(state, id).await
     }
     .await;
-    let company = result.as_ref().ok().and_then(|u| u.company_id);
-    audited(
-        state,
-        actor,
-        meta,
-        (AuditAction::UserChanged, company),
-        result,
-        |u| {
-            let what = if disable { "disabled" } else { "enabled" };
-            format!("User {} {what}", u.email)
-        },
-    )
+    let what = if disable { "disabled" } else { "enabled" };
+    user_changed(state, actor, meta, result, |u| {
+        format!("User {} {what}", u.email)
+    })
     .await
 }
 
@@ -268,14 +262,8 @@ pub async fn set_password(
         Ok(u)
     }
     .await;
-    let company = result.as_ref().ok().and_then(|u| u.company_id);
-    audited(
-        state,
-        actor,
-        meta,
-        (AuditAction::UserChanged, company),
-        result,
-        |u| format!("password of {} reset", u.email),
-    )
+    user_changed(state, actor, meta, result, |u| {
+        format!("password of {} reset", u.email)
+    })
     .await
 }

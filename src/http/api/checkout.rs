@@ -12,7 +12,7 @@ use super::{GET, SEND};
 use actix_session::SessionExt;
 
 use crate::auth::ApiCredentials;
-use crate::domain::policy::SEND_ROLES;
+use crate::domain::policy;
 use crate::domain::{CheckoutId, CompanyId, Principal, parse_guid};
 use crate::error::AppError;
 use crate::http::request_meta;
@@ -40,7 +40,7 @@ pub async fn send(
         let p = authenticate(&req, &state, true).await?;
         principal = Some(p.clone());
         // Rule 2 comes before the body is even read (rule 3).
-        if !p.has_any(&SEND_ROLES) {
+        if !policy::may_send_some((&p).into()) {
             return Err(AppError::Forbidden);
         }
         let body = read_body(&req, payload, state.settings.max_body_bytes).await?;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use crate::domain::CheckoutFilter;
+use crate::domain::policy;
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::AppError;
 use crate::http::{csrf, session};
@@ -107,7 +108,7 @@ async fn company_names(
     state: &AppState,
     principal: &Principal,
 ) -> Result<crate::service::checkouts::CompanyNames, AppError> {
-    if !principal.is_global() {
+    if !policy::is_global(principal.into()) {
         return Ok(std::sync::Arc::default());
     }
     crate::service::checkouts::company_names(state, principal).await
@@ -168,8 +169,8 @@ pub async fn list(
         user: principal.email.clone(),
         nav: crate::domain::policy::Nav::for_actor((&principal).into()),
         csrf: csrf::token(&session)?,
-        show_company: principal.is_global(),
-        can_send: principal.has_any(&crate::domain::policy::SEND_ROLES),
+        show_company: policy::is_global((&principal).into()),
+        can_send: policy::may_send_some((&principal).into()),
         companies,
         statuses: CheckoutStatus::ALL.iter().map(|s| s.name()).collect(),
         status: trimmed(&query.status).unwrap_or("awaiting").to_owned(),
