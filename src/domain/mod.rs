@@ -3,7 +3,10 @@
 
 mod audit;
 mod checkout;
+mod claim;
 mod company;
+mod credentials;
+mod filter;
 mod ids;
 mod money;
 mod principal;
@@ -13,7 +16,10 @@ mod user;
 
 pub use audit::{AuditAction, AuditEvent, AuditOutcome, NewAuditEvent};
 pub use checkout::{Checkout, PaymentMethod};
+pub use claim::{ClaimState, SendClaim};
 pub use company::Company;
+pub use credentials::{ApiToken, CompanyApiKey};
+pub use filter::{AuditFilter, CheckoutFilter};
 pub use ids::{CheckoutId, CompanyId, GuidError, UserId, parse_guid};
 pub use money::{Currency, Money, MoneyError};
 pub use principal::{AuthMethod, Principal};

@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use crate::auth::password::{check_strength, hash_password};
 use crate::crypto::{new_api_token, sha256_hex};
-use crate::domain::{Company, CompanyId, RoleSet, User, UserId};
+use crate::domain::{ApiToken, Company, CompanyApiKey, CompanyId, RoleSet, User, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{ApiTokenRecord, CompanyApiKeyRecord, StoreError};
+use crate::store::StoreError;
 
 pub struct NewCompany {
     pub id: Option<CompanyId>,
@@ -127,14 +127,14 @@ pub async fn issue_token(
     state: &AppState,
     email: &str,
     name: &str,
-) -> Result<(ApiTokenRecord, String), AppError> {
+) -> Result<(ApiToken, String), AppError> {
     let user = state
         .store
         .user_by_email(email)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No user {email}")))?;
     let secret = new_api_token();
-    let record = ApiTokenRecord {
+    let record = ApiToken {
         id: Uuid::new_v4(),
         user_id: user.id,
         name: if name.trim().is_empty() {
@@ -165,7 +165,7 @@ pub async fn issue_company_api_key(
     notes: &str,
     allowed_ips: &str,
     expires_at: Option<DateTime<Utc>>,
-) -> Result<(CompanyApiKeyRecord, Uuid), AppError> {
+) -> Result<(CompanyApiKey, Uuid), AppError> {
     for ip in allowed_ips
         .split(',')
         .map(str::trim)
@@ -180,7 +180,7 @@ pub async fn issue_company_api_key(
         })?;
     }
     let key = Uuid::new_v4();
-    let record = CompanyApiKeyRecord {
+    let record = CompanyApiKey {
         id: Uuid::new_v4(),
         company_id: company,
         key_hash: sha256_hex(&key.hyphenated().to_string()),

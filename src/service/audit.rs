@@ -104,7 +104,7 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
 pub async fn list(
     state: &AppState,
     principal: &Principal,
-    filter: &crate::store::AuditFilter,
+    filter: &crate::domain::AuditFilter,
     limit: i64,
 ) -> Result<Vec<crate::domain::AuditEvent>, AppError> {
     use crate::domain::Role;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::CheckoutFilter;
 use crate::domain::{
     Checkout, CheckoutId, CheckoutStatus, Company, CompanyId, Currency, Money, PaymentMethod,
     Principal, Role,
@@ -10,7 +11,6 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
-use crate::store::CheckoutFilter;
 
 /// Roles that may read a checkout through the API.
 pub const VIEW_ROLES: [Role; 4] = [

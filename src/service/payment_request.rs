@@ -8,13 +8,13 @@
 
 use chrono::Duration;
 
+use crate::domain::ClaimState;
 use crate::domain::{
     AuditAction, Checkout, CheckoutId, CheckoutStatus, CompanyId, Principal, Role,
 };
 use crate::error::AppError;
 use crate::payson::PaysonError;
 use crate::state::AppState;
-use crate::store::ClaimState;
 
 use super::RequestMeta;
 use super::audit::{self, Entry};

@@ -19,8 +19,9 @@ use rows::{
 };
 
 use crate::domain::{
-    AuditAction, AuditEvent, AuditOutcome, Checkout, CheckoutId, CheckoutStatus, Company,
-    CompanyId, Currency, NewAuditEvent, RoleSet, User, UserId,
+    ApiToken, AuditEvent, AuditFilter, Checkout, CheckoutFilter, CheckoutId, CheckoutStatus,
+    ClaimState, Company, CompanyApiKey, CompanyId, Currency, NewAuditEvent, RoleSet, SendClaim,
+    User, UserId,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -48,78 +49,6 @@ pub enum Backend {
     Postgres,
 }
 
-/// An API token as stored: only the SHA-256 hash of the secret is kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiTokenRecord {
-    pub id: Uuid,
-    pub user_id: UserId,
-    pub name: String,
-    pub token_hash: String,
-    pub created_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-/// A company API key for `x-api-key`, stored as the SHA-256 hash of the key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompanyApiKeyRecord {
-    pub id: Uuid,
-    pub company_id: CompanyId,
-    pub key_hash: String,
-    pub notes: String,
-    /// Comma-separated IP addresses the key is limited to; empty means any address.
-    pub allowed_ips: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-/// State of the per-checkout send claim that makes "exactly one Payson update" hold
-/// across requests, faces and instances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimState {
-    /// A request holds the claim and may be talking to Payson right now.
-    InFlight,
-    /// Payson confirmed the checkout shipped; the claim can never be taken again.
-    Done,
-    /// Payson refused, or was not reached: nothing was changed there.
-    Failed,
-    /// The request may have reached Payson; the next attempt re-reads Payson first.
-    Unknown,
-}
-
-impl ClaimState {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::InFlight => "in_flight",
-            Self::Done => "done",
-            Self::Failed => "failed",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendClaim {
-    pub checkout_id: CheckoutId,
-    pub owner: String,
-    pub state: ClaimState,
-    pub claimed_at: DateTime<Utc>,
-    pub lease_until: DateTime<Utc>,
-}
-
-/// Filter for checkout lists; `None` fields do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct CheckoutFilter {
-    pub company: Option<CompanyId>,
-    pub status: Option<CheckoutStatus>,
-    /// Matched case-insensitively inside customer name, e-mail, booking reference or id.
-    pub text: Option<String>,
-    /// From (inclusive) and to (exclusive): when it became ReadyToShip for the awaiting
-    /// list, when it was created otherwise.
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-}
-
 /// (currency code, count, sum) rows as domain values.
 fn currency_totals(rows: Vec<(String, i64, i64)>) -> StoreResult<Vec<(Currency, i64, i64)>> {
     rows.into_iter()
@@ -145,20 +74,6 @@ fn like_pattern(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
-}
-
-/// Filter for the audit log; `None` fields do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub company_id: Option<CompanyId>,
-    pub checkout_id: Option<CheckoutId>,
-    pub actor_user_id: Option<UserId>,
-    pub action: Option<AuditAction>,
-    pub outcome: Option<AuditOutcome>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    /// Keyset pagination: only events with id < before_id.
-    pub before_id: Option<i64>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -512,7 +427,7 @@ impl Store {
 
     // API tokens
 
-    pub async fn insert_api_token(&self, t: &ApiTokenRecord) -> StoreResult<()> {
+    pub async fn insert_api_token(&self, t: &ApiToken) -> StoreResult<()> {
         const SQL: &str = "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)";
         on_pool!(self, |p| sqlx::query(SQL)
             .bind(id_text(t.id))
@@ -531,7 +446,7 @@ impl Store {
     pub async fn active_token_by_hash(
         &self,
         token_hash: &str,
-    ) -> StoreResult<Option<(ApiTokenRecord, User)>> {
+    ) -> StoreResult<Option<(ApiToken, User)>> {
         const SQL: &str = "SELECT t.id AS token_id, t.name AS token_name, t.token_hash AS token_hash, t.created_at AS token_created_at, \
             t.revoked_at AS token_revoked_at, u.id, u.email, u.display_name, u.password_hash, u.company_id, u.roles, u.disabled, u.created_at \
             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL";
@@ -543,7 +458,7 @@ impl Store {
         row.map(TokenUserRow::into_domain).transpose()
     }
 
-    pub async fn api_tokens(&self, user: Option<UserId>) -> StoreResult<Vec<ApiTokenRecord>> {
+    pub async fn api_tokens(&self, user: Option<UserId>) -> StoreResult<Vec<ApiToken>> {
         const SQL: &str = "SELECT id, user_id, name, token_hash, created_at, revoked_at FROM api_tokens WHERE ($1 IS NULL OR user_id = $1) ORDER BY created_at DESC, id";
         let rows: Vec<ApiTokenRow> = on_pool!(self, |p| sqlx::query_as(SQL)
             .bind(user.map(|u| id_text(u.as_uuid())))
@@ -567,7 +482,7 @@ impl Store {
 
     // company API keys
 
-    pub async fn insert_company_api_key(&self, k: &CompanyApiKeyRecord) -> StoreResult<()> {
+    pub async fn insert_company_api_key(&self, k: &CompanyApiKey) -> StoreResult<()> {
         const SQL: &str = "INSERT INTO company_api_keys (id, company_id, key_hash, notes, allowed_ips, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         on_pool!(self, |p| sqlx::query(SQL)
             .bind(id_text(k.id))
@@ -587,7 +502,7 @@ impl Store {
     pub async fn company_api_key_by_hash(
         &self,
         key_hash: &str,
-    ) -> StoreResult<Option<CompanyApiKeyRecord>> {
+    ) -> StoreResult<Option<CompanyApiKey>> {
         const SQL: &str = "SELECT id, company_id, key_hash, notes, allowed_ips, created_at, expires_at, revoked_at FROM company_api_keys WHERE key_hash = $1";
         let row: Option<CompanyApiKeyRow> = on_pool!(self, |p| sqlx::query_as(SQL)
             .bind(key_hash)
@@ -597,10 +512,7 @@ impl Store {
         row.map(CompanyApiKeyRow::into_domain).transpose()
     }
 
-    pub async fn company_api_keys(
-        &self,
-        company: CompanyId,
-    ) -> StoreResult<Vec<CompanyApiKeyRecord>> {
+    pub async fn company_api_keys(&self, company: CompanyId) -> StoreResult<Vec<CompanyApiKey>> {
         const SQL: &str = "SELECT id, company_id, key_hash, notes, allowed_ips, created_at, expires_at, revoked_at FROM company_api_keys WHERE company_id = $1 ORDER BY created_at DESC, id";
         let rows: Vec<CompanyApiKeyRow> = on_pool!(self, |p| sqlx::query_as(SQL)
             .bind(id_text(company.as_uuid()))

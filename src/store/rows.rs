@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{ApiTokenRecord, ClaimState, CompanyApiKeyRecord, SendClaim, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
 use crate::domain::{
-    AuditAction, AuditEvent, AuditOutcome, Checkout, CheckoutStatus, Company, Currency, Money,
-    NewAuditEvent, PaymentMethod, RoleSet, User,
+    ApiToken, AuditAction, AuditEvent, AuditOutcome, Checkout, CheckoutStatus, ClaimState, Company,
+    CompanyApiKey, Currency, Money, NewAuditEvent, PaymentMethod, RoleSet, SendClaim, User,
 };
 
 pub fn id_text(u: Uuid) -> String {
@@ -84,8 +84,8 @@ pub struct ApiTokenRow {
 }
 
 impl ApiTokenRow {
-    pub fn into_domain(self) -> StoreResult<ApiTokenRecord> {
-        Ok(ApiTokenRecord {
+    pub fn into_domain(self) -> StoreResult<ApiToken> {
+        Ok(ApiToken {
             id: uuid(&self.id)?,
             user_id: uuid(&self.user_id)?.into(),
             name: self.name,
@@ -109,9 +109,9 @@ pub struct TokenUserRow {
 }
 
 impl TokenUserRow {
-    pub fn into_domain(self) -> StoreResult<(ApiTokenRecord, User)> {
+    pub fn into_domain(self) -> StoreResult<(ApiToken, User)> {
         let user = self.user.into_domain()?;
-        let token = ApiTokenRecord {
+        let token = ApiToken {
             id: uuid(&self.token_id)?,
             user_id: user.id,
             name: self.token_name,
@@ -136,8 +136,8 @@ pub struct CompanyApiKeyRow {
 }
 
 impl CompanyApiKeyRow {
-    pub fn into_domain(self) -> StoreResult<CompanyApiKeyRecord> {
-        Ok(CompanyApiKeyRecord {
+    pub fn into_domain(self) -> StoreResult<CompanyApiKey> {
+        Ok(CompanyApiKey {
             id: uuid(&self.id)?,
             company_id: uuid(&self.company_id)?.into(),
             key_hash: self.key_hash,

@@ -2,10 +2,10 @@
 //! corrupt stored values, key conflicts, and connecting.
 
 use checkout_desk::domain::{
-    AuditAction, AuditOutcome, Checkout, CheckoutStatus, Company, CompanyId, Currency, Money,
-    NewAuditEvent, PaymentMethod, Role, RoleSet, User, UserId,
+    ApiToken, AuditAction, AuditFilter, AuditOutcome, Checkout, CheckoutStatus, Company, CompanyId,
+    Currency, Money, NewAuditEvent, PaymentMethod, Role, RoleSet, User, UserId,
 };
-use checkout_desk::store::{ApiTokenRecord, AuditFilter, Store, StoreError};
+use checkout_desk::store::{Store, StoreError};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use crate::helpers::{Db, fresh_database_url};
@@ -261,7 +261,7 @@ async fn duplicate_keys_are_conflicts(db: Db) {
         created_at: whole_second(),
     };
     s.insert_user(&u).await.unwrap();
-    let t = ApiTokenRecord {
+    let t = ApiToken {
         id: uuid::Uuid::new_v4(),
         user_id: u.id,
         name: "ci".into(),
@@ -271,7 +271,7 @@ async fn duplicate_keys_are_conflicts(db: Db) {
     };
     s.insert_api_token(&t).await.unwrap();
     // Unique token hash under a new id (SQLite 2067).
-    let again = ApiTokenRecord {
+    let again = ApiToken {
         id: uuid::Uuid::new_v4(),
         ..t.clone()
     };
@@ -280,7 +280,7 @@ async fn duplicate_keys_are_conflicts(db: Db) {
         Err(StoreError::Conflict(_))
     ));
     // A foreign-key failure is not a conflict.
-    let orphan = ApiTokenRecord {
+    let orphan = ApiToken {
         id: uuid::Uuid::new_v4(),
         user_id: UserId::new_random(),
         token_hash: "h2".into(),

@@ -1,12 +1,11 @@
 //! The store facade, method by method, on SQLite and on PostgreSQL.
 
 use checkout_desk::domain::{
-    AuditAction, AuditOutcome, Checkout, CheckoutId, CheckoutStatus, Company, CompanyId, Currency,
-    Money, NewAuditEvent, PaymentMethod, Role, RoleSet, User, UserId,
+    ApiToken, AuditAction, AuditFilter, AuditOutcome, Checkout, CheckoutId, CheckoutStatus,
+    ClaimState, Company, CompanyApiKey, CompanyId, Currency, Money, NewAuditEvent, PaymentMethod,
+    Role, RoleSet, User, UserId,
 };
-use checkout_desk::store::{
-    ApiTokenRecord, AuditFilter, Backend, ClaimState, CompanyApiKeyRecord, Store, StoreError,
-};
+use checkout_desk::store::{Backend, Store, StoreError};
 use chrono::{Duration, DurationRound, Utc};
 use futures_util::future::join_all;
 
@@ -161,7 +160,7 @@ async fn tokens_and_company_keys(db: Db) {
     s.insert_company(&c).await.unwrap();
     let u = user("ada@example.com", Some(c.id));
     s.insert_user(&u).await.unwrap();
-    let t = ApiTokenRecord {
+    let t = ApiToken {
         id: uuid::Uuid::new_v4(),
         user_id: u.id,
         name: "ci".into(),
@@ -182,7 +181,7 @@ async fn tokens_and_company_keys(db: Db) {
     assert!(s.active_token_by_hash("h1").await.unwrap().is_none());
     assert!(s.active_token_by_hash("nope").await.unwrap().is_none());
 
-    let k = CompanyApiKeyRecord {
+    let k = CompanyApiKey {
         id: uuid::Uuid::new_v4(),
         company_id: c.id,
         key_hash: "k1".into(),
@@ -512,7 +511,7 @@ async fn sqlite_locked_database_is_busy() {
 
 on_both!(checkout_filters_totals_and_keyset);
 async fn checkout_filters_totals_and_keyset(db: Db) {
-    use checkout_desk::store::CheckoutFilter;
+    use checkout_desk::domain::CheckoutFilter;
     let s = store(db).await;
     let a = company("A");
     let b = company("B");
@@ -671,7 +670,7 @@ async fn checkout_filters_totals_and_keyset(db: Db) {
 
 on_both!(text_search_ignores_case_beyond_ascii_and_old_rows_are_filled_in);
 async fn text_search_ignores_case_beyond_ascii_and_old_rows_are_filled_in(db: Db) {
-    use checkout_desk::store::CheckoutFilter;
+    use checkout_desk::domain::CheckoutFilter;
     let s = store(db).await;
     let a = company("A");
     s.insert_company(&a).await.unwrap();

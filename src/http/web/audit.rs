@@ -10,11 +10,11 @@ use serde::Deserialize;
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use super::{csrf, session};
+use crate::domain::AuditFilter;
 use crate::domain::{AuditAction, AuditEvent, AuditOutcome, CompanyId};
 use crate::error::AppError;
 use crate::service::audit::list;
 use crate::state::AppState;
-use crate::store::AuditFilter;
 
 const PAGE_SIZE: i64 = 100;
 /// A CSV export is capped so one click cannot exhaust the server.

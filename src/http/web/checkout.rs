@@ -11,13 +11,13 @@ use serde::Deserialize;
 
 use super::page::{PageError, html, see_other};
 use super::{csrf, session};
+use crate::domain::AuditFilter;
 use crate::domain::{CheckoutId, CheckoutStatus, PaymentMethod};
 use crate::error::AppError;
 use crate::http::request_meta;
 use crate::service::checkouts::{company, find_visible, refresh_visible};
 use crate::service::payment_request::{SendCommand, send_payment_request};
 use crate::state::AppState;
-use crate::store::AuditFilter;
 
 struct Event {
     at: String,

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use super::{csrf, session};
+use crate::domain::CheckoutFilter;
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::AppError;
 use crate::service::checkouts::{list as list_checkouts, totals};
 use crate::state::AppState;
-use crate::store::CheckoutFilter;
 
 const PAGE_SIZE: i64 = 50;
 const CSV_MAX: i64 = 100_000;
