@@ -224,16 +224,6 @@ impl Store {
         on_pool!(self, |p| p.close().await)
     }
 
-    /// Runs one statement as given; tests use it to prove the database itself refuses things.
-    #[doc(hidden)]
-    pub async fn execute_raw_for_tests(&self, sql: &'static str) -> StoreResult<u64> {
-        on_pool!(self, |p| sqlx::query(sql)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(db_err))
-    }
-
     // companies
 
     pub async fn insert_company(&self, c: &Company) -> StoreResult<()> {

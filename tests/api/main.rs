@@ -17,7 +17,6 @@ mod payson_sim;
 mod routes;
 mod send_payment_request;
 mod simulator;
-mod store;
 mod store_suite;
 mod web_admin;
 mod web_audit;
