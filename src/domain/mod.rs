@@ -3,7 +3,10 @@
 
 mod audit;
 mod checkout;
+mod claim;
 mod company;
+mod credentials;
+mod filter;
 mod ids;
 mod money;
 pub mod policy;
@@ -14,20 +17,16 @@ mod user;
 
 pub use audit::{AuditAction, AuditEvent, AuditOutcome, NewAuditEvent};
 pub use checkout::{Checkout, PaymentMethod};
+pub use claim::{ClaimState, SendClaim};
 pub use company::Company;
+pub use credentials::{ApiToken, CompanyApiKey};
+pub use filter::{AuditFilter, CheckoutFilter};
 pub use ids::{CheckoutId, CompanyId, GuidError, UserId, parse_guid};
 pub use money::{Currency, Money, MoneyError};
 pub use principal::{AuthMethod, Principal};
 pub use role::{Role, RoleSet, UnknownRole};
 pub use status::CheckoutStatus;
 pub use user::User;
-
-// TEMPORARY until the store split lands (those types move into domain): keeps this
-// branch compiling against the old store.
-pub use crate::store::{
-    ApiTokenRecord as ApiToken, AuditFilter, CheckoutFilter, ClaimState,
-    CompanyApiKeyRecord as CompanyApiKey, SendClaim,
-};
 
 /// Payson lets a `readyToShip` checkout live this long before it expires (payson-api.md §4).
 pub const READY_TO_SHIP_LIFETIME_DAYS: i64 = 59;

@@ -401,7 +401,7 @@ impl TestApp {
     }
 
     pub async fn audit_for(&self, id: CheckoutId) -> Vec<checkout_desk::domain::AuditEvent> {
-        let f = checkout_desk::store::AuditFilter {
+        let f = checkout_desk::domain::AuditFilter {
             checkout_id: Some(id),
             ..Default::default()
         };

@@ -18,7 +18,6 @@ mod routes;
 mod send_payment_request;
 mod service_rules;
 mod simulator;
-mod store;
 mod store_suite;
 mod web_admin;
 mod web_audit;

@@ -68,7 +68,7 @@ async fn payson_timeout_is_504_and_retry_rereads_first(db: Db) {
         AuditOutcome::Unknown
     );
     let claim = app.state.store.claim(id).await.unwrap().unwrap();
-    assert_eq!(claim.state, checkout_desk::store::ClaimState::Unknown);
+    assert_eq!(claim.state, checkout_desk::domain::ClaimState::Unknown);
     // The retry asks Payson first (still readyToShip) and then ships exactly once.
     let gets_before = app.sim.counters().get;
     assert_eq!(app.send(id).await.status(), StatusCode::OK);

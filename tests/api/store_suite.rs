@@ -1,20 +1,24 @@
-//! The store facade, method by method, on SQLite and on PostgreSQL.
+//! The store facade, method by method, on SQLite and on PostgreSQL: round trips, the
+//! rules the database itself enforces, timestamp order on SQLite's TEXT encoding, corrupt
+//! stored values, key conflicts, and connecting.
 
 use checkout_desk::domain::{
-    AuditAction, AuditOutcome, Checkout, CheckoutId, CheckoutStatus, Company, CompanyId, Currency,
-    Money, NewAuditEvent, PaymentMethod, Role, RoleSet, User, UserId,
+    ApiToken, AuditAction, AuditFilter, AuditOutcome, Checkout, CheckoutFilter, CheckoutId,
+    CheckoutStatus, ClaimState, Company, CompanyApiKey, CompanyId, Currency, Money, NewAuditEvent,
+    PaymentMethod, Role, RoleSet, User, UserId,
 };
-use checkout_desk::store::{
-    ApiTokenRecord, AuditFilter, Backend, ClaimState, CompanyApiKeyRecord, Store, StoreError,
-};
-use chrono::{Duration, DurationRound, Utc};
+use checkout_desk::store::{Backend, Store, StoreError};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use futures_util::future::join_all;
+use sqlx::Connection;
 
 use crate::helpers::{Db, fresh_database_url};
 use crate::on_both;
 
-async fn store(db: Db) -> Store {
-    let s = Store::connect(&fresh_database_url(db).await).await.unwrap();
+/// A migrated store on a fresh database, and that database's URL for [`Raw`].
+async fn store_at(db: Db) -> (Store, Raw) {
+    let url = fresh_database_url(db).await;
+    let s = Store::connect(&url).await.unwrap();
     s.migrate().await.unwrap();
     assert_eq!(
         s.backend(),
@@ -24,14 +28,61 @@ async fn store(db: Db) -> Store {
             Backend::Postgres
         }
     );
-    s
+    (s, Raw(url))
+}
+
+async fn store(db: Db) -> Store {
+    store_at(db).await.0
+}
+
+/// The store's database reached directly, past the store (which has no way to run SQL as
+/// given): to plant values the store never writes, and to prove the database itself
+/// refuses things.
+struct Raw(String);
+
+impl Raw {
+    /// Runs one statement on a connection of its own: the statement's result (a connection
+    /// that cannot be opened fails the test instead).
+    async fn execute(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
+        if self.0.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.0).await.unwrap();
+            sqlx::query(sql)
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.0).await.unwrap();
+            sqlx::query(sql)
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+        }
+    }
+
+    /// The first column of every row `sql` returns, as text.
+    async fn texts(&self, sql: &'static str) -> Vec<String> {
+        if self.0.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.0).await.unwrap();
+            sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.0).await.unwrap();
+            sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+        }
+    }
 }
 
 /// Microsecond precision survives both backends.
-fn now() -> chrono::DateTime<Utc> {
+fn now() -> DateTime<Utc> {
     Utc::now()
         .duration_trunc(Duration::microseconds(1))
         .unwrap()
+}
+
+/// A whole second, so the values below mix encodings with no, 3, 6 and 9 fraction digits
+/// (`…:05+00:00`, `…:05.001+00:00`, `…:05.000001+00:00`) — SQLite compares them as text.
+/// Whole microseconds only: PostgreSQL keeps no finer precision.
+fn whole_second() -> DateTime<Utc> {
+    Utc::now().duration_trunc(Duration::seconds(1)).unwrap()
 }
 
 fn company(name: &str) -> Company {
@@ -60,6 +111,17 @@ fn user(email: &str, company: Option<CompanyId>) -> User {
     }
 }
 
+fn token(user: UserId, hash: &str) -> ApiToken {
+    ApiToken {
+        id: uuid::Uuid::new_v4(),
+        user_id: user,
+        name: "ci".into(),
+        token_hash: hash.into(),
+        created_at: now(),
+        revoked_at: None,
+    }
+}
+
 fn checkout(company: CompanyId, status: CheckoutStatus) -> Checkout {
     let t = now();
     Checkout {
@@ -79,6 +141,24 @@ fn checkout(company: CompanyId, status: CheckoutStatus) -> Checkout {
         created_at: t - Duration::days(4),
         updated_at: t,
         refreshed_at: t,
+    }
+}
+
+fn event(at: DateTime<Utc>, actor: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        at,
+        actor_user_id: None,
+        actor: actor.into(),
+        company_id: None,
+        checkout_id: None,
+        action: AuditAction::Login,
+        outcome: AuditOutcome::Success,
+        http_status: 200,
+        remote_addr: "127.0.0.1".into(),
+        request_id: "r".into(),
+        message: "m".into(),
+        payson_message: None,
+        note: None,
     }
 }
 
@@ -161,14 +241,7 @@ async fn tokens_and_company_keys(db: Db) {
     s.insert_company(&c).await.unwrap();
     let u = user("ada@example.com", Some(c.id));
     s.insert_user(&u).await.unwrap();
-    let t = ApiTokenRecord {
-        id: uuid::Uuid::new_v4(),
-        user_id: u.id,
-        name: "ci".into(),
-        token_hash: "h1".into(),
-        created_at: now(),
-        revoked_at: None,
-    };
+    let t = token(u.id, "h1");
     s.insert_api_token(&t).await.unwrap();
     let (found, fu) = s.active_token_by_hash("h1").await.unwrap().unwrap();
     assert_eq!((found, fu.id), (t.clone(), u.id));
@@ -182,7 +255,7 @@ async fn tokens_and_company_keys(db: Db) {
     assert!(s.active_token_by_hash("h1").await.unwrap().is_none());
     assert!(s.active_token_by_hash("nope").await.unwrap().is_none());
 
-    let k = CompanyApiKeyRecord {
+    let k = CompanyApiKey {
         id: uuid::Uuid::new_v4(),
         company_id: c.id,
         key_hash: "k1".into(),
@@ -346,7 +419,7 @@ async fn fifty_concurrent_claims_one_winner(db: Db) {
 
 on_both!(audit_is_append_only_and_filterable);
 async fn audit_is_append_only_and_filterable(db: Db) {
-    let s = store(db).await;
+    let (s, raw) = store_at(db).await;
     let a = company("A");
     let b = company("B");
     s.insert_company(&a).await.unwrap();
@@ -467,16 +540,13 @@ async fn audit_is_append_only_and_filterable(db: Db) {
         2
     );
     // The database itself refuses to change or remove an event.
-    assert!(
-        s.execute_raw_for_tests("UPDATE audit_events SET message = 'x'")
-            .await
-            .is_err()
-    );
-    assert!(
-        s.execute_raw_for_tests("DELETE FROM audit_events")
-            .await
-            .is_err()
-    );
+    for sql in [
+        "UPDATE audit_events SET message = 'x'",
+        "DELETE FROM audit_events",
+    ] {
+        let err = raw.execute(sql).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
     assert_eq!(
         s.audit_events(&AuditFilter::default(), 100)
             .await
@@ -512,7 +582,6 @@ async fn sqlite_locked_database_is_busy() {
 
 on_both!(checkout_filters_totals_and_keyset);
 async fn checkout_filters_totals_and_keyset(db: Db) {
-    use checkout_desk::store::CheckoutFilter;
     let s = store(db).await;
     let a = company("A");
     let b = company("B");
@@ -671,8 +740,7 @@ async fn checkout_filters_totals_and_keyset(db: Db) {
 
 on_both!(text_search_ignores_case_beyond_ascii_and_old_rows_are_filled_in);
 async fn text_search_ignores_case_beyond_ascii_and_old_rows_are_filled_in(db: Db) {
-    use checkout_desk::store::CheckoutFilter;
-    let s = store(db).await;
+    let (s, raw) = store_at(db).await;
     let a = company("A");
     s.insert_company(&a).await.unwrap();
     let mut c = checkout(a.id, CheckoutStatus::ReadyToShip);
@@ -697,10 +765,281 @@ async fn text_search_ignores_case_beyond_ascii_and_old_rows_are_filled_in(db: Db
     }
     assert_eq!(found("åsa x").await, 0);
     // A row written before the column existed is filled in at the next start.
-    s.execute_raw_for_tests("UPDATE checkouts SET search_text = ''")
+    raw.execute("UPDATE checkouts SET search_text = ''")
         .await
         .unwrap();
     assert_eq!(found("åsa").await, 0);
     s.migrate().await.unwrap();
     assert_eq!(found("åsa").await, 1);
+}
+
+on_both!(timestamps_compare_in_time_order);
+async fn timestamps_compare_in_time_order(db: Db) {
+    let s = store(db).await;
+    let c = company("A");
+    s.insert_company(&c).await.unwrap();
+    let co = checkout(c.id, CheckoutStatus::ReadyToShip);
+    s.upsert_checkout(&co).await.unwrap();
+    let t = whole_second();
+    let us = Duration::microseconds(1);
+    let ms = Duration::milliseconds(1);
+
+    // Lease until exactly `t` (no fraction digits).
+    assert!(s.try_claim_send(co.id, "r1", t - ms, t).await.unwrap());
+    assert!(
+        !s.try_claim_send(co.id, "r2", t, t + ms).await.unwrap(),
+        "a lease ending now has not run out"
+    );
+    assert!(
+        s.try_claim_send(co.id, "r3", t + us, t + Duration::seconds(1))
+            .await
+            .unwrap(),
+        "1 µs after a whole-second lease it has run out"
+    );
+    // Lease until t+1s (no fraction); now has fraction digits and is earlier.
+    assert!(
+        !s.try_claim_send(
+            co.id,
+            "r4",
+            t + Duration::milliseconds(500),
+            t + Duration::seconds(9)
+        )
+        .await
+        .unwrap(),
+        "t+0.5s is before a lease until t+1s"
+    );
+    assert!(
+        !s.try_claim_send(
+            co.id,
+            "r4",
+            t + Duration::seconds(1),
+            t + Duration::seconds(9)
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        s.try_claim_send(
+            co.id,
+            "r5",
+            t + Duration::seconds(1) + us,
+            t + Duration::seconds(2) + Duration::milliseconds(500)
+        )
+        .await
+        .unwrap()
+    );
+    // Lease with 3 fraction digits, now a whole second later.
+    assert!(
+        s.try_claim_send(
+            co.id,
+            "r6",
+            t + Duration::seconds(3),
+            t + Duration::seconds(9)
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(s.claim(co.id).await.unwrap().unwrap().owner, "r6");
+
+    // Audit from (inclusive) / to (exclusive) across mixed encodings.
+    let times = [
+        ("whole", t),
+        ("us", t + us),
+        ("ms", t + ms),
+        ("half", t + Duration::milliseconds(500)),
+        ("next", t + Duration::seconds(1)),
+    ];
+    for (name, at) in times {
+        s.append_audit(&event(at, name)).await.unwrap();
+    }
+    let actors = |from, to| {
+        let s = s.clone();
+        async move {
+            s.audit_events(
+                &AuditFilter {
+                    from: Some(from),
+                    to: Some(to),
+                    ..Default::default()
+                },
+                100,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event.actor)
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        actors(t + us, t + Duration::seconds(1)).await,
+        ["half", "ms", "us"]
+    );
+    assert_eq!(actors(t, t + us).await, ["whole"]);
+    assert_eq!(
+        actors(t + Duration::milliseconds(2), t + Duration::seconds(2)).await,
+        ["next", "half"]
+    );
+
+    // Sessions expire strictly after `expires_at`.
+    s.session_insert("k", None, "{}", t, t + ms).await.unwrap();
+    assert!(s.session_load("k", t).await.unwrap().is_some());
+    assert!(s.session_load("k", t + us).await.unwrap().is_some());
+    assert!(s.session_load("k", t + ms).await.unwrap().is_none());
+    assert_eq!(s.sessions_purge_expired(t).await.unwrap(), 0);
+    assert_eq!(s.sessions_purge_expired(t + ms).await.unwrap(), 1);
+}
+
+on_both!(bad_stored_values_are_corrupt);
+async fn bad_stored_values_are_corrupt(db: Db) {
+    let (s, raw) = store_at(db).await;
+    let c = company("A");
+    s.insert_company(&c).await.unwrap();
+    let co = checkout(c.id, CheckoutStatus::ReadyToShip);
+    s.upsert_checkout(&co).await.unwrap();
+    raw.execute("UPDATE checkouts SET currency = 'XYZ'")
+        .await
+        .unwrap();
+    assert!(
+        matches!(s.checkout(co.id).await, Err(StoreError::Corrupt(_))),
+        "unknown currency"
+    );
+    // The status column itself only takes the twelve names.
+    assert!(
+        raw.execute("UPDATE checkouts SET status = 'Bogus'")
+            .await
+            .is_err()
+    );
+
+    let u = User {
+        roles: RoleSet::empty().with(Role::Auditor),
+        ..user("ada@example.com", None)
+    };
+    s.insert_user(&u).await.unwrap();
+    raw.execute("UPDATE users SET roles = 'wizard'")
+        .await
+        .unwrap();
+    assert!(matches!(s.user(u.id).await, Err(StoreError::Corrupt(_))));
+    // A malformed id is corrupt too, never a panic or a silently different id.
+    raw.execute("UPDATE users SET roles = 'auditor', id = 'not-a-guid'")
+        .await
+        .unwrap();
+    assert!(
+        matches!(s.users().await, Err(StoreError::Corrupt(_))),
+        "malformed user id"
+    );
+    let k = CompanyApiKey {
+        id: uuid::Uuid::new_v4(),
+        company_id: c.id,
+        key_hash: "k1".into(),
+        notes: String::new(),
+        allowed_ips: String::new(),
+        created_at: now(),
+        expires_at: None,
+        revoked_at: None,
+    };
+    s.insert_company_api_key(&k).await.unwrap();
+    raw.execute("UPDATE company_api_keys SET id = '{not-a-guid}'")
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            s.company_api_key_by_hash("k1").await,
+            Err(StoreError::Corrupt(_))
+        ),
+        "malformed key id"
+    );
+
+    raw.execute(
+        "INSERT INTO audit_events (at, actor, action, outcome, http_status, remote_addr, request_id, message) \
+         VALUES ('2026-01-01T00:00:00+00:00', 'x', 'login', 'success', 70000, '', '', '')",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.audit_events(&AuditFilter::default(), 10).await,
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+on_both!(ids_are_stored_as_dashed_lower_case_text);
+/// Ids are stored as dashed lower-case text, whatever form they were parsed from: the form
+/// every existing row has, so old and new rows compare equal in SQL.
+async fn ids_are_stored_as_dashed_lower_case_text(db: Db) {
+    let (s, raw) = store_at(db).await;
+    let c = Company {
+        id: "{6F1C2D3E4A5B4C6D8E7F0A1B2C3D4E5F}".parse().unwrap(),
+        ..company("A")
+    };
+    s.insert_company(&c).await.unwrap();
+    let u = user("ada@example.com", Some(c.id));
+    s.insert_user(&u).await.unwrap();
+    let t = token(u.id, "h1");
+    s.insert_api_token(&t).await.unwrap();
+    assert_eq!(
+        raw.texts("SELECT id FROM companies").await,
+        ["6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f"]
+    );
+    assert_eq!(
+        raw.texts("SELECT company_id FROM users").await,
+        ["6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f"]
+    );
+    assert_eq!(
+        raw.texts("SELECT id FROM api_tokens").await,
+        [t.id.hyphenated().to_string()]
+    );
+    assert_eq!(s.company(c.id).await.unwrap(), Some(c));
+}
+
+on_both!(duplicate_keys_are_conflicts);
+async fn duplicate_keys_are_conflicts(db: Db) {
+    let s = store(db).await;
+    let c = company("A");
+    s.insert_company(&c).await.unwrap();
+    // Primary key (SQLite 1555, PostgreSQL 23505).
+    assert!(matches!(
+        s.insert_company(&c).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let u = user("ada@example.com", Some(c.id));
+    s.insert_user(&u).await.unwrap();
+    let t = token(u.id, "h");
+    s.insert_api_token(&t).await.unwrap();
+    // Unique token hash under a new id (SQLite 2067).
+    let again = ApiToken {
+        id: uuid::Uuid::new_v4(),
+        ..t.clone()
+    };
+    assert!(matches!(
+        s.insert_api_token(&again).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // A foreign-key failure is not a conflict.
+    let orphan = ApiToken {
+        id: uuid::Uuid::new_v4(),
+        user_id: UserId::new_random(),
+        token_hash: "h2".into(),
+        ..t
+    };
+    assert!(matches!(
+        s.insert_api_token(&orphan).await,
+        Err(StoreError::Database(_))
+    ));
+}
+
+#[tokio::test]
+async fn sqlite_connect_creates_missing_directories() {
+    let dir = std::env::temp_dir()
+        .join("checkout-desk-tests")
+        .join(uuid::Uuid::new_v4().simple().to_string())
+        .join("nested");
+    let file = dir.join("desk.db");
+    let s = Store::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    s.migrate().await.unwrap();
+    s.migrate().await.unwrap();
+    s.ping().await.unwrap();
+    assert!(file.exists());
+    s.close().await;
+    assert!(Store::connect("mysql://localhost/x").await.is_err());
 }

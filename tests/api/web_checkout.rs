@@ -77,7 +77,7 @@ async fn send_from_the_page_once_with_a_note() {
         .await;
     assert_eq!(location(&r), back);
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
-    let f = checkout_desk::store::AuditFilter {
+    let f = checkout_desk::domain::AuditFilter {
         checkout_id: Some(id),
         action: Some(AuditAction::SendPaymentRequest),
         ..Default::default()

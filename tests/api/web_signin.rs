@@ -228,7 +228,7 @@ async fn sign_in_worklist_and_sign_out() {
         StatusCode::SEE_OTHER,
         "a purged session is gone server-side"
     );
-    let f = checkout_desk::store::AuditFilter {
+    let f = checkout_desk::domain::AuditFilter {
         action: Some(AuditAction::Login),
         ..Default::default()
     };

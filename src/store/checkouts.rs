@@ -1,0 +1,219 @@
+//! Checkouts (our copies of Payson's), the worklist's pages and its per-currency totals.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, Store, StoreResult, db_err};
+use crate::domain::{
+    Checkout, CheckoutFilter, CheckoutId, CheckoutStatus, CompanyId, Currency, Money,
+};
+
+/// Every column a `Checkout` is read from; `search_text` is written, never read.
+const COLUMNS: &str = "id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at";
+
+/// Every column of the table; each query adds its own conditions.
+const SELECT: &str = sql!("SELECT ", COLUMNS, " FROM checkouts");
+
+from_row!(Checkout, |row| Ok(Checkout {
+    id: row.try_get("id")?,
+    company_id: row.try_get("company_id")?,
+    status: row.try_get("status")?,
+    payson_status: row.try_get("payson_status")?,
+    amount: Money::from_minor(row.try_get("amount_minor")?, row.try_get("currency")?),
+    payment_method: row.try_get("payment_method")?,
+    customer_name: row.try_get("customer_name")?,
+    customer_email: row.try_get("customer_email")?,
+    reference: row.try_get("reference")?,
+    snippet: row.try_get("snippet")?,
+    purchase_id: row.try_get("purchase_id")?,
+    history_json: row.try_get("history_json")?,
+    ready_to_ship_at: row.try_get("ready_to_ship_at")?,
+    created_at: row.try_get("created_at")?,
+    updated_at: row.try_get("updated_at")?,
+    refreshed_at: row.try_get("refreshed_at")?,
+}));
+
+// Pieces of the list and totals statements. The company-scoped and the global forms are
+// separate texts so each is planned onto its own index (an `$1 IS NULL OR company_id = $1`
+// would hide the company index); `$1` is bound either way.
+const OF_COMPANY: &str = " AND company_id = $1";
+const OF_ALL: &str = " AND $1 IS NULL";
+const TEXT_MATCHES: &str = " AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\')";
+
+/// (currency, count, sum of amounts) of the checkouts a filter matches.
+type Totals = Vec<(Currency, i64, i64)>;
+
+/// What text search matches, lower-cased here (Unicode) rather than by the database.
+fn search_text(name: &str, email: &str, reference: &str, id: impl std::fmt::Display) -> String {
+    format!("{name}\n{email}\n{reference}\n{id}").to_lowercase()
+}
+
+/// `%text%` for LIKE, with the wildcard characters of the text itself escaped.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Store {
+    /// Rows written before `search_text` existed get it now, in batches (once).
+    pub(super) async fn fill_search_text(&self) -> StoreResult<()> {
+        const PENDING: &str = "SELECT id, customer_name, customer_email, reference FROM checkouts WHERE search_text = '' LIMIT 1000";
+        const FILL: &str = "UPDATE checkouts SET search_text = $2 WHERE id = $1";
+        loop {
+            // The id as stored: the update must find the row whatever form its id has.
+            let rows: Vec<(String, String, String, String)> = fetch!(self, fetch_all, PENDING)?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for (id, name, email, reference) in rows {
+                let text = search_text(&name, &email, &reference, &id);
+                execute!(self, FILL, &id, text)?;
+            }
+        }
+    }
+
+    /// Inserts the checkout or replaces every field of the existing row with the same id.
+    pub async fn upsert_checkout(&self, c: &Checkout) -> StoreResult<()> {
+        const SQL: &str = sql!(
+            "INSERT INTO checkouts (",
+            COLUMNS,
+            ", search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+            ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, status = excluded.status, payson_status = excluded.payson_status, \
+            amount_minor = excluded.amount_minor, currency = excluded.currency, payment_method = excluded.payment_method, \
+            customer_name = excluded.customer_name, customer_email = excluded.customer_email, reference = excluded.reference, \
+            snippet = excluded.snippet, purchase_id = excluded.purchase_id, history_json = excluded.history_json, \
+            ready_to_ship_at = excluded.ready_to_ship_at, created_at = excluded.created_at, updated_at = excluded.updated_at, \
+            refreshed_at = excluded.refreshed_at, search_text = excluded.search_text"
+        );
+        let search = search_text(&c.customer_name, &c.customer_email, &c.reference, c.id);
+        execute!(
+            self,
+            SQL,
+            c.id,
+            c.company_id,
+            c.status,
+            &c.payson_status,
+            c.amount.minor(),
+            c.amount.currency(),
+            c.payment_method,
+            &c.customer_name,
+            &c.customer_email,
+            &c.reference,
+            &c.snippet,
+            c.purchase_id,
+            &c.history_json,
+            c.ready_to_ship_at,
+            c.created_at,
+            c.updated_at,
+            c.refreshed_at,
+            &search,
+        )
+        .map(|_| ())
+    }
+
+    pub async fn checkout(&self, id: CheckoutId) -> StoreResult<Option<Checkout>> {
+        const SQL: &str = sql!(SELECT, " WHERE id = $1");
+        fetch!(self, fetch_optional, SQL, id)
+    }
+
+    pub async fn count_checkouts(&self) -> StoreResult<i64> {
+        let (n,): (i64,) = fetch!(self, fetch_one, "SELECT COUNT(*) FROM checkouts")?;
+        Ok(n)
+    }
+
+    /// One page of checkouts matching `f`. Awaiting ones (ReadyToShip) come soonest-expiring
+    /// first with the cursor `(ready_to_ship_at, id)`; any other status newest first with
+    /// the cursor `(created_at, id)`.
+    pub async fn list_checkouts(
+        &self,
+        f: &CheckoutFilter,
+        after: Option<(DateTime<Utc>, CheckoutId)>,
+        limit: i64,
+    ) -> StoreResult<Vec<Checkout>> {
+        const AWAITING: &str = sql!(
+            SELECT,
+            " WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL"
+        );
+        const AWAITING_PAGE: &str = " AND ($3 IS NULL OR ready_to_ship_at >= $3) AND ($4 IS NULL OR ready_to_ship_at < $4) \
+            AND ($5 IS NULL OR ready_to_ship_at > $5 OR (ready_to_ship_at = $5 AND id > $6)) \
+            ORDER BY ready_to_ship_at, id LIMIT $7";
+        const OTHERS: &str = sql!(SELECT, " WHERE ($8 IS NULL OR status = $8)");
+        const OTHERS_PAGE: &str = " AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
+            AND ($5 IS NULL OR created_at < $5 OR (created_at = $5 AND id < $6)) \
+            ORDER BY created_at DESC, id DESC LIMIT $7";
+        const AWAITING_COMPANY: &str = sql!(AWAITING, OF_COMPANY, TEXT_MATCHES, AWAITING_PAGE);
+        const AWAITING_ALL: &str = sql!(AWAITING, OF_ALL, TEXT_MATCHES, AWAITING_PAGE);
+        const OTHERS_COMPANY: &str = sql!(OTHERS, OF_COMPANY, TEXT_MATCHES, OTHERS_PAGE);
+        const OTHERS_ALL: &str = sql!(OTHERS, OF_ALL, TEXT_MATCHES, OTHERS_PAGE);
+        let awaiting = f.is_awaiting();
+        let sql = match (awaiting, f.company.is_some()) {
+            (true, true) => AWAITING_COMPANY,
+            (true, false) => AWAITING_ALL,
+            (false, true) => OTHERS_COMPANY,
+            (false, false) => OTHERS_ALL,
+        };
+        let pattern = f.text.as_deref().map(like_pattern);
+        on_pool!(self, |p| {
+            let mut q = sqlx::query_as(sql)
+                .bind(f.company)
+                .bind(pattern.clone())
+                .bind(f.from)
+                .bind(f.to)
+                .bind(after.map(|(t, _)| t))
+                .bind(after.map(|(_, id)| id))
+                .bind(limit);
+            // The awaiting texts name their status and take no `$8`.
+            if !awaiting {
+                q = q.bind(f.status);
+            }
+            q.fetch_all(p).await.map_err(db_err)
+        })
+    }
+
+    /// Count and sum per currency of everything `f` matches (all pages).
+    pub async fn checkout_totals(&self, f: &CheckoutFilter) -> StoreResult<Totals> {
+        const SUMS: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM checkouts \
+            WHERE ($5 IS NULL OR status = $5)";
+        // `$6`: dated by `ready_to_ship_at` (the awaiting list) or by `created_at`.
+        const DATED: &str = " AND ($3 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) >= $3) \
+            AND ($4 IS NULL OR (CASE WHEN $6 THEN ready_to_ship_at ELSE created_at END) < $4) \
+            GROUP BY currency ORDER BY currency";
+        const COMPANY: &str = sql!(SUMS, OF_COMPANY, TEXT_MATCHES, DATED);
+        const ALL: &str = sql!(SUMS, OF_ALL, TEXT_MATCHES, DATED);
+        if f.text.is_none() && f.from.is_none() && f.to.is_none() {
+            return self.checkout_counts(f.company, f.status).await;
+        }
+        let sql = if f.company.is_some() { COMPANY } else { ALL };
+        fetch!(
+            self,
+            fetch_all,
+            sql,
+            f.company,
+            f.text.as_deref().map(like_pattern),
+            f.from,
+            f.to,
+            f.status,
+            f.is_awaiting(),
+        )
+    }
+
+    /// Totals of an unfiltered view from the trigger-kept `checkout_counts` (constant cost
+    /// however many checkouts there are).
+    async fn checkout_counts(
+        &self,
+        company: Option<CompanyId>,
+        status: Option<CheckoutStatus>,
+    ) -> StoreResult<Totals> {
+        // Two texts so the company case is planned onto the primary key.
+        const COUNTS: &str = "SELECT currency, CAST(SUM(n) AS BIGINT), CAST(SUM(sum_minor) AS BIGINT) FROM checkout_counts WHERE ";
+        const BY_STATUS: &str = " AND ($2 IS NULL OR status = $2) GROUP BY currency HAVING SUM(n) > 0 ORDER BY currency";
+        const COMPANY: &str = sql!(COUNTS, "company_id = $1", BY_STATUS);
+        const ALL: &str = sql!(COUNTS, "$1 IS NULL", BY_STATUS);
+        let sql = if company.is_some() { COMPANY } else { ALL };
+        fetch!(self, fetch_all, sql, company, status)
+    }
+}
