@@ -6,6 +6,7 @@ mod checkout;
 pub mod format;
 mod ipn;
 mod render;
+mod xml;
 
 use actix_web::web;
 
