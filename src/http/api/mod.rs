@@ -12,7 +12,7 @@ use actix_web::web;
 
 use format::Format;
 
-pub use render::error as render_error;
+pub use render::ApiError;
 
 const SEND: &str = "SendCheckoutPaymentRequest";
 const GET: &str = "PaysonCheckoutv2GetCheckout";

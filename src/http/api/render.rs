@@ -1,6 +1,6 @@
 //! Wire shapes: `PaysonCheckoutV2Response`, ServiceStack's `ErrorResponse` and the
 //! notification answer `IpnCallBackResponse`, each one type written in JSON (PascalCase,
-//! nulls omitted) or DataContract XML.
+//! nulls omitted) or DataContract XML; and `ApiError`, how every API handler fails.
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
@@ -132,16 +132,51 @@ impl ErrorResponse {
     }
 }
 
-/// ServiceStack's `ErrorResponse` in `format`.
-pub fn error(format: Format, e: &AppError, request_id: &str) -> HttpResponse {
-    let mut resp = respond(e.status(), format, &ErrorResponse::of(e, request_id));
-    if matches!(e, AppError::Unauthorized) {
-        resp.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
+/// How every API handler fails: the `AppError` as ServiceStack's `ErrorResponse` in the
+/// negotiated format. An internal error is logged here, once, as it becomes the answer.
+#[derive(Debug)]
+pub struct ApiError {
+    pub error: AppError,
+    pub format: Format,
+    pub request_id: String,
+}
+
+impl ApiError {
+    pub fn new(error: AppError, format: Format, request_id: &str) -> Self {
+        Self {
+            error,
+            format,
+            request_id: request_id.to_owned(),
+        }
     }
-    resp
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl actix_web::ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.error.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.error.log_internal(&self.request_id);
+        let mut resp = respond(
+            self.error.status(),
+            self.format,
+            &ErrorResponse::of(&self.error, &self.request_id),
+        );
+        if matches!(self.error, AppError::Unauthorized) {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
 }
 
 #[derive(Serialize)]
@@ -259,6 +294,30 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&doc).unwrap(),
             r#"{"Message":"Stored status <Shipped> & 'done' \"ok\"","Success":true}"#
+        );
+    }
+
+    #[actix_web::test]
+    async fn api_error_answers_in_the_negotiated_format() {
+        let e = ApiError::new(AppError::Unauthorized, Format::Xml, "r1");
+        let resp = actix_web::ResponseError::error_response(&e);
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            resp.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer"
+        );
+        assert_eq!(
+            resp.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/xml; charset=utf-8"
+        );
+        let e = ApiError::new(field_error(), Format::Json, "r1");
+        let resp = actix_web::ResponseError::error_response(&e);
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        assert!(resp.headers().get(header::WWW_AUTHENTICATE).is_none());
+        let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
+        assert_eq!(
+            body,
+            serde_json::to_string(&ErrorResponse::of(&field_error(), "r1")).unwrap()
         );
     }
 }

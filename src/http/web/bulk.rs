@@ -180,7 +180,11 @@ pub async fn send(
                 company_id: company,
                 note: Some("bulk send".into()),
             };
-            let (ok, message) = match send_payment_request(&state, &principal, cmd, &meta).await {
+            let (ok, message) = match send_payment_request(&state, &principal, cmd, &meta)
+                .await
+                // Shown as a message, not an error page: this is where it is logged.
+                .inspect_err(|e| e.log_internal(&meta.request_id))
+            {
                 Ok(c) => (true, format!("sent; now {}", c.status.name())),
                 Err(e) => (false, format!("not sent: {e}")),
             };

@@ -242,7 +242,11 @@ pub async fn send(
             company_id: Some(c.company_id),
             note,
         };
-        let (ok, message) = match send_payment_request(&state, &principal, cmd, &meta).await {
+        let (ok, message) = match send_payment_request(&state, &principal, cmd, &meta)
+            .await
+            // Shown as a message, not an error page: this is where it is logged.
+            .inspect_err(|e| e.log_internal(&meta.request_id))
+        {
             Ok(done) => (
                 true,
                 format!(
