@@ -110,6 +110,14 @@ impl AppError {
         }
     }
 
+    /// Logs an internal error with its whole cause chain and the request id. The faces
+    /// call it once, where the error becomes an answer; nothing else logs it.
+    pub fn log_internal(&self, request_id: &str) {
+        if let Self::Internal(e) = self {
+            tracing::error!(request_id = %request_id, error = %error_chain(e.as_ref()), "request failed");
+        }
+    }
+
     pub fn field_errors(&self) -> Vec<FieldError> {
         match self {
             Self::Validation(f) => vec![f.clone()],
@@ -137,4 +145,49 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged(f: impl FnOnce()) -> String {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn internal_errors_are_logged_with_their_causes_and_request_id() {
+        let cause = std::io::Error::other("disk on fire");
+        let e = AppError::internal(anyhow::Error::new(cause).context("reading checkouts"));
+        let log = logged(|| e.log_internal("req-42"));
+        assert_eq!(log.lines().count(), 1, "{log}");
+        assert!(
+            log.contains("req-42") && log.contains("reading checkouts: disk on fire"),
+            "{log}"
+        );
+        let log = logged(|| AppError::NotFound("Checkout x not found".into()).log_internal("r"));
+        assert_eq!(log, "");
+    }
 }

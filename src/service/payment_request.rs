@@ -49,9 +49,6 @@ pub async fn send_payment_request(
 ) -> Result<Checkout, AppError> {
     let mut trace = Trace::default();
     let result = send_inner(state, principal, &cmd, meta, &mut trace).await;
-    if let Err(AppError::Internal(e)) = &result {
-        tracing::error!(request_id = %meta.request_id, error = %crate::error::error_chain(e.as_ref()), "send payment request failed");
-    }
     let entry = Entry::new(AuditAction::SendPaymentRequest)
         .by(Actor::from(principal))
         .company(trace.company_id.or(cmd.company_id))

@@ -92,7 +92,11 @@ pub async fn send_once(
     };
     let outcome = match send_payment_request(state, principal, cmd, meta).await {
         Ok(done) => SendOutcome::Sent(done.status),
-        Err(e) => SendOutcome::NotSent(e.to_string()),
+        Err(e) => {
+            // Shown as a message, not an error page: this is where it is logged.
+            e.log_internal(&meta.request_id);
+            SendOutcome::NotSent(e.to_string())
+        }
     };
     let (ok, text) = outcome.to_stored();
     state.store.submission_finish(key, ok, &text).await?;

@@ -1,5 +1,6 @@
 //! Thin handlers: negotiate the format, authenticate, bind the DTO, call the service,
-//! render. Rejections that happen before the service is reached are audited here.
+//! render. Rejections that happen before the service is reached are audited here. Every
+//! failure leaves as an `ApiError`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -7,7 +8,7 @@ use futures_util::StreamExt;
 
 use super::binding::{Fields, body_fields, query_fields};
 use super::format::{Format, negotiate};
-use super::render;
+use super::render::{self, ApiError};
 use super::{GET, SEND};
 use actix_session::SessionExt;
 
@@ -16,7 +17,6 @@ use crate::domain::policy;
 use crate::domain::{CheckoutId, CompanyId, Principal, parse_guid};
 use crate::error::AppError;
 use crate::http::request_meta;
-use crate::service::RequestMeta;
 use crate::service::checkouts::get_checkout;
 use crate::service::payment_request::{SendCommand, audit_refused, send_payment_request};
 use crate::service::signin::api_principal;
@@ -28,12 +28,10 @@ pub async fn send(
     state: web::Data<AppState>,
     route_format: Option<Format>,
     id_in_path: bool,
-) -> HttpResponse {
-    let (format, path_id) = match prelude(&req, route_format, id_in_path) {
-        Ok(v) => v,
-        Err(e) => return render::error(Format::Json, &e, &request_meta(&req, &state).request_id),
-    };
+) -> Result<HttpResponse, ApiError> {
     let meta = request_meta(&req, &state);
+    let (format, path_id) = prelude(&req, route_format, id_in_path)
+        .map_err(|e| ApiError::new(e, Format::Json, &meta.request_id))?;
     let mut principal: Option<Principal> = None;
     let mut edge_fields = (None, None);
     let edge = async {
@@ -64,7 +62,8 @@ pub async fn send(
             Err(e)
         }
     };
-    respond(format, result, &meta)
+    let checkout = result.map_err(|e| ApiError::new(e, format, &meta.request_id))?;
+    Ok(render::checkout(format, &checkout))
 }
 
 pub async fn get(
@@ -72,12 +71,10 @@ pub async fn get(
     state: web::Data<AppState>,
     route_format: Option<Format>,
     id_in_path: bool,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let meta = request_meta(&req, &state);
-    let (format, path_id) = match prelude(&req, route_format, id_in_path) {
-        Ok(v) => v,
-        Err(e) => return render::error(Format::Json, &e, &meta.request_id),
-    };
+    let (format, path_id) = prelude(&req, route_format, id_in_path)
+        .map_err(|e| ApiError::new(e, Format::Json, &meta.request_id))?;
     let result = async {
         let p = authenticate(&req, &state, false).await?;
         let fields = bind(&req, &[], path_id.as_deref(), GET)?;
@@ -85,31 +82,23 @@ pub async fn get(
         get_checkout(&state, &p, cmd.company_id, cmd.checkout_id).await
     }
     .await;
-    respond(format, result, &meta)
+    let checkout = result.map_err(|e| ApiError::new(e, format, &meta.request_id))?;
+    Ok(render::checkout(format, &checkout))
 }
 
-pub async fn method_not_allowed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn method_not_allowed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let meta = request_meta(&req, &state);
     let format = prelude(&req, None, false)
         .map(|(f, _)| f)
         .unwrap_or(Format::Json);
-    render::error(format, &AppError::MethodNotAllowed, &meta.request_id)
-}
-
-fn respond(
-    format: Format,
-    result: Result<crate::domain::Checkout, AppError>,
-    meta: &RequestMeta,
-) -> HttpResponse {
-    match result {
-        Ok(c) => render::checkout(format, &c),
-        Err(e) => {
-            if let AppError::Internal(inner) = &e {
-                tracing::error!(request_id = %meta.request_id, error = %crate::error::error_chain(inner.as_ref()), "request failed");
-            }
-            render::error(format, &e, &meta.request_id)
-        }
-    }
+    Err(ApiError::new(
+        AppError::MethodNotAllowed,
+        format,
+        &meta.request_id,
+    ))
 }
 
 /// The response format, and the `{id}` path segment (minus a `.json`/`.xml` suffix).

@@ -6,12 +6,13 @@ mod checkout;
 pub mod format;
 mod ipn;
 mod render;
+mod xml;
 
 use actix_web::web;
 
 use format::Format;
 
-pub use render::error as render_error;
+pub use render::ApiError;
 
 const SEND: &str = "SendCheckoutPaymentRequest";
 const GET: &str = "PaysonCheckoutv2GetCheckout";

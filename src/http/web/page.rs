@@ -2,7 +2,7 @@
 //! ServiceStack bodies instead).
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use askama::Template;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -11,6 +11,7 @@ use actix_web::middleware::Next;
 
 use super::i18n::{Lang, Tr};
 use crate::error::AppError;
+use crate::http::middleware::RequestId;
 
 /// A rendered page. Signed-in pages must not be cached anywhere.
 pub fn html(status: StatusCode, tpl: &impl Template) -> Result<HttpResponse, PageError> {
@@ -33,10 +34,13 @@ struct ErrorPage<'a> {
     t: Tr,
     status: u16,
     message: &'a str,
+    /// Empty when the page is rendered without its request.
+    request_id: &'a str,
+    request_id_label: &'static str,
 }
 
-/// An `AppError` shown to a person: plain words, never internals; not signed in → the
-/// login page.
+/// An `AppError` shown to a person: plain words, never internals, and the request id to
+/// quote; not signed in → the login page. `localized_errors` logs and finishes the page.
 #[derive(Debug)]
 pub struct PageError(pub AppError);
 
@@ -64,30 +68,33 @@ impl ResponseError for PageError {
         if matches!(self.0, AppError::Unauthorized) {
             return see_other("/login");
         }
-        if let AppError::Internal(e) = &self.0 {
-            tracing::error!(error = %crate::error::error_chain(e.as_ref()), "page failed");
-        }
         HttpResponse::build(self.0.status())
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(self.render(Lang::En))
+            .body(self.render(Lang::En, ""))
     }
 }
 
 impl PageError {
-    fn render(&self, lang: Lang) -> String {
+    fn render(&self, lang: Lang, request_id: &str) -> String {
         let message = self.0.to_string();
         let page = ErrorPage {
             t: Tr(lang),
             status: self.0.status().as_u16(),
             message: &message,
+            request_id,
+            request_id_label: match lang {
+                Lang::En => "Request id",
+                Lang::Sv => "Begäran-id",
+            },
         };
         page.render().unwrap_or(message)
     }
 }
 
-/// `ResponseError` has no request, so error pages are first rendered in English; this
-/// middleware renders them again in the reader's language.
+/// `ResponseError` has no request, so error pages are first rendered in English without
+/// a request id; this middleware logs an internal error once, with the request id, and
+/// renders the page again in the reader's language with the id the response carries.
 pub async fn localized_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -99,9 +106,15 @@ pub async fn localized_errors(
         .error()
         .and_then(|e| e.as_error::<PageError>())
         .filter(|e| !matches!(e.0, AppError::Unauthorized))
-        .and_then(|e| {
-            let lang = Lang::of(res.request());
-            (lang != Lang::En).then(|| e.render(lang))
+        .map(|e| {
+            let request_id = res
+                .request()
+                .extensions()
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default();
+            e.0.log_internal(&request_id);
+            e.render(Lang::of(res.request()), &request_id)
         });
     Ok(match page {
         Some(body) => res.map_body(|_, _| BoxBody::new(body)),
