@@ -1,7 +1,7 @@
 //! The Payson simulator driven over raw HTTP, the way any Payson client sees it:
 //! Basic auth and ownership, request casing, the status rules of payson-api.md §4,
-//! purchaseId/history, the embedded page, notifications, counters and every fault kind.
-//! The last tests run the app's own Payson client against it.
+//! purchaseId/history, the embedded page, notifications, counters, every fault kind and
+//! its control API. The last tests run the app's own Payson client against it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -166,6 +166,10 @@ async fn basic_auth_and_ownership() {
     let acc: Value = r.json().await.unwrap();
     assert_eq!(acc["accountEmail"], "testagent-checkout2@payson.se");
     assert_eq!(acc["merchantId"], 4);
+    assert_eq!(
+        acc["enabledForpaymentPlan"], true,
+        "Payson's own odd casing"
+    );
     // Lower-case path, as Payson's .NET SDK sends it; a configured account.
     let r = accounts("1001", Some("other-key"), "accounts")
         .await
@@ -257,6 +261,10 @@ async fn create_get_and_list_in_any_casing() {
         doc["merchant"]["confirmationUri"],
         "https://shop.example/confirm"
     );
+    assert_eq!(
+        doc["merchant"]["notificationUri"], NOWHERE,
+        "PascalCase in, camelCase stored"
+    );
     assert_eq!(doc["merchant"]["reference"], "BK-42");
     assert_eq!(doc["customer"]["lastName"], "Persson");
     assert_eq!(
@@ -310,6 +318,14 @@ async fn create_get_and_list_in_any_casing() {
         doc,
         "GET returns what create returned"
     );
+    // Paths are case-insensitive.
+    let r = http()
+        .get(format!("{}checkouts/{id}", sim.base_url()))
+        .basic_auth(AGENT, Some(KEY))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 
     // A bad create is refused the Payson way.
     let r = http()
@@ -340,10 +356,15 @@ async fn create_get_and_list_in_any_casing() {
             r.json::<Value>().await.unwrap()
         }
     };
-    let page = list("status=READYTOSHIP").await;
-    assert_eq!(page["totalCount"], 1);
-    assert_eq!(page["data"][0]["id"], id.to_string());
-    assert_eq!(page["data"][0]["status"], "readyToShip");
+    for q in [
+        "status=READYTOSHIP",
+        "status=ReadyToShip&page=1&pageSize=10",
+    ] {
+        let page = list(q).await;
+        assert_eq!(page["totalCount"], 1, "{q}");
+        assert_eq!(page["data"][0]["id"], id.to_string(), "{q}");
+        assert_eq!(page["data"][0]["status"], "readyToShip", "{q}");
+    }
     let page = list("status=created&page=1&pageSize=20").await;
     assert_eq!(
         (page["totalCount"].as_u64(), page["count"].as_u64()),
@@ -433,6 +454,7 @@ async fn ship_only_from_ready_to_ship_with_purchase_id_and_history() {
     // Payson moves it on; from paidToAccount the merchant cannot ship again.
     sim.transition(id, "paidToAccount", None, None).unwrap();
     assert!(sim.transition(id, "paidToAccount", None, None).is_err());
+    assert!(sim.transition(id, "readyToShip", None, None).is_err());
     let doc: Value = get(&sim, id).await.json().await.unwrap();
     assert!(time(&doc["history"]["paidToAccount"]) >= shipped_at);
     status_error(put_status(&sim, id, "shipped").await).await;
@@ -684,7 +706,10 @@ async fn embedded_page_pay_flow() {
         !confirmed.contains("Pay by card") && !confirmed.contains("<form"),
         "{confirmed}"
     );
-    assert!(confirmed.contains("readyToShip"), "{confirmed}");
+    assert!(
+        confirmed.contains("Thank you") && confirmed.contains("readyToShip"),
+        "{confirmed}"
+    );
     // Paying twice is refused and changes nothing.
     assert_eq!(pay("invoice").await.status(), StatusCode::CONFLICT);
     assert_eq!(sim.checkout_json(uid).unwrap()["paymentMethod"], "card");
@@ -929,6 +954,17 @@ async fn latency_and_status_faults() {
         t.elapsed() < Duration::from_millis(300),
         "only the next request"
     );
+    // Latency armed through the control API works alike.
+    let r = http()
+        .post(format!("{}/_sim/faults", sim.origin()))
+        .json(&json!({"endpoint": "get", "kind": {"type": "latency", "ms": 400}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let t = Instant::now();
+    assert_eq!(get(&sim, id).await.status(), StatusCode::OK);
+    assert!(t.elapsed() >= Duration::from_millis(400));
 
     // A status fault answers for Payson and touches nothing, for exactly `count` requests.
     sim.transition(id, "readyToShip", None, None).unwrap();
@@ -969,6 +1005,11 @@ async fn latency_and_status_faults() {
             .send()
     };
     assert_eq!(accounts().await.unwrap().status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        accounts().await.unwrap().status(),
+        StatusCode::BAD_GATEWAY,
+        "armed for `count` requests"
+    );
     let r = http()
         .delete(format!("{}/_sim/faults", sim.origin()))
         .send()
@@ -1122,6 +1163,10 @@ async fn control_api_transitions() {
         time(&doc["history"]["readyToShip"]),
         "2026-01-15T08:00:00Z".parse::<DateTime<Utc>>().unwrap()
     );
+    assert_eq!(
+        doc["history"]["readyToShip"], "2026-01-15T08:00:00.000Z",
+        "Payson's millisecond format"
+    );
     assert_eq!(doc["paymentMethod"], "invoice");
     assert_eq!(
         transition(id, json!({"to": "denied"})).await,
@@ -1188,6 +1233,7 @@ async fn the_payson_client_creates_pays_and_ships_against_the_simulator() {
     assert_eq!(remote.status(), CheckoutStatus::ReadyToShip);
     assert!(remote.purchase_id().is_some());
     assert!(remote.history_time("readyToShip").is_some());
+    assert_eq!(remote.merchant_reference(), Some("BK-42"));
     remote.set_status(CheckoutStatus::Shipped);
     let shipped = payson.update_checkout(&c, &remote).await.unwrap();
     assert_eq!(shipped.status(), CheckoutStatus::Shipped);
