@@ -4,7 +4,8 @@
 use chrono::Duration;
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, Options, spawn_app, spawn_with};
+use crate::helpers::api::Format;
+use crate::helpers::{Db, Options, spawn_app, spawn_with, ss_error};
 use checkout_desk::service::admin::issue_company_api_key;
 
 #[tokio::test]
@@ -54,16 +55,13 @@ async fn api_keys_when_sent() {
     for (key, want) in cases {
         let id = app.ready().await;
         let resp = app
-            .client
-            .put(app.url(&app.send_path(id)))
-            .bearer_auth(&app.tokens.writer)
-            .header("x-api-key", &key)
+            .put_send_payment_request(id, Format::Negotiated)
+            .api_key(&key)
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), want, "{key}");
         if want == StatusCode::UNAUTHORIZED {
-            assert_eq!(crate::helpers::ss_error(resp).await.1, "Not Authenticated");
+            assert_eq!(ss_error(resp).await.1, "Not Authenticated");
             assert_eq!(app.sim.ship_count(id.as_uuid()), 0);
         }
     }
@@ -80,12 +78,9 @@ async fn api_key_required_when_configured() {
         .await
         .unwrap();
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
-        .header("x-api-key", key.to_string())
+        .put_send_payment_request(id, Format::Negotiated)
+        .api_key(&key.to_string())
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
 }

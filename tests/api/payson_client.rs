@@ -751,10 +751,7 @@ async fn a_slow_answer_is_a_timeout() {
 
 #[tokio::test]
 async fn nothing_listening_is_not_sent() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = crate::helpers::free_port();
     let err = client()
         .get_checkout(&creds(&format!("http://127.0.0.1:{port}")), Uuid::new_v4())
         .await

@@ -1,13 +1,16 @@
 //! spawn_app(): the whole server on port 0 with its own database (SQLite file or a fresh
 //! PostgreSQL database) and its own Payson simulator, plus seeded companies, users and
-//! API tokens. Tests talk to it over real HTTP.
+//! API tokens. Tests talk to it over real HTTP, the API through the per-route requests
+//! of `api`.
+
+pub mod api;
 
 use std::sync::{Arc, LazyLock};
 
 use checkout_desk::clock::{ManualClock, SharedClock, SystemClock};
 use checkout_desk::config::Settings;
 use checkout_desk::crypto::SecretBox;
-use checkout_desk::domain::{CheckoutId, Company, Role, RoleSet};
+use checkout_desk::domain::{CheckoutId, Company, Role, RoleSet, User};
 use checkout_desk::payson::PaysonCredentials;
 use checkout_desk::payson_sim::{self, SimAccount, SimConfig, SimHandle};
 use checkout_desk::service::{admin, checkouts};
@@ -26,6 +29,9 @@ pub enum Db {
     Sqlite,
     Postgres,
 }
+
+/// The password of every user the tests add.
+pub const PASSWORD: &str = "a long enough password";
 
 pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -61,6 +67,15 @@ pub async fn fresh_database_url(db: Db) -> String {
             format!("{base}/{name}")
         }
     }
+}
+
+/// A local port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Tokens {
@@ -250,24 +265,29 @@ async fn add_company(
     )
 }
 
-pub async fn user_token(
-    state: &AppState,
-    email: &str,
-    roles: &[Role],
-    company: Option<&Company>,
-) -> String {
+/// A user who signs in with `PASSWORD`.
+pub async fn add_user(state: &AppState, email: &str, roles: &[Role], company: Option<&Company>) {
     admin::add_user(
         state,
         admin::NewUser {
             email: email.into(),
             display_name: String::new(),
-            password: Some("a long enough password".into()),
+            password: Some(PASSWORD.into()),
             company_id: company.map(|c| c.id),
             roles: roles.iter().copied().collect::<RoleSet>(),
         },
     )
     .await
     .unwrap();
+}
+
+pub async fn user_token(
+    state: &AppState,
+    email: &str,
+    roles: &[Role],
+    company: Option<&Company>,
+) -> String {
+    add_user(state, email, roles, company).await;
     admin::issue_token(state, email, "test").await.unwrap().1
 }
 
@@ -341,14 +361,21 @@ impl TestApp {
         rb
     }
 
-    /// PUT the send route as the company writer, JSON.
-    pub async fn send(&self, id: CheckoutId) -> reqwest::Response {
-        self.client
-            .put(self.url(&self.send_path(id)))
-            .bearer_auth(&self.tokens.writer)
-            .send()
+    pub async fn user(&self, email: &str) -> User {
+        self.state
+            .store
+            .user_by_email(email)
             .await
             .unwrap()
+            .unwrap_or_else(|| panic!("no user {email}"))
+    }
+
+    pub async fn audit(
+        &self,
+        f: checkout_desk::store::AuditFilter,
+        limit: i64,
+    ) -> Vec<checkout_desk::domain::AuditEvent> {
+        self.state.store.audit_events(&f, limit).await.unwrap()
     }
 
     pub async fn audit_for(&self, id: CheckoutId) -> Vec<checkout_desk::domain::AuditEvent> {
@@ -356,7 +383,7 @@ impl TestApp {
             checkout_id: Some(id),
             ..Default::default()
         };
-        self.state.store.audit_events(&f, 100).await.unwrap()
+        self.audit(f, 100).await
     }
 }
 
