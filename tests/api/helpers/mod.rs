@@ -1,9 +1,13 @@
 //! spawn_app(): the whole server on port 0 with its own database (SQLite file or a fresh
 //! PostgreSQL database) and its own Payson simulator, plus seeded companies, users and
-//! API tokens. Tests talk to it over real HTTP, the API through the per-route requests
-//! of `api`.
+//! API tokens. Tests talk to it over real HTTP: through the per-route requests of `api`,
+//! as a signed-in person through `browser::Browser`, in real Chromium through `webdriver`,
+//! and through a real OpenID provider with `idp`.
 
 pub mod api;
+pub mod browser;
+pub mod idp;
+pub mod webdriver;
 
 use std::sync::{Arc, LazyLock};
 
@@ -291,13 +295,14 @@ pub async fn user_token(
     admin::issue_token(state, email, "test").await.unwrap().1
 }
 
+/// A user without a company (superadmin, auditor) who signs in with `PASSWORD`.
+pub async fn global_user(app: &TestApp, email: &str, role: Role) {
+    add_user(&app.state, email, &[role], None).await;
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
-    }
-
-    pub fn send_path(&self, id: impl std::fmt::Display) -> String {
-        format!("/payment/payson/v2/checkout/{id}/sendpaymentrequest")
     }
 
     /// A checkout at the simulator in `status` (Payson's name), imported into our store.
@@ -349,16 +354,20 @@ impl TestApp {
         self.checkout(false, "readyToShip").await
     }
 
-    pub async fn local(&self, id: CheckoutId) -> checkout_desk::domain::Checkout {
-        self.state.store.checkout(id).await.unwrap().unwrap()
+    /// One of our company's checkouts, paid by card at `paid_at` (so it expires 59 days on).
+    pub async fn ready_since(&self, paid_at: chrono::DateTime<chrono::Utc>) -> CheckoutId {
+        let id = self.checkout(false, "created").await;
+        self.sim
+            .transition(id.as_uuid(), "readyToShip", Some("card"), Some(paid_at))
+            .unwrap();
+        checkouts::refresh_from_payson(&self.state, &self.company, id)
+            .await
+            .unwrap();
+        id
     }
 
-    pub async fn put(&self, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
-        let mut rb = self.client.put(self.url(path));
-        if let Some(t) = token {
-            rb = rb.bearer_auth(t);
-        }
-        rb
+    pub async fn local(&self, id: CheckoutId) -> checkout_desk::domain::Checkout {
+        self.state.store.checkout(id).await.unwrap().unwrap()
     }
 
     pub async fn user(&self, email: &str) -> User {
@@ -384,6 +393,11 @@ impl TestApp {
             ..Default::default()
         };
         self.audit(f, 100).await
+    }
+
+    /// The newest 500 events of every kind.
+    pub async fn audit_all(&self) -> Vec<checkout_desk::domain::AuditEvent> {
+        self.audit(Default::default(), 500).await
     }
 }
 
