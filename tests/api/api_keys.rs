@@ -12,30 +12,16 @@ use checkout_desk::service::admin::issue_company_api_key;
 async fn api_keys_when_sent() {
     let app = spawn_app(Db::Sqlite).await;
     let now = app.state.clock.now();
-    let (_, good) = issue_company_api_key(&app.state, app.company.id, "ok", "", None)
-        .await
-        .unwrap();
-    let (_, other) = issue_company_api_key(&app.state, app.other_company.id, "", "", None)
-        .await
-        .unwrap();
-    let (_, expired) = issue_company_api_key(
-        &app.state,
-        app.company.id,
-        "",
-        "",
-        Some(now - Duration::hours(1)),
-    )
-    .await
-    .unwrap();
-    let (_, elsewhere) = issue_company_api_key(&app.state, app.company.id, "", "10.9.8.7", None)
-        .await
-        .unwrap();
-    let (_, here) = issue_company_api_key(&app.state, app.company.id, "", "127.0.0.1", None)
-        .await
-        .unwrap();
-    let (rec, revoked) = issue_company_api_key(&app.state, app.company.id, "", "", None)
-        .await
-        .unwrap();
+    let issue = |company, notes, ips, expires| {
+        issue_company_api_key(&app.state, company, notes, ips, expires)
+    };
+    let (_, good) = issue(app.company.id, "ok", "", None).await.unwrap();
+    let (_, other) = issue(app.other_company.id, "", "", None).await.unwrap();
+    let expired = Some(now - Duration::hours(1));
+    let (_, expired) = issue(app.company.id, "", "", expired).await.unwrap();
+    let (_, elsewhere) = issue(app.company.id, "", "10.9.8.7", None).await.unwrap();
+    let (_, here) = issue(app.company.id, "", "127.0.0.1", None).await.unwrap();
+    let (rec, revoked) = issue(app.company.id, "", "", None).await.unwrap();
     app.state
         .store
         .revoke_company_api_key(rec.id, now)

@@ -143,6 +143,11 @@ fn time(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// Sends `req` and reads its JSON answer.
+async fn json_of(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while !done() {
@@ -212,15 +217,12 @@ async fn basic_auth_and_ownership() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(sim.checkout_json(id).unwrap()["status"], "created");
-    let list: Value = http()
-        .get(format!("{}Checkouts", sim.base_url()))
-        .basic_auth("1001", Some("other-key"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = json_of(
+        http()
+            .get(format!("{}Checkouts", sim.base_url()))
+            .basic_auth("1001", Some("other-key")),
+    )
+    .await;
     assert_eq!(list["totalCount"], 0);
 
     // Accounts added at run time, through the handle and the control API.
@@ -832,14 +834,7 @@ async fn notifications_reach_the_merchant_and_are_retried_after_a_500() {
     );
 
     // The record is also served to out-of-process users.
-    let notes: Value = http()
-        .get(format!("{}/_sim/notifications", sim.origin()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let notes = json_of(http().get(format!("{}/_sim/notifications", sim.origin()))).await;
     assert_eq!(notes.as_array().unwrap().len(), 5);
     assert_eq!(notes[0]["status"], 500);
 }
@@ -906,14 +901,7 @@ async fn counters_count_every_request_including_faulted_ones() {
         (c.accounts, c.create, c.get, c.update, c.list),
         (1, 1, 3, 1, 1)
     );
-    let served: Value = http()
-        .get(format!("{}/_sim/counters", sim.origin()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served = json_of(http().get(format!("{}/_sim/counters", sim.origin()))).await;
     assert_eq!(
         served,
         json!({"accounts": 1, "create": 1, "get": 3, "update": 1, "list": 1})
@@ -1070,15 +1058,11 @@ async fn drop_fault_is_a_connection_error_not_a_response() {
         assert!(t.elapsed() < Duration::from_secs(2));
     }
     assert_eq!(sim.counters().create, 2);
-    let list: Value = c
-        .get(format!("{}Checkouts", sim.base_url()))
-        .basic_auth(AGENT, Some(KEY))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = json_of(
+        c.get(format!("{}Checkouts", sim.base_url()))
+            .basic_auth(AGENT, Some(KEY)),
+    )
+    .await;
     assert_eq!(list["totalCount"], 1, "the dropped create was not applied");
     assert_eq!(get(&sim, id).await.status(), StatusCode::OK, "then normal");
 }
@@ -1205,6 +1189,15 @@ async fn get_with_timeout(base: String, id: Uuid) -> Result<reqwest::Response, r
         .await
 }
 
+/// The app's own Payson client with these timeouts.
+fn payson_client(connect_timeout: Duration, request_timeout: Duration) -> PaysonClient {
+    PaysonClient::new(&PaysonClientConfig {
+        connect_timeout,
+        request_timeout,
+    })
+    .unwrap()
+}
+
 fn creds(sim: &SimHandle) -> PaysonCredentials {
     PaysonCredentials {
         base_url: sim.base_url(),
@@ -1216,11 +1209,7 @@ fn creds(sim: &SimHandle) -> PaysonCredentials {
 #[tokio::test]
 async fn the_payson_client_creates_pays_and_ships_against_the_simulator() {
     let sim = start().await;
-    let payson = PaysonClient::new(&PaysonClientConfig {
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(5),
-    })
-    .unwrap();
+    let payson = payson_client(Duration::from_secs(2), Duration::from_secs(5));
     let c = creds(&sim);
     let account = payson.get_account(&c).await.unwrap();
     assert_eq!(account.account_email, "testagent-checkout2@payson.se");
@@ -1282,11 +1271,7 @@ async fn the_payson_client_creates_pays_and_ships_against_the_simulator() {
 #[tokio::test]
 async fn the_payson_client_sees_each_fault_for_what_it_is() {
     let sim = start().await;
-    let payson = PaysonClient::new(&PaysonClientConfig {
-        connect_timeout: Duration::from_secs(1),
-        request_timeout: Duration::from_millis(400),
-    })
-    .unwrap();
+    let payson = payson_client(Duration::from_secs(1), Duration::from_millis(400));
     let c = creds(&sim);
     let id = payson
         .create_checkout(&c, &body(NOWHERE))

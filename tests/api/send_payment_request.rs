@@ -210,18 +210,13 @@ async fn wrong_role_is_403(db: Db) {
         let (code, msg, _) = ss_error(resp).await;
         assert_eq!((code.as_str(), msg.as_str()), ("Forbidden", "Invalid Role"));
     }
-    let resp = app
+    let (status, xml) = app
         .put_send_payment_request(id, Format::Xml)
         .token(&app.tokens.reader)
-        .send()
+        .send_text()
         .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("<ErrorCode>Forbidden</ErrorCode><Message>Invalid Role</Message>")
-    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(xml.contains("<ErrorCode>Forbidden</ErrorCode><Message>Invalid Role</Message>"));
     assert_unchanged(&app, id).await;
 }
 
@@ -245,17 +240,12 @@ async fn malformed_ids_are_400_naming_the_field(db: Db) {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(ss_error(resp).await.2.as_deref(), Some("CompanyId"));
     // XML error carries the field too.
-    let resp = app
+    let (status, xml) = app
         .put_send_payment_request("1234", Format::Xml)
-        .send()
+        .send_text()
         .await;
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("<FieldName>Id</FieldName>")
-    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(xml.contains("<FieldName>Id</FieldName>"));
     assert_unchanged(&app, id).await;
 }
 
@@ -367,10 +357,7 @@ async fn remaining_rules_in_xml() {
             Some(b) => req.xml(b),
             None => req,
         };
-        async move {
-            let r = req.send().await;
-            (r.status(), r.text().await.unwrap())
-        }
+        req.send_text()
     };
     let code = |c: &str| format!("<ResponseStatus><ErrorCode>{c}</ErrorCode>");
     let id = app.ready().await;

@@ -110,6 +110,12 @@ impl<'a> ApiRequest<'a> {
         self.body("application/xml", body)
     }
 
+    /// Sends it; the answer's status and body.
+    pub async fn send_text(self) -> (reqwest::StatusCode, String) {
+        let resp = self.send().await;
+        (resp.status(), resp.text().await.unwrap())
+    }
+
     pub async fn send(self) -> Response {
         let mut rb = self
             .app

@@ -82,6 +82,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Each seeded user's API token (empty when not seeded).
+#[derive(Default)]
 pub struct Tokens {
     pub writer: String,
     pub reader: String,
@@ -176,41 +178,22 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let (company, creds) = add_company(&state, &sim, "Acme Bokning AB", "7001").await;
     let (other_company, other_creds) = add_company(&state, &sim, "Other Company AB", "7002").await;
     let tokens = if opts.seed {
+        let token = |email, roles, company| user_token(&state, email, roles, company);
         Tokens {
-            writer: user_token(
-                &state,
-                "writer@acme.test",
-                &[Role::AdminWrite],
-                Some(&company),
-            )
-            .await,
-            reader: user_token(
-                &state,
-                "reader@acme.test",
-                &[Role::AdminRead],
-                Some(&company),
-            )
-            .await,
-            superadmin: user_token(&state, "root@desk.test", &[Role::SuperAdmin], None).await,
-            auditor: user_token(&state, "auditor@desk.test", &[Role::Auditor], None).await,
-            other_writer: user_token(
-                &state,
+            writer: token("writer@acme.test", &[Role::AdminWrite], Some(&company)).await,
+            reader: token("reader@acme.test", &[Role::AdminRead], Some(&company)).await,
+            superadmin: token("root@desk.test", &[Role::SuperAdmin], None).await,
+            auditor: token("auditor@desk.test", &[Role::Auditor], None).await,
+            other_writer: token(
                 "writer@other.test",
                 &[Role::AdminWrite],
                 Some(&other_company),
             )
             .await,
-            no_roles: user_token(&state, "nobody@acme.test", &[], Some(&company)).await,
+            no_roles: token("nobody@acme.test", &[], Some(&company)).await,
         }
     } else {
-        Tokens {
-            writer: String::new(),
-            reader: String::new(),
-            superadmin: String::new(),
-            auditor: String::new(),
-            other_writer: String::new(),
-            no_roles: String::new(),
-        }
+        Tokens::default()
     };
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
