@@ -4,8 +4,8 @@
 use chrono::Duration;
 use reqwest::StatusCode;
 
-use crate::helpers::issue_company_api_key;
-use crate::helpers::{Db, Options, spawn_with};
+use crate::helpers::api::Format;
+use crate::helpers::{Db, Options, issue_company_api_key, spawn_with, ss_error};
 
 #[tokio::test]
 async fn api_keys_when_sent() {
@@ -43,16 +43,13 @@ async fn api_keys_when_sent() {
     for (key, want) in cases {
         let id = app.ready().await;
         let resp = app
-            .client
-            .put(app.url(&app.send_path(id)))
-            .bearer_auth(&app.tokens.writer)
-            .header("x-api-key", &key)
+            .put_send_payment_request(id, Format::Negotiated)
+            .api_key(&key)
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), want, "{key}");
         if want == StatusCode::UNAUTHORIZED {
-            assert_eq!(crate::helpers::ss_error(resp).await.1, "Not Authenticated");
+            assert_eq!(ss_error(resp).await.1, "Not Authenticated");
             assert_eq!(app.sim.ship_count(id.as_uuid()), 0);
         }
     }
@@ -67,12 +64,9 @@ async fn api_key_required_when_configured() {
     assert_eq!(app.send(id).await.status(), StatusCode::UNAUTHORIZED);
     let (_, key) = issue_company_api_key(&app.state, app.company.id, "", "", None).await;
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
-        .header("x-api-key", key.to_string())
+        .put_send_payment_request(id, Format::Negotiated)
+        .api_key(&key.to_string())
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
 }

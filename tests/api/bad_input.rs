@@ -4,6 +4,7 @@
 use checkout_desk::domain::CheckoutStatus;
 use reqwest::StatusCode;
 
+use crate::helpers::api::Format;
 use crate::helpers::{Db, spawn_app, ss_error};
 
 #[tokio::test]
@@ -12,7 +13,7 @@ async fn bad_bodies_change_nothing() {
     let id = app.ready().await;
     let gets_before = app.sim.counters().get;
     let big = format!("{{\"CompanyId\":\"{}\"}}", "x".repeat(200 * 1024));
-    let cases: Vec<(&str, String, StatusCode)> = vec![
+    let cases: Vec<(&'static str, String, StatusCode)> = vec![
         ("application/json", "{\"CompanyId\": ".into(), StatusCode::BAD_REQUEST),
         ("application/json", "[\"a\"]".into(), StatusCode::BAD_REQUEST),
         ("application/xml", "<SendCheckoutPaymentRequest><CompanyId>".into(), StatusCode::BAD_REQUEST),
@@ -33,14 +34,10 @@ async fn bad_bodies_change_nothing() {
     ];
     for (ct, body, want) in cases {
         let resp = app
-            .client
-            .put(app.url(&app.send_path(id)))
-            .bearer_auth(&app.tokens.writer)
-            .header("Content-Type", ct)
-            .body(body.clone())
+            .put_send_payment_request(id, Format::Negotiated)
+            .body(ct, body.clone())
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), want, "{ct}: {}", &body[..body.len().min(80)]);
         let (code, msg, _) = ss_error(resp).await;
         assert!(!code.is_empty() && !msg.is_empty());

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, fresh_database_url};
+use crate::helpers::api::Format;
+use crate::helpers::{Db, Options, fresh_database_url, spawn_with};
 
 const BIN: &str = env!("CARGO_BIN_EXE_checkout-desk");
 
@@ -117,36 +118,26 @@ async fn operator_commands_end_to_end() {
     assert_ne!(rec.token_hash, token);
 
     // The token authenticates against a server on the same database.
-    let mut opts = crate::helpers::Options::new(Db::Sqlite);
+    let mut opts = Options::new(Db::Sqlite);
     opts.database_url = Some(db.clone());
     opts.seed = false;
     let k = key.clone();
     opts.settings = Box::new(move |s| s.secret_key = k.clone());
-    let app = crate::helpers::spawn_with(opts).await;
-    let url = app.url(&format!(
-        "/payment/payson/v2/checkout/{}",
-        uuid::Uuid::new_v4()
-    ));
-    let resp = app
-        .client
-        .get(&url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let app = spawn_with(opts).await;
+    let unknown = uuid::Uuid::new_v4();
+    let get = || {
+        app.get_checkout_api(unknown, Format::Negotiated)
+            .token(&token)
+            .send()
+    };
+    let resp = get().await;
     assert_eq!(
         resp.status(),
         StatusCode::NOT_FOUND,
         "authenticated: an unknown checkout is 404"
     );
     cli(&db, &key, &["token", "revoke", &token_id], None);
-    let resp = app
-        .client
-        .get(&url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get().await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
 

@@ -2,23 +2,29 @@
 //! on one instance and on several instances sharing one PostgreSQL database.
 
 use checkout_desk::domain::CheckoutStatus;
+use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, Options, spawn_app, spawn_with};
+use crate::helpers::api::Format;
+use crate::helpers::{Db, Options, TestApp, spawn_app, spawn_with};
 use crate::on_both;
+
+/// Slows Payson's next update down so that concurrent requests really overlap.
+fn slow_next_update(app: &TestApp) {
+    app.sim.inject(Fault {
+        endpoint: SimEndpoint::Update,
+        kind: FaultKind::Latency { ms: 300 },
+        count: 1,
+        apply_first: false,
+    });
+}
 
 on_both!(fifty_concurrent_sends_one_put);
 async fn fifty_concurrent_sends_one_put(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    // Slow Payson down so the requests really overlap.
-    app.sim.inject(checkout_desk::payson_sim::Fault {
-        endpoint: checkout_desk::payson_sim::SimEndpoint::Update,
-        kind: checkout_desk::payson_sim::FaultKind::Latency { ms: 300 },
-        count: 1,
-        apply_first: false,
-    });
+    slow_next_update(&app);
     let before = app.sim.counters().update;
     let statuses = join_all((0..50).map(|_| async { app.send(id).await.status() })).await;
     let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
@@ -49,33 +55,15 @@ async fn two_instances_sharing_postgres_ship_once() {
     opts.seed = false;
     let b = spawn_with(opts).await;
     let id = a.ready().await;
-    a.sim.inject(checkout_desk::payson_sim::Fault {
-        endpoint: checkout_desk::payson_sim::SimEndpoint::Update,
-        kind: checkout_desk::payson_sim::FaultKind::Latency { ms: 300 },
-        count: 1,
-        apply_first: false,
-    });
+    slow_next_update(&a);
     let before = a.sim.counters().update;
-    let token = a.tokens.writer.clone();
+    // Alternately at each instance, always as a's writer (b seeded no users).
     let sends = (0..50).map(|i| {
-        let base = if i % 2 == 0 {
-            a.address.clone()
-        } else {
-            b.address.clone()
-        };
-        let client = a.client.clone();
-        let token = token.clone();
-        async move {
-            client
-                .put(format!(
-                    "{base}/payment/payson/v2/checkout/{id}/sendpaymentrequest"
-                ))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
+        let at = if i % 2 == 0 { &a } else { &b };
+        let req = at
+            .put_send_payment_request(id, Format::Negotiated)
+            .token(&a.tokens.writer);
+        async move { req.send().await.status() }
     });
     let statuses = join_all(sends).await;
     assert_eq!(

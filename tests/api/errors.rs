@@ -4,8 +4,8 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, spawn_app};
-use crate::web_signin::{Browser, PASSWORD};
+use crate::helpers::browser::Browser;
+use crate::helpers::{Db, PASSWORD, spawn_app};
 
 fn request_id(r: &reqwest::Response) -> String {
     r.headers()["x-request-id"].to_str().unwrap().to_owned()
@@ -77,14 +77,12 @@ async fn error_pages_show_the_request_id_of_their_response() {
 async fn xml_error_and_notification_answers_on_the_wire() {
     let app = spawn_app(Db::Sqlite).await;
     let r = app
-        .put(
+        .api(
+            reqwest::Method::PUT,
             "/xml/reply/SendCheckoutPaymentRequest?Id=%3Ca%26b%22%3E",
-            Some(&app.tokens.writer),
         )
-        .await
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         r.headers()["content-type"],

@@ -14,37 +14,19 @@ async fn callback_rereads_payson_and_answers_bokamera_shape() {
         .transition(id.as_uuid(), "expired", None, None)
         .unwrap();
     assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip);
-    let resp = app
-        .client
-        .post(app.url(&format!("/payment/payson/v2/ipncallback?checkout={id}")))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.post_ipn(Some(id.as_uuid())).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["Success"], true);
     assert_eq!(app.local(id).await.status, CheckoutStatus::Expired);
     // Unknown checkout: logged and answered 200 so Payson stops retrying.
-    let resp = app
-        .client
-        .post(app.url(&format!(
-            "/payment/payson/v2/ipncallback?checkout={}",
-            uuid::Uuid::new_v4()
-        )))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.post_ipn(Some(uuid::Uuid::new_v4())).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(
         resp.json::<serde_json::Value>().await.unwrap()["Success"],
         false
     );
-    let resp = app
-        .client
-        .post(app.url("/payment/payson/v2/ipncallback"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.post_ipn(None).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 }
 

@@ -6,7 +6,7 @@ use checkout_desk::domain::{AuditOutcome, CheckoutStatus};
 use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, spawn_app, ss_error};
+use crate::helpers::{Db, free_port, spawn_app, ss_error};
 use crate::on_both;
 
 fn fault(endpoint: SimEndpoint, kind: FaultKind, apply_first: bool) -> Fault {
@@ -167,11 +167,7 @@ async fn payson_unreachable_is_504(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
     // Point the company at a port nobody listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = free_port();
     let enc = app.state.secrets.encrypt(&app.creds.api_key);
     app.state
         .store

@@ -1,7 +1,7 @@
 //! The Payson simulator driven over raw HTTP, the way any Payson client sees it:
 //! Basic auth and ownership, request casing, the status rules of payson-api.md §4,
-//! purchaseId/history, the embedded page, notifications, counters and every fault kind.
-//! The last tests run the app's own Payson client against it.
+//! purchaseId/history, the embedded page, notifications, counters, every fault kind and
+//! its control API. The last tests run the app's own Payson client against it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -143,6 +143,11 @@ fn time(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// Sends `req` and reads its JSON answer.
+async fn json_of(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while !done() {
@@ -166,6 +171,10 @@ async fn basic_auth_and_ownership() {
     let acc: Value = r.json().await.unwrap();
     assert_eq!(acc["accountEmail"], "testagent-checkout2@payson.se");
     assert_eq!(acc["merchantId"], 4);
+    assert_eq!(
+        acc["enabledForpaymentPlan"], true,
+        "Payson's own odd casing"
+    );
     // Lower-case path, as Payson's .NET SDK sends it; a configured account.
     let r = accounts("1001", Some("other-key"), "accounts")
         .await
@@ -208,15 +217,12 @@ async fn basic_auth_and_ownership() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(sim.checkout_json(id).unwrap()["status"], "created");
-    let list: Value = http()
-        .get(format!("{}Checkouts", sim.base_url()))
-        .basic_auth("1001", Some("other-key"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = json_of(
+        http()
+            .get(format!("{}Checkouts", sim.base_url()))
+            .basic_auth("1001", Some("other-key")),
+    )
+    .await;
     assert_eq!(list["totalCount"], 0);
 
     // Accounts added at run time, through the handle and the control API.
@@ -256,6 +262,10 @@ async fn create_get_and_list_in_any_casing() {
     assert_eq!(
         doc["merchant"]["confirmationUri"],
         "https://shop.example/confirm"
+    );
+    assert_eq!(
+        doc["merchant"]["notificationUri"], NOWHERE,
+        "PascalCase in, camelCase stored"
     );
     assert_eq!(doc["merchant"]["reference"], "BK-42");
     assert_eq!(doc["customer"]["lastName"], "Persson");
@@ -310,6 +320,14 @@ async fn create_get_and_list_in_any_casing() {
         doc,
         "GET returns what create returned"
     );
+    // Paths are case-insensitive.
+    let r = http()
+        .get(format!("{}checkouts/{id}", sim.base_url()))
+        .basic_auth(AGENT, Some(KEY))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 
     // A bad create is refused the Payson way.
     let r = http()
@@ -340,10 +358,15 @@ async fn create_get_and_list_in_any_casing() {
             r.json::<Value>().await.unwrap()
         }
     };
-    let page = list("status=READYTOSHIP").await;
-    assert_eq!(page["totalCount"], 1);
-    assert_eq!(page["data"][0]["id"], id.to_string());
-    assert_eq!(page["data"][0]["status"], "readyToShip");
+    for q in [
+        "status=READYTOSHIP",
+        "status=ReadyToShip&page=1&pageSize=10",
+    ] {
+        let page = list(q).await;
+        assert_eq!(page["totalCount"], 1, "{q}");
+        assert_eq!(page["data"][0]["id"], id.to_string(), "{q}");
+        assert_eq!(page["data"][0]["status"], "readyToShip", "{q}");
+    }
     let page = list("status=created&page=1&pageSize=20").await;
     assert_eq!(
         (page["totalCount"].as_u64(), page["count"].as_u64()),
@@ -433,6 +456,7 @@ async fn ship_only_from_ready_to_ship_with_purchase_id_and_history() {
     // Payson moves it on; from paidToAccount the merchant cannot ship again.
     sim.transition(id, "paidToAccount", None, None).unwrap();
     assert!(sim.transition(id, "paidToAccount", None, None).is_err());
+    assert!(sim.transition(id, "readyToShip", None, None).is_err());
     let doc: Value = get(&sim, id).await.json().await.unwrap();
     assert!(time(&doc["history"]["paidToAccount"]) >= shipped_at);
     status_error(put_status(&sim, id, "shipped").await).await;
@@ -684,7 +708,10 @@ async fn embedded_page_pay_flow() {
         !confirmed.contains("Pay by card") && !confirmed.contains("<form"),
         "{confirmed}"
     );
-    assert!(confirmed.contains("readyToShip"), "{confirmed}");
+    assert!(
+        confirmed.contains("Thank you") && confirmed.contains("readyToShip"),
+        "{confirmed}"
+    );
     // Paying twice is refused and changes nothing.
     assert_eq!(pay("invoice").await.status(), StatusCode::CONFLICT);
     assert_eq!(sim.checkout_json(uid).unwrap()["paymentMethod"], "card");
@@ -807,14 +834,7 @@ async fn notifications_reach_the_merchant_and_are_retried_after_a_500() {
     );
 
     // The record is also served to out-of-process users.
-    let notes: Value = http()
-        .get(format!("{}/_sim/notifications", sim.origin()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let notes = json_of(http().get(format!("{}/_sim/notifications", sim.origin()))).await;
     assert_eq!(notes.as_array().unwrap().len(), 5);
     assert_eq!(notes[0]["status"], 500);
 }
@@ -881,14 +901,7 @@ async fn counters_count_every_request_including_faulted_ones() {
         (c.accounts, c.create, c.get, c.update, c.list),
         (1, 1, 3, 1, 1)
     );
-    let served: Value = http()
-        .get(format!("{}/_sim/counters", sim.origin()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served = json_of(http().get(format!("{}/_sim/counters", sim.origin()))).await;
     assert_eq!(
         served,
         json!({"accounts": 1, "create": 1, "get": 3, "update": 1, "list": 1})
@@ -929,6 +942,17 @@ async fn latency_and_status_faults() {
         t.elapsed() < Duration::from_millis(300),
         "only the next request"
     );
+    // Latency armed through the control API works alike.
+    let r = http()
+        .post(format!("{}/_sim/faults", sim.origin()))
+        .json(&json!({"endpoint": "get", "kind": {"type": "latency", "ms": 400}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let t = Instant::now();
+    assert_eq!(get(&sim, id).await.status(), StatusCode::OK);
+    assert!(t.elapsed() >= Duration::from_millis(400));
 
     // A status fault answers for Payson and touches nothing, for exactly `count` requests.
     sim.transition(id, "readyToShip", None, None).unwrap();
@@ -969,6 +993,11 @@ async fn latency_and_status_faults() {
             .send()
     };
     assert_eq!(accounts().await.unwrap().status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        accounts().await.unwrap().status(),
+        StatusCode::BAD_GATEWAY,
+        "armed for `count` requests"
+    );
     let r = http()
         .delete(format!("{}/_sim/faults", sim.origin()))
         .send()
@@ -1029,15 +1058,11 @@ async fn drop_fault_is_a_connection_error_not_a_response() {
         assert!(t.elapsed() < Duration::from_secs(2));
     }
     assert_eq!(sim.counters().create, 2);
-    let list: Value = c
-        .get(format!("{}Checkouts", sim.base_url()))
-        .basic_auth(AGENT, Some(KEY))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = json_of(
+        c.get(format!("{}Checkouts", sim.base_url()))
+            .basic_auth(AGENT, Some(KEY)),
+    )
+    .await;
     assert_eq!(list["totalCount"], 1, "the dropped create was not applied");
     assert_eq!(get(&sim, id).await.status(), StatusCode::OK, "then normal");
 }
@@ -1122,6 +1147,10 @@ async fn control_api_transitions() {
         time(&doc["history"]["readyToShip"]),
         "2026-01-15T08:00:00Z".parse::<DateTime<Utc>>().unwrap()
     );
+    assert_eq!(
+        doc["history"]["readyToShip"], "2026-01-15T08:00:00.000Z",
+        "Payson's millisecond format"
+    );
     assert_eq!(doc["paymentMethod"], "invoice");
     assert_eq!(
         transition(id, json!({"to": "denied"})).await,
@@ -1160,6 +1189,15 @@ async fn get_with_timeout(base: String, id: Uuid) -> Result<reqwest::Response, r
         .await
 }
 
+/// The app's own Payson client with these timeouts.
+fn payson_client(connect_timeout: Duration, request_timeout: Duration) -> PaysonClient {
+    PaysonClient::new(&PaysonClientConfig {
+        connect_timeout,
+        request_timeout,
+    })
+    .unwrap()
+}
+
 fn creds(sim: &SimHandle) -> PaysonCredentials {
     PaysonCredentials {
         base_url: sim.base_url(),
@@ -1171,11 +1209,7 @@ fn creds(sim: &SimHandle) -> PaysonCredentials {
 #[tokio::test]
 async fn the_payson_client_creates_pays_and_ships_against_the_simulator() {
     let sim = start().await;
-    let payson = PaysonClient::new(&PaysonClientConfig {
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(5),
-    })
-    .unwrap();
+    let payson = payson_client(Duration::from_secs(2), Duration::from_secs(5));
     let c = creds(&sim);
     let account = payson.get_account(&c).await.unwrap();
     assert_eq!(account.account_email, "testagent-checkout2@payson.se");
@@ -1188,6 +1222,7 @@ async fn the_payson_client_creates_pays_and_ships_against_the_simulator() {
     assert_eq!(remote.status(), CheckoutStatus::ReadyToShip);
     assert!(remote.purchase_id().is_some());
     assert!(remote.history_time("readyToShip").is_some());
+    assert_eq!(remote.merchant_reference(), Some("BK-42"));
     remote.set_status(CheckoutStatus::Shipped);
     let shipped = payson.update_checkout(&c, &remote).await.unwrap();
     assert_eq!(shipped.status(), CheckoutStatus::Shipped);
@@ -1236,11 +1271,7 @@ async fn the_payson_client_creates_pays_and_ships_against_the_simulator() {
 #[tokio::test]
 async fn the_payson_client_sees_each_fault_for_what_it_is() {
     let sim = start().await;
-    let payson = PaysonClient::new(&PaysonClientConfig {
-        connect_timeout: Duration::from_secs(1),
-        request_timeout: Duration::from_millis(400),
-    })
-    .unwrap();
+    let payson = payson_client(Duration::from_secs(1), Duration::from_millis(400));
     let c = creds(&sim);
     let id = payson
         .create_checkout(&c, &body(NOWHERE))

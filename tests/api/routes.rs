@@ -2,9 +2,10 @@
 //! casing and GUID forms, and the seed page's XML request as given.
 
 use checkout_desk::domain::CheckoutStatus;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
-use crate::helpers::{Db, TestApp, spawn_app};
+use crate::helpers::api::Format;
+use crate::helpers::{Db, Options, TestApp, spawn_app, spawn_with, ss_error};
 
 async fn app() -> TestApp {
     spawn_app(Db::Sqlite).await
@@ -17,70 +18,72 @@ fn content_type(r: &reqwest::Response) -> String {
 #[tokio::test]
 async fn format_selectors() {
     let app = app().await;
-    // (path suffix, query, Accept) → expected format
-    let cases: &[(&str, &str, Option<&str>, &str)] = &[
-        ("", "", None, "application/json"),
-        ("", "", Some("*/*"), "application/json"),
-        (".json", "", Some("application/xml"), "application/json"),
-        (".xml", "", Some("application/json"), "application/xml"),
+    use Format::{Json, Negotiated, Xml};
+    // (path format, query, Accept) → expected format
+    let cases: &[(Format, &str, Option<&str>, &str)] = &[
+        (Negotiated, "", None, "application/json"),
+        (Negotiated, "", Some("*/*"), "application/json"),
+        (Json, "", Some("application/xml"), "application/json"),
+        (Xml, "", Some("application/json"), "application/xml"),
         (
-            "",
-            "?format=xml",
+            Negotiated,
+            "format=xml",
             Some("application/json"),
             "application/xml",
         ),
-        (".xml", "?format=json", None, "application/json"),
-        ("", "", Some("application/xml"), "application/xml"),
-        ("", "", Some("text/xml"), "application/xml"),
+        (Xml, "format=json", None, "application/json"),
+        (Negotiated, "", Some("application/xml"), "application/xml"),
+        (Negotiated, "", Some("text/xml"), "application/xml"),
         (
-            "",
+            Negotiated,
             "",
             Some("application/json;q=0.4, application/xml;q=0.8"),
             "application/xml",
         ),
         (
-            "",
+            Negotiated,
             "",
             Some("application/xml;q=0.4, application/json"),
             "application/json",
         ),
-        ("", "", Some("text/html, */*;q=0.1"), "application/json"),
+        (
+            Negotiated,
+            "",
+            Some("text/html, */*;q=0.1"),
+            "application/json",
+        ),
     ];
-    for (suffix, query, accept, want) in cases {
+    for (format, query, accept, want) in cases {
         let id = app.ready().await;
-        let mut rb = app
-            .client
-            .put(app.url(&format!("{}{suffix}{query}", app.send_path(id))))
-            .bearer_auth(&app.tokens.writer);
+        let mut req = app.put_send_payment_request(id, *format).query(query);
         if let Some(a) = accept {
-            rb = rb.header("Accept", *a);
+            req = req.accept(a);
         }
-        let resp = rb.send().await.unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "{suffix} {query} {accept:?}");
+        let resp = req.send().await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::OK,
+            "{format:?} {query} {accept:?}"
+        );
         assert!(
             content_type(&resp).starts_with(want),
-            "{suffix} {query} {accept:?}: {}",
+            "{format:?} {query} {accept:?}: {}",
             content_type(&resp)
         );
     }
     // Nothing acceptable: 406 and nothing sent.
     let id = app.ready().await;
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
-        .header("Accept", "text/html")
+        .put_send_payment_request(id, Negotiated)
+        .accept("text/html")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
     let resp = app
-        .client
-        .put(app.url(&format!("{}?format=csv", app.send_path(id))))
-        .bearer_auth(&app.tokens.writer)
+        .put_send_payment_request(id, Negotiated)
+        .query("format=csv")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
     assert_eq!(app.sim.ship_count(id.as_uuid()), 0);
 }
@@ -92,16 +95,10 @@ async fn predefined_servicestack_routes() {
     for method in [reqwest::Method::PUT, reqwest::Method::POST] {
         let id = app.ready().await;
         let resp = app
-            .client
-            .request(
-                method.clone(),
-                app.url("/json/reply/SendCheckoutPaymentRequest"),
-            )
-            .bearer_auth(&app.tokens.writer)
+            .api(method.clone(), "/json/reply/SendCheckoutPaymentRequest")
             .json(&serde_json::json!({ "Id": id.to_string() }))
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), StatusCode::OK, "{method}");
         assert!(content_type(&resp).starts_with("application/json"));
     }
@@ -112,14 +109,10 @@ async fn predefined_servicestack_routes() {
         app.company.id
     );
     let resp = app
-        .client
-        .post(app.url("/xml/reply/SendCheckoutPaymentRequest"))
-        .bearer_auth(&app.tokens.writer)
-        .header("Content-Type", "application/xml")
-        .body(body)
+        .api(Method::POST, "/xml/reply/SendCheckoutPaymentRequest")
+        .xml(body)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(content_type(&resp).starts_with("application/xml"));
     assert!(
@@ -131,39 +124,33 @@ async fn predefined_servicestack_routes() {
     // /api with Id in the query string, form body for CompanyId.
     let id = app.ready().await;
     let resp = app
-        .client
-        .put(app.url(&format!("/api/SendCheckoutPaymentRequest?Id={id}")))
-        .bearer_auth(&app.tokens.writer)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(format!("CompanyId={}", app.company.id))
+        .api(Method::PUT, "/api/SendCheckoutPaymentRequest")
+        .query(&format!("Id={id}"))
+        .body(
+            "application/x-www-form-urlencoded",
+            format!("CompanyId={}", app.company.id),
+        )
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
     // Predefined route without any Id: 400 naming Id.
     let resp = app
-        .client
-        .put(app.url("/json/reply/SendCheckoutPaymentRequest"))
-        .bearer_auth(&app.tokens.writer)
+        .api(Method::PUT, "/json/reply/SendCheckoutPaymentRequest")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        crate::helpers::ss_error(resp).await.2.as_deref(),
-        Some("Id")
-    );
+    assert_eq!(ss_error(resp).await.2.as_deref(), Some("Id"));
     // A wrong method on the custom route: 405 in ServiceStack form.
     let resp = app
-        .client
-        .get(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
+        .api(
+            Method::GET,
+            &format!("/payment/payson/v2/checkout/{id}/sendpaymentrequest"),
+        )
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(crate::helpers::ss_error(resp).await.0, "MethodNotAllowed");
+    assert_eq!(ss_error(resp).await.0, "MethodNotAllowed");
 }
 
 #[tokio::test]
@@ -184,13 +171,10 @@ async fn key_casing_guid_forms_and_path_precedence() {
     {
         let id = app.ready().await;
         let resp = app
-            .client
-            .put(app.url(&app.send_path(id)))
-            .bearer_auth(&app.tokens.writer)
+            .put_send_payment_request(id, Format::Negotiated)
             .json(&body)
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), StatusCode::OK, "case {i}: {body}");
     }
     // The path id in its other spellings.
@@ -201,12 +185,9 @@ async fn key_casing_guid_forms_and_path_precedence() {
     ] {
         let id = app.ready().await;
         let resp = app
-            .client
-            .put(app.url(&app.send_path(form(id.as_uuid()))))
-            .bearer_auth(&app.tokens.writer)
+            .put_send_payment_request(form(id.as_uuid()), Format::Negotiated)
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), StatusCode::OK);
         let body: serde_json::Value = resp.json().await.unwrap();
         assert_eq!(
@@ -219,13 +200,10 @@ async fn key_casing_guid_forms_and_path_precedence() {
     let id = app.ready().await;
     let other = app.ready().await;
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
+        .put_send_payment_request(id, Format::Negotiated)
         .json(&serde_json::json!({"Id": other.to_string()}))
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
     assert_eq!(app.local(other).await.status, CheckoutStatus::ReadyToShip);
@@ -241,36 +219,23 @@ async fn seed_page_xml_request_as_given() {
   <Id>00000000-0000-0000-0000-000000000000</Id>
 </SendCheckoutPaymentRequest>"#;
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
-        .header("Accept", "application/xml")
-        .header("Content-Type", "application/xml")
-        .body(seed)
+        .put_send_payment_request(id, Format::Negotiated)
+        .accept("application/xml")
+        .xml(seed)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body = resp.text().await.unwrap();
     assert!(body.starts_with(r#"<PaysonCheckoutV2Response xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/BokaMera.API.ServiceModel.Dtos"><Id>"#), "{body}");
     assert!(body.contains("<Status>Shipped</Status>"));
     // On a predefined route the seed's all-zero Id is an empty Id: 400 naming it.
-    let resp = app
-        .client
-        .put(app.url("/xml/reply/SendCheckoutPaymentRequest"))
-        .bearer_auth(&app.tokens.writer)
-        .header("Content-Type", "text/xml")
-        .body(seed)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("<FieldName>Id</FieldName>")
-    );
+    let (status, body) = app
+        .api(Method::PUT, "/xml/reply/SendCheckoutPaymentRequest")
+        .body("text/xml", seed)
+        .send_text()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("<FieldName>Id</FieldName>"));
 }
 
 #[tokio::test]
@@ -279,91 +244,69 @@ async fn get_checkout_sibling() {
     let id = app.ready().await;
     for token in [&app.tokens.reader, &app.tokens.writer] {
         let resp = app
-            .client
-            .get(app.url(&format!("/payment/payson/v2/checkout/{id}")))
-            .bearer_auth(token)
+            .get_checkout_api(id, Format::Negotiated)
+            .token(token)
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), StatusCode::OK);
         let body: serde_json::Value = resp.json().await.unwrap();
         assert_eq!(body["Status"], "ReadyToShip");
     }
-    let resp = app
-        .client
-        .get(app.url(&format!("/payment/payson/v2/checkout/{id}.xml")))
-        .bearer_auth(&app.tokens.reader)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("<Status>ReadyToShip</Status>")
-    );
-    let resp = app
-        .client
-        .get(app.url(&format!(
-            "/payment/payson/v2/checkout/{id}?CompanyId={}",
-            app.company.id
-        )))
-        .bearer_auth(&app.tokens.superadmin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let resp = app
-        .client
-        .get(app.url(&format!("/payment/payson/v2/checkout/{id}")))
-        .bearer_auth(&app.tokens.other_writer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let resp = app
-        .client
-        .get(app.url(&format!("/json/reply/PaysonCheckoutv2GetCheckout?Id={id}")))
-        .bearer_auth(&app.tokens.no_roles)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let resp = app
-        .client
-        .get(app.url(&format!("/payment/payson/v2/checkout/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let (_, xml) = app
+        .get_checkout_api(id, Format::Xml)
+        .token(&app.tokens.reader)
+        .send_text()
+        .await;
+    assert!(xml.contains("<Status>ReadyToShip</Status>"));
+    // The superadmin naming the company; another company's writer, no roles (on the
+    // predefined route) and nobody are refused.
+    let cases = [
+        (
+            app.get_checkout_api(id, Format::Negotiated)
+                .query(&format!("CompanyId={}", app.company.id))
+                .token(&app.tokens.superadmin),
+            StatusCode::OK,
+        ),
+        (
+            app.get_checkout_api(id, Format::Negotiated)
+                .token(&app.tokens.other_writer),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            app.api(Method::GET, "/json/reply/PaysonCheckoutv2GetCheckout")
+                .query(&format!("Id={id}"))
+                .token(&app.tokens.no_roles),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            app.get_checkout_api(id, Format::Negotiated).anonymous(),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+    for (i, (req, want)) in cases.into_iter().enumerate() {
+        assert_eq!(req.send().await.status(), want, "case {i}");
+    }
 }
 
 #[tokio::test]
 async fn metrics_are_private_and_count_requests_and_sends() {
     // Not served at all without a token.
-    let app = crate::helpers::spawn_app(Db::Sqlite).await;
-    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let app = spawn_app(Db::Sqlite).await;
+    let r = app.get_metrics(None).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
-    let mut opts = crate::helpers::Options::new(Db::Sqlite);
+    let mut opts = Options::new(Db::Sqlite);
     opts.settings = Box::new(|s| s.metrics_token = Some("scrape-secret".into()));
-    let app = crate::helpers::spawn_with(opts).await;
+    let app = spawn_with(opts).await;
     let id = app.ready().await;
     assert_eq!(app.send(id).await.status(), StatusCode::OK);
     for token in [None, Some("wrong")] {
-        let mut rb = app.client.get(app.url("/metrics"));
-        if let Some(t) = token {
-            rb = rb.bearer_auth(t);
-        }
-        assert_eq!(rb.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.get_metrics(token).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
-    let r = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth("scrape-secret")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_metrics(Some("scrape-secret")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
     let send_route = "route=\"/payment/payson/v2/checkout/{id}/sendpaymentrequest\"";

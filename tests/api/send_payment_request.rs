@@ -3,6 +3,7 @@
 use checkout_desk::domain::{AuditOutcome, CheckoutStatus};
 use reqwest::StatusCode;
 
+use crate::helpers::api::Format;
 use crate::helpers::{Db, TestApp, spawn_app, ss_error};
 use crate::on_both;
 
@@ -62,13 +63,7 @@ on_both!(success_xml_has_datacontract_shape);
 async fn success_xml_has_datacontract_shape(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    let resp = app
-        .client
-        .put(app.url(&format!("{}.xml", app.send_path(id))))
-        .bearer_auth(&app.tokens.writer)
-        .send()
-        .await
-        .unwrap();
+    let resp = app.put_send_payment_request(id, Format::Xml).send().await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(
         resp.headers()["content-type"]
@@ -107,13 +102,10 @@ async fn second_send_is_409_naming_status(db: Db) {
     );
     // XML error shape.
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
-        .header("Accept", "application/xml")
+        .put_send_payment_request(id, Format::Negotiated)
+        .accept("application/xml")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let body = resp.text().await.unwrap();
     assert!(body.starts_with(r#"<ErrorResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.servicestack.net/types"><ResponseStatus><ErrorCode>Conflict</ErrorCode><Message>The checkout must have status ReadyToShip - 5; it has Shipped - 6</Message>"#), "{body}");
@@ -139,11 +131,13 @@ async fn unauthenticated_is_401_servicestack(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
     for token in [None, Some("cdt_not-a-real-token"), Some("")] {
-        let mut rb = app.client.put(app.url(&app.send_path(id)));
+        let mut req = app
+            .put_send_payment_request(id, Format::Negotiated)
+            .anonymous();
         if let Some(t) = token {
-            rb = rb.header("Authorization", format!("Bearer {t}"));
+            req = req.token(t);
         }
-        let resp = rb.send().await.unwrap();
+        let resp = req.send().await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
         let body: serde_json::Value = resp.json().await.unwrap();
         assert_eq!(
@@ -152,11 +146,10 @@ async fn unauthenticated_is_401_servicestack(db: Db) {
         );
     }
     let resp = app
-        .client
-        .put(app.url(&format!("{}.xml", app.send_path(id))))
+        .put_send_payment_request(id, Format::Xml)
+        .anonymous()
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         resp.text().await.unwrap(),
@@ -194,20 +187,12 @@ async fn revoked_token_and_disabled_user_are_401(db: Db) {
     .await
     .unwrap();
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&token)
+        .put_send_payment_request(id, Format::Negotiated)
+        .token(&token)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    let user = app
-        .state
-        .store
-        .user_by_email("writer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.user("writer@acme.test").await;
     app.state
         .store
         .set_user_disabled(user.id, true)
@@ -227,30 +212,21 @@ async fn wrong_role_is_403(db: Db) {
         &app.tokens.no_roles,
     ] {
         let resp = app
-            .client
-            .put(app.url(&app.send_path(id)))
-            .bearer_auth(token)
+            .put_send_payment_request(id, Format::Negotiated)
+            .token(token)
             .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN);
         let (code, msg, _) = ss_error(resp).await;
         assert_eq!((code.as_str(), msg.as_str()), ("Forbidden", "Invalid Role"));
     }
-    let resp = app
-        .client
-        .put(app.url(&format!("{}.xml", app.send_path(id))))
-        .bearer_auth(&app.tokens.reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("<ErrorCode>Forbidden</ErrorCode><Message>Invalid Role</Message>")
-    );
+    let (status, xml) = app
+        .put_send_payment_request(id, Format::Xml)
+        .token(&app.tokens.reader)
+        .send_text()
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(xml.contains("<ErrorCode>Forbidden</ErrorCode><Message>Invalid Role</Message>"));
     assert_unchanged(&app, id).await;
 }
 
@@ -259,41 +235,27 @@ async fn malformed_ids_are_400_naming_the_field(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
     let resp = app
-        .client
-        .put(app.url(&app.send_path("not-a-guid")))
-        .bearer_auth(&app.tokens.writer)
+        .put_send_payment_request("not-a-guid", Format::Negotiated)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let (_, msg, field) = ss_error(resp).await;
     assert_eq!(field.as_deref(), Some("Id"));
     assert!(msg.contains("not a valid GUID"), "{msg}");
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
-        .json(&serde_json::json!({"CompanyId": "12345"}))
+        .put_send_payment_request(id, Format::Negotiated)
+        .company_id("12345")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(ss_error(resp).await.2.as_deref(), Some("CompanyId"));
     // XML error carries the field too.
-    let resp = app
-        .client
-        .put(app.url(&format!("{}.xml", app.send_path("1234"))))
-        .bearer_auth(&app.tokens.writer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("<FieldName>Id</FieldName>")
-    );
+    let (status, xml) = app
+        .put_send_payment_request("1234", Format::Xml)
+        .send_text()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(xml.contains("<FieldName>Id</FieldName>"));
     assert_unchanged(&app, id).await;
 }
 
@@ -303,32 +265,25 @@ async fn company_rules(db: Db) {
     let id = app.ready().await;
     // A writer naming another company: 404, as if it did not exist.
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.writer)
-        .json(&serde_json::json!({"CompanyId": app.other_company.id.to_string()}))
+        .put_send_payment_request(id, Format::Negotiated)
+        .company_id(app.other_company.id)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     // Another company's writer asking for our checkout: 404.
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.other_writer)
+        .put_send_payment_request(id, Format::Negotiated)
+        .token(&app.tokens.other_writer)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(ss_error(resp).await.0, "NotFound");
     // Superadmin without a company: CompanyId is required.
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.superadmin)
+        .put_send_payment_request(id, Format::Negotiated)
+        .token(&app.tokens.superadmin)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let (_, msg, field) = ss_error(resp).await;
     assert_eq!(
@@ -337,24 +292,20 @@ async fn company_rules(db: Db) {
     );
     // Superadmin naming the wrong company for this checkout: 404.
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.superadmin)
-        .json(&serde_json::json!({"CompanyId": app.other_company.id.to_string()}))
+        .put_send_payment_request(id, Format::Negotiated)
+        .token(&app.tokens.superadmin)
+        .company_id(app.other_company.id)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_unchanged(&app, id).await;
     // Superadmin naming the right one: sent.
     let resp = app
-        .client
-        .put(app.url(&app.send_path(id)))
-        .bearer_auth(&app.tokens.superadmin)
-        .json(&serde_json::json!({"CompanyId": app.company.id.to_string()}))
+        .put_send_payment_request(id, Format::Negotiated)
+        .token(&app.tokens.superadmin)
+        .company_id(app.company.id)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
 }
@@ -411,20 +362,12 @@ async fn remaining_rules_in_xml() {
     use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
     let app = spawn_app(Db::Sqlite).await;
     let xml_put = |id: String, token: String, body: Option<String>| {
-        let rb = app
-            .client
-            .put(app.url(&format!(
-                "/payment/payson/v2/checkout/{id}/sendpaymentrequest.xml"
-            )))
-            .bearer_auth(token);
-        let rb = match body {
-            Some(b) => rb.header("Content-Type", "application/xml").body(b),
-            None => rb,
+        let req = app.put_send_payment_request(id, Format::Xml).token(&token);
+        let req = match body {
+            Some(b) => req.xml(b),
+            None => req,
         };
-        async move {
-            let r = rb.send().await.unwrap();
-            (r.status(), r.text().await.unwrap())
-        }
+        req.send_text()
     };
     let code = |c: &str| format!("<ResponseStatus><ErrorCode>{c}</ErrorCode>");
     let id = app.ready().await;
@@ -489,18 +432,17 @@ async fn remaining_rules_in_xml() {
     let mut c = app.local(app.ready().await).await;
     c.snippet = None;
     app.state.store.upsert_checkout(&c).await.unwrap();
-    let get = |suffix: &str| {
-        app.client
-            .get(app.url(&format!("/payment/payson/v2/checkout/{}{suffix}", c.id)))
-            .bearer_auth(&app.tokens.reader)
+    let get = |format: Format| {
+        app.get_checkout_api(c.id, format)
+            .token(&app.tokens.reader)
             .send()
     };
-    let json: serde_json::Value = get("").await.unwrap().json().await.unwrap();
+    let json: serde_json::Value = get(Format::Negotiated).await.json().await.unwrap();
     assert_eq!(
         json,
         serde_json::json!({"Id": c.id.to_string(), "Status": "ReadyToShip"})
     );
-    let xml = get(".xml").await.unwrap().text().await.unwrap();
+    let xml = get(Format::Xml).await.text().await.unwrap();
     assert_eq!(
         xml,
         format!(

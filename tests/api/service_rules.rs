@@ -8,8 +8,8 @@ use checkout_desk::domain::{AuditAction, AuditOutcome, Role, RoleSet};
 use checkout_desk::service::{RequestMeta, users};
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, Options, TestApp, fresh_database_url, spawn_with};
-use crate::web_signin::{Browser, PASSWORD, global_user, location};
+use crate::helpers::browser::{Browser, location};
+use crate::helpers::{Db, Options, PASSWORD, TestApp, fresh_database_url, global_user, spawn_with};
 
 const BIN: &str = env!("CARGO_BIN_EXE_checkout-desk");
 

@@ -2,8 +2,11 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, spawn_app};
-use crate::web_signin::{Browser, PASSWORD, csrf_in};
+use checkout_desk::domain::Role;
+
+use crate::helpers::api::Format;
+use crate::helpers::browser::{Browser, field};
+use crate::helpers::{Db, PASSWORD, global_user, spawn_app};
 
 #[tokio::test]
 async fn auditors_find_events_and_export_them_safely() {
@@ -13,91 +16,46 @@ async fn auditors_find_events_and_export_them_safely() {
     // A send from the page with a note a spreadsheet would run as a formula.
     let mut w = Browser::new(&app);
     w.login("writer@acme.test", PASSWORD).await;
-    let confirm = w
-        .get(&format!("/checkouts/{id}/send"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let key = confirm
-        .split("name=\"idempotency_key\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let origin = app.address.clone();
+    let confirm = w.get_send_html(id).await;
+    let key = field(&confirm, "idempotency_key");
     let r = w
-        .post(
-            &format!("/checkouts/{id}/send"),
-            &[
-                ("csrf_token", &csrf_in(&confirm)),
-                ("idempotency_key", &key),
-                ("note", "=HYPERLINK(\"http://evil\",\"x\")"),
-            ],
-            Some(&origin),
-        )
+        .post_send(id, &key, Some("=HYPERLINK(\"http://evil\",\"x\")"))
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // A send through the API by another company.
     let resp = app
-        .client
-        .put(app.url(&app.send_path(theirs)))
-        .bearer_auth(&app.tokens.other_writer)
+        .put_send_payment_request(theirs, Format::Negotiated)
+        .token(&app.tokens.other_writer)
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     // Company users do not see the audit log, nor its link.
-    let html = w.get("/checkouts").await.text().await.unwrap();
+    let html = w.get_checkouts_html().await;
     assert!(!html.contains("href=\"/audit\""));
     assert_eq!(w.get("/audit").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(w.get("/audit.csv").await.status(), StatusCode::FORBIDDEN);
 
-    crate::helpers::add_user(
-        &app.state,
-        checkout_desk::service::users::NewUser {
-            email: "eva@audit.test".into(),
-            display_name: String::new(),
-            password: Some(PASSWORD.into()),
-            company_id: None,
-            roles: checkout_desk::domain::RoleSet::empty()
-                .with(checkout_desk::domain::Role::Auditor),
-        },
-    )
-    .await;
+    global_user(&app, "eva@audit.test", Role::Auditor).await;
     let mut a = Browser::new(&app);
     a.login("eva@audit.test", PASSWORD).await;
-    let all = a.get("/audit").await.text().await.unwrap();
+    let all = a.get_html("/audit").await;
     assert!(all.contains("href=\"/audit\""));
     assert!(
         all.contains(&id.to_string()) && all.contains(&theirs.to_string()),
         "every company"
     );
     let only_other = a
-        .get(&format!(
+        .get_html(&format!(
             "/audit?company={}&action=send_payment_request",
             app.other_company.id
         ))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(only_other.contains(&theirs.to_string()) && !only_other.contains(&id.to_string()));
     let by_user = a
-        .get("/audit?user=writer%40acme.test&outcome=success")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .get_html("/audit?user=writer%40acme.test&outcome=success")
+        .await;
     assert!(by_user.contains(&id.to_string()) && !by_user.contains(&theirs.to_string()));
-    let none = a
-        .get("/audit?from=2001-01-01&to=2001-01-02")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let none = a.get_html("/audit?from=2001-01-01&to=2001-01-02").await;
     assert!(!none.contains(&id.to_string()));
     assert_eq!(
         a.get("/audit?action=drop_tables").await.status(),

@@ -6,20 +6,8 @@ use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, spawn_app};
-use crate::web_signin::{Browser, PASSWORD, csrf_in, location};
-
-fn field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let i = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {html}"));
-    html[i + marker.len()..]
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
+use crate::helpers::browser::{Browser, field, location};
+use crate::helpers::{Db, PASSWORD, spawn_app};
 
 #[tokio::test]
 async fn send_from_the_page_once_with_a_note() {
@@ -30,41 +18,24 @@ async fn send_from_the_page_once_with_a_note() {
         b.login("writer@acme.test", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let page = b
-        .get(&format!("/checkouts/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = b.get_checkout_html(id).await;
     assert!(page.contains("ReadyToShip - 5") && page.contains("Send payment request"));
     assert!(
         page.contains("<strong>created</strong>") && page.contains("<strong>readyToShip</strong>"),
         "timeline"
     );
-    let confirm = b
-        .get(&format!("/checkouts/{id}/send"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let confirm = b.get_send_html(id).await;
     assert!(
         confirm.contains("Payson will capture the payment of SEK\u{a0}799.00 from Tess T Persson &#60;tess@example.com&#62;; after this only a credit can undo it."),
         "{confirm}"
     );
-    let form = [
-        ("csrf_token", csrf_in(&confirm)),
-        ("idempotency_key", field(&confirm, "idempotency_key")),
-        ("note", "Customer called, ok to charge".to_owned()),
-    ];
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let origin = app.address.clone();
-    let r = b
-        .post(&format!("/checkouts/{id}/send"), &pairs, Some(&origin))
-        .await;
+    let key = field(&confirm, "idempotency_key");
+    let note = Some("Customer called, ok to charge");
+    let r = b.post_send(id, &key, note).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let back = location(&r).to_owned();
     assert!(back.starts_with(&format!("/checkouts/{id}?result=")));
-    let page = b.get(&back).await.text().await.unwrap();
+    let page = b.get_html(&back).await;
     assert!(
         page.contains("Payment request sent. The checkout is now Shipped."),
         "{page}"
@@ -72,9 +43,7 @@ async fn send_from_the_page_once_with_a_note() {
     assert!(page.contains("Shipped - 6") && page.contains("Note: Customer called, ok to charge"));
     assert!(!page.contains("href=\"/checkouts/{id}/send\""));
     // The same form again (a resubmit): same outcome, nothing sent twice.
-    let r = b
-        .post(&format!("/checkouts/{id}/send"), &pairs, Some(&origin))
-        .await;
+    let r = b.post_send(id, &key, note).await;
     assert_eq!(location(&r), back);
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
     let f = checkout_desk::domain::AuditFilter {
@@ -82,36 +51,16 @@ async fn send_from_the_page_once_with_a_note() {
         action: Some(AuditAction::SendPaymentRequest),
         ..Default::default()
     };
-    assert_eq!(app.state.store.audit_events(&f, 10).await.unwrap().len(), 1);
-    let list = b.get("/checkouts").await.text().await.unwrap();
+    assert_eq!(app.audit(f, 10).await.len(), 1);
+    let list = b.get_checkouts_html().await;
     assert!(!list.contains(&id.to_string()), "it left the worklist");
 
     // A double click: two submissions of one form at once.
     let id2 = app.ready().await;
-    let confirm = b
-        .get(&format!("/checkouts/{id2}/send"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let confirm = b.get_send_html(id2).await;
     let key = field(&confirm, "idempotency_key");
-    let token = csrf_in(&confirm);
-    let cookie = b.cookie.clone().unwrap();
-    let posts = (0..2).map(|_| {
-        app.client
-            .post(app.url(&format!("/checkouts/{id2}/send")))
-            .header("cookie", &cookie)
-            .header("origin", &origin)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(
-                serde_urlencoded::to_string([
-                    ("csrf_token", token.as_str()),
-                    ("idempotency_key", key.as_str()),
-                ])
-                .unwrap(),
-            )
-            .send()
-    });
+    let path = format!("/checkouts/{id2}/send");
+    let posts = (0..2).map(|_| b.form_request(&path, &[("idempotency_key", &key)]).send());
     let results = join_all(posts).await;
     let locations: Vec<String> = results
         .into_iter()
@@ -136,60 +85,22 @@ async fn failures_are_plain_and_the_checkout_stays() {
     });
     let mut b = Browser::new(&app);
     b.login("writer@acme.test", PASSWORD).await;
-    let confirm = b
-        .get(&format!("/checkouts/{id}/send"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let origin = app.address.clone();
+    let confirm = b.get_send_html(id).await;
     let r = b
-        .post(
-            &format!("/checkouts/{id}/send"),
-            &[
-                ("csrf_token", &csrf_in(&confirm)),
-                ("idempotency_key", &field(&confirm, "idempotency_key")),
-            ],
-            Some(&origin),
-        )
+        .post_send(id, &field(&confirm, "idempotency_key"), None)
         .await;
-    let page = b.get(location(&r)).await.text().await.unwrap();
+    let page = b.get_html(location(&r)).await;
     assert!(page.contains("The payment request was not sent: Payson refused: Merchant account locked. The checkout stays in the worklist."), "{page}");
-    assert!(
-        b.get("/checkouts")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains(&id.to_string())
-    );
+    assert!(b.get_checkouts_html().await.contains(&id.to_string()));
     assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip);
     // Refresh from Payson picks up what Payson says.
     app.sim
         .transition(id.as_uuid(), "expired", None, None)
         .unwrap();
-    let html = b
-        .get(&format!("/checkouts/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let r = b
-        .post(
-            &format!("/checkouts/{id}/refresh"),
-            &[("csrf_token", &csrf_in(&html))],
-            Some(&origin),
-        )
-        .await;
+    b.get_checkout_html(id).await;
+    let r = b.post_form(&format!("/checkouts/{id}/refresh"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(
-        b.get(&format!("/checkouts/{id}"))
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("Expired - 10")
-    );
+    assert!(b.get_checkout_html(id).await.contains("Expired - 10"));
 }
 
 #[tokio::test]
@@ -199,12 +110,7 @@ async fn roles_and_companies_on_the_checkout_page() {
     let theirs = app.checkout(true, "readyToShip").await;
     let mut b = Browser::new(&app);
     b.login("reader@acme.test", PASSWORD).await;
-    let page = b
-        .get(&format!("/checkouts/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = b.get_checkout_html(id).await;
     assert!(page.contains("ReadyToShip - 5"));
     assert!(
         !page.contains("Send payment request"),
@@ -214,18 +120,10 @@ async fn roles_and_companies_on_the_checkout_page() {
         b.get(&format!("/checkouts/{id}/send")).await.status(),
         StatusCode::FORBIDDEN
     );
-    let origin = app.address.clone();
     let r = b
-        .post(
-            &format!("/checkouts/{id}/send"),
-            &[
-                ("csrf_token", &csrf_in(&page)),
-                ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
-            ],
-            Some(&origin),
-        )
+        .post_send(id, &uuid::Uuid::new_v4().to_string(), None)
         .await;
-    let shown = b.get(location(&r)).await.text().await.unwrap();
+    let shown = b.get_html(location(&r)).await;
     assert!(shown.contains("not sent: Invalid Role"), "{shown}");
     assert_eq!(app.sim.ship_count(id.as_uuid()), 0);
     // Another company's checkout does not exist for this user.
@@ -285,12 +183,7 @@ async fn hostile_text_is_inert_and_the_snippet_is_isolated() {
             "{path}: the snippet is never inlined"
         );
     }
-    let page = b
-        .get(&format!("/checkouts/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = b.get_checkout_html(id).await;
     assert!(page.contains(&format!("<iframe class=\"preview\" title=\"Payson checkout preview\" sandbox=\"allow-scripts allow-forms allow-popups\" src=\"/checkouts/{id}/snippet\">")));
     assert!(!page.contains("allow-same-origin"));
     let r = b.get(&format!("/checkouts/{id}/snippet")).await;
@@ -318,12 +211,9 @@ async fn hostile_text_is_inert_and_the_snippet_is_isolated() {
             && body.contains(&format!("{}/embedded/payson.js", app.sim.origin()))
     );
     // The preview requires a signed-in user who may see the checkout.
-    let anon = app
-        .client
-        .get(app.url(&format!("/checkouts/{id}/snippet")))
-        .send()
-        .await
-        .unwrap();
+    let anon = Browser::new(&app)
+        .get(&format!("/checkouts/{id}/snippet"))
+        .await;
     assert_eq!(anon.status(), StatusCode::SEE_OTHER);
 }
 
@@ -336,12 +226,12 @@ async fn bulk_send_previews_skips_and_sends_once() {
     let theirs = app.checkout(true, "readyToShip").await;
     let mut br = Browser::new(&app);
     br.login("writer@acme.test", PASSWORD).await;
-    let list = br.get("/checkouts").await.text().await.unwrap();
+    let list = br.get_checkouts_html().await;
     assert!(
         list.contains(&format!("name=\"id\" value=\"{a}\"")) && list.contains("Preview bulk send")
     );
     let q = format!("/checkouts/bulk?id={a}&id={b}&id={created}&id={theirs}&id={a}");
-    let preview = br.get(&q).await.text().await.unwrap();
+    let preview = br.get_html(&q).await;
     assert!(
         preview.contains("2 of 4 selected will be sent, SEK\u{a0}1,598.00 in all."),
         "{preview}"
@@ -353,26 +243,13 @@ async fn bulk_send_previews_skips_and_sends_once() {
     );
     assert_eq!(app.sim.counters().update, 0, "a preview sends nothing");
     let key = field(&preview, "idempotency_key");
-    let token = csrf_in(&preview);
-    let form = [
-        ("csrf_token", token.as_str()),
-        ("idempotency_key", key.as_str()),
-        ("id", &a.to_string()),
-        ("id", &b.to_string()),
-    ];
-    let pairs: Vec<(&str, &str)> = form.to_vec();
-    let origin = app.address.clone();
-    let r = br.post("/checkouts/bulk", &pairs, Some(&origin)).await;
+    let ids = [a.to_string(), b.to_string()];
+    let r = br.post_bulk(&key, &ids).await;
     assert_eq!(r.status(), StatusCode::OK);
     let result = r.text().await.unwrap();
     assert_eq!(result.matches("sent; now Shipped").count(), 2, "{result}");
     // Resubmitted: the same results, nothing sent again.
-    let again = br
-        .post("/checkouts/bulk", &pairs, Some(&origin))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let again = br.post_bulk(&key, &ids).await.text().await.unwrap();
     assert_eq!(again.matches("sent; now Shipped").count(), 2);
     assert_eq!(
         (
@@ -385,28 +262,12 @@ async fn bulk_send_previews_skips_and_sends_once() {
     let mut reader = Browser::new(&app);
     reader.login("reader@acme.test", PASSWORD).await;
     let c = app.ready().await;
-    let list = reader.get("/checkouts").await.text().await.unwrap();
+    let list = reader.get_checkouts_html().await;
     assert!(!list.contains("Preview bulk send") && !list.contains("type=\"checkbox\""));
-    let preview = reader
-        .get(&format!("/checkouts/bulk?id={c}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let preview = reader.get_html(&format!("/checkouts/bulk?id={c}")).await;
     assert!(preview.contains("skipped: you may not send payment requests for this company"));
     let key = uuid::Uuid::new_v4().to_string();
-    let tok = csrf_in(&preview);
-    let r = reader
-        .post(
-            "/checkouts/bulk",
-            &[
-                ("csrf_token", &tok),
-                ("idempotency_key", &key),
-                ("id", &c.to_string()),
-            ],
-            Some(&origin),
-        )
-        .await;
+    let r = reader.post_bulk(&key, &[c.to_string()]).await;
     assert!(r.text().await.unwrap().contains("not sent: Invalid Role"));
     assert_eq!(app.sim.ship_count(c.as_uuid()), 0);
     // Bad selections.

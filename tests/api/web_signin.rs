@@ -1,138 +1,13 @@
 //! The admin desk's sign-in: server-side sessions, CSRF and same-origin checks, rate
 //! limits, timeouts, and the worklist behind it.
 
-use checkout_desk::domain::AuditAction;
+use checkout_desk::domain::{AuditAction, Role};
 use chrono::Duration;
 use reqwest::StatusCode;
 
-use crate::helpers::{Db, Options, TestApp, spawn_app, spawn_with};
-
-pub const PASSWORD: &str = "a long enough password";
-
-/// A browser: keeps the session cookie and sends our Origin on forms.
-pub struct Browser<'a> {
-    pub app: &'a TestApp,
-    pub cookie: Option<String>,
-    pub accept_language: Option<&'static str>,
-}
-
-impl<'a> Browser<'a> {
-    pub fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            cookie: None,
-            accept_language: None,
-        }
-    }
-
-    pub fn keep_cookie(&mut self, resp: &reqwest::Response) {
-        for v in resp.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap();
-            let pair = v.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if name != "cd_session" {
-                continue;
-            }
-            let attrs = v.to_ascii_lowercase();
-            assert!(
-                attrs.contains("httponly") && attrs.contains("samesite=strict"),
-                "{v}"
-            );
-            self.cookie =
-                (!value.is_empty() && !attrs.contains("max-age=0")).then(|| pair.to_owned());
-        }
-    }
-
-    pub async fn get(&mut self, path: &str) -> reqwest::Response {
-        let mut rb = self.app.client.get(self.app.url(path));
-        if let Some(l) = self.accept_language {
-            rb = rb.header("accept-language", l);
-        }
-        if let Some(c) = &self.cookie {
-            rb = rb.header("cookie", c);
-        }
-        let resp = rb.send().await.unwrap();
-        self.keep_cookie(&resp);
-        resp
-    }
-
-    pub async fn post(
-        &mut self,
-        path: &str,
-        form: &[(&str, &str)],
-        origin: Option<&str>,
-    ) -> reqwest::Response {
-        let mut rb = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(form).unwrap());
-        if let Some(o) = origin {
-            rb = rb.header("origin", o);
-        }
-        if let Some(l) = self.accept_language {
-            rb = rb.header("accept-language", l);
-        }
-        if let Some(c) = &self.cookie {
-            rb = rb.header("cookie", c);
-        }
-        let resp = rb.send().await.unwrap();
-        self.keep_cookie(&resp);
-        resp
-    }
-
-    pub async fn csrf(&mut self, path: &str) -> String {
-        let html = self.get(path).await.text().await.unwrap();
-        csrf_in(&html)
-    }
-
-    pub async fn login(&mut self, email: &str, password: &str) -> reqwest::Response {
-        let token = self.csrf("/login").await;
-        let origin = self.app.address.clone();
-        self.post(
-            "/login",
-            &[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", &token),
-            ],
-            Some(&origin),
-        )
-        .await
-    }
-}
-
-/// A user without a company (superadmin, auditor) who signs in with `PASSWORD`.
-pub async fn global_user(app: &TestApp, email: &str, role: checkout_desk::domain::Role) {
-    crate::helpers::add_user(
-        &app.state,
-        checkout_desk::service::users::NewUser {
-            email: email.into(),
-            display_name: String::new(),
-            password: Some(PASSWORD.into()),
-            company_id: None,
-            roles: checkout_desk::domain::RoleSet::empty().with(role),
-        },
-    )
-    .await;
-}
-
-pub fn csrf_in(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let i = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("no csrf token in {html}"));
-    html[i + marker.len()..]
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-pub fn location(r: &reqwest::Response) -> &str {
-    r.headers()["location"].to_str().unwrap()
-}
+use crate::helpers::api::Format;
+use crate::helpers::browser::{Browser, location, next_page};
+use crate::helpers::{Db, Options, PASSWORD, global_user, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn sign_in_worklist_and_sign_out() {
@@ -156,17 +31,18 @@ async fn sign_in_worklist_and_sign_out() {
             .unwrap()
             .contains("frame-ancestors 'none'")
     );
-    let anonymous_cookie = b.cookie.clone();
+    let anonymous_cookie = b.session();
     let r = b.login("Writer@Acme.test", PASSWORD).await;
     assert_eq!(
         (r.status(), location(&r)),
         (StatusCode::SEE_OTHER, "/checkouts")
     );
     assert_ne!(
-        b.cookie, anonymous_cookie,
+        b.session(),
+        anonymous_cookie,
         "the session id is renewed at sign-in"
     );
-    let html = b.get("/checkouts").await.text().await.unwrap();
+    let html = b.get_checkouts_html().await;
     assert!(
         html.contains(&mine.to_string()),
         "own company's awaiting checkout listed"
@@ -186,14 +62,7 @@ async fn sign_in_worklist_and_sign_out() {
     // The database holds sessions by a 64-hex hash; the cookie's value is nowhere in it.
     {
         use sqlx::Connection;
-        let cookie_value = b
-            .cookie
-            .clone()
-            .unwrap()
-            .split_once('=')
-            .unwrap()
-            .1
-            .to_owned();
+        let cookie_value = b.jar.get("cd_session").unwrap().to_owned();
         let mut db = sqlx::SqliteConnection::connect(&app.database_url)
             .await
             .unwrap();
@@ -211,17 +80,13 @@ async fn sign_in_worklist_and_sign_out() {
         }
     }
     // Sign out: the cookie is dead even if replayed.
-    let stolen = b.cookie.clone();
-    let token = csrf_in(&html);
-    let origin = app.address.clone();
-    let r = b
-        .post("/logout", &[("csrf_token", &token)], Some(&origin))
-        .await;
+    let stolen = b.jar.clone();
+    let r = b.post_logout().await;
     assert_eq!(
         (r.status(), location(&r)),
         (StatusCode::SEE_OTHER, "/login")
     );
-    b.cookie = stolen;
+    b.jar = stolen;
     let r = b.get("/checkouts").await;
     assert_eq!(
         r.status(),
@@ -232,7 +97,7 @@ async fn sign_in_worklist_and_sign_out() {
         action: Some(AuditAction::Login),
         ..Default::default()
     };
-    assert_eq!(app.state.store.audit_events(&f, 10).await.unwrap().len(), 1);
+    assert_eq!(app.audit(f, 10).await.len(), 1);
 }
 
 #[tokio::test]
@@ -240,18 +105,13 @@ async fn global_roles_see_every_company() {
     let app = spawn_app(Db::Postgres).await;
     let mine = app.ready().await;
     let theirs = app.checkout(true, "readyToShip").await;
-    global_user(
-        &app,
-        "audit2@desk.test",
-        checkout_desk::domain::Role::Auditor,
-    )
-    .await;
+    global_user(&app, "audit2@desk.test", Role::Auditor).await;
     let mut b = Browser::new(&app);
     assert_eq!(
         b.login("audit2@desk.test", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let html = b.get("/checkouts").await.text().await.unwrap();
+    let html = b.get_checkouts_html().await;
     assert!(html.contains(&mine.to_string()) && html.contains(&theirs.to_string()));
     assert!(html.contains("Other Company AB") && html.contains("<th scope=\"col\">Company</th>"));
 }
@@ -358,13 +218,7 @@ async fn disabled_users_and_timeouts_end_sessions() {
         b.login("writer@acme.test", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let u = app
-        .state
-        .store
-        .user_by_email("writer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let u = app.user("writer@acme.test").await;
     app.state.store.set_user_disabled(u.id, true).await.unwrap();
     assert_eq!(b.get("/checkouts").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(
@@ -378,42 +232,22 @@ async fn worklist_pages_by_keyset_soonest_first() {
     let app = spawn_app(Db::Sqlite).await;
     let mut ids = Vec::new();
     for days_ago in 0..60i64 {
-        let id = app.checkout(false, "created").await;
-        app.sim
-            .transition(
-                id.as_uuid(),
-                "readyToShip",
-                Some("card"),
-                Some(app.state.clock.now() - Duration::hours(days_ago * 23)),
-            )
-            .unwrap();
-        checkout_desk::service::checkouts::refresh_from_payson(&app.state, &app.company, id)
-            .await
-            .unwrap();
-        ids.push(id);
+        let paid_at = app.state.clock.now() - Duration::hours(days_ago * 23);
+        ids.push(app.ready_since(paid_at).await);
     }
     let mut b = Browser::new(&app);
     assert_eq!(
         b.login("reader@acme.test", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let first = b.get("/checkouts").await.text().await.unwrap();
+    let first = b.get_checkouts_html().await;
     // Oldest readyToShip expires soonest: it comes first, with the warning style absent
     // only when more than a week is left.
     let oldest = ids.last().unwrap().to_string();
     let pos = |html: &str, id: &str| html.find(id);
     assert!(pos(&first, &oldest) < pos(&first, &ids[30].to_string()));
     assert!(first.contains("badge warn"));
-    let next = first
-        .split("rel=\"next\"")
-        .next()
-        .unwrap()
-        .rsplit("href=\"")
-        .next()
-        .unwrap();
-    let next = next.split('"').next().unwrap().to_owned();
-    let next = next.replace("&amp;", "&").replace("&#38;", "&");
-    let second = b.get(&next).await.text().await.unwrap();
+    let second = b.get_html(&next_page(&first)).await;
     let on = |html: &str| ids.iter().filter(|i| html.contains(&i.to_string())).count();
     assert_eq!((on(&first), on(&second)), (50, 10));
     assert!(!second.contains("rel=\"next\""));
@@ -430,27 +264,19 @@ async fn worklist_filters_totals_and_csv() {
     app.state.store.upsert_checkout(&hostile).await.unwrap();
     let mut br = Browser::new(&app);
     br.login("writer@acme.test", PASSWORD).await;
-    let html = br.get("/checkouts").await.text().await.unwrap();
+    let html = br.get_checkouts_html().await;
     assert!(
         html.contains("2 checkouts, SEK\u{a0}1,598.00"),
         "totals of the filter"
     );
     assert!(!html.contains(&shipped.to_string()));
-    let html = br
-        .get("/checkouts?status=Shipped")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = br.get_html("/checkouts?status=Shipped").await;
     assert!(html.contains(&shipped.to_string()) && !html.contains(&a.to_string()));
-    let html = br.get("/checkouts?status=all").await.text().await.unwrap();
+    let html = br.get_html("/checkouts?status=all").await;
     assert!(html.contains(&shipped.to_string()) && html.contains(&a.to_string()));
     let html = br
-        .get(&format!("/checkouts?q={}", &a.to_string()[..13]))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .get_html(&format!("/checkouts?q={}", &a.to_string()[..13]))
+        .await;
     assert!(html.contains(&a.to_string()) && !html.contains(&b.to_string()));
     assert_eq!(
         br.get("/checkouts?status=Bogus").await.status(),
@@ -458,16 +284,13 @@ async fn worklist_filters_totals_and_csv() {
     );
     // A company user cannot widen the filter to another company.
     let html = br
-        .get(&format!("/checkouts?company={}", app.other_company.id))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .get_html(&format!("/checkouts?company={}", app.other_company.id))
+        .await;
     assert!(
         html.contains(&a.to_string()),
         "the company filter is ignored for company users"
     );
-    let csv = br.get("/checkouts.csv").await.text().await.unwrap();
+    let csv = br.get_html("/checkouts.csv").await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines.len(),
@@ -486,47 +309,26 @@ async fn swedish_and_english() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
     // Accept-Language decides before anything is chosen.
-    let sv = app
-        .client
-        .get(app.url("/login"))
-        .header("accept-language", "sv-SE,sv;q=0.9,en;q=0.5")
-        .send()
-        .await
-        .unwrap();
-    let html = sv.text().await.unwrap();
+    let html = Browser::new(&app)
+        .with_language("sv-SE,sv;q=0.9,en;q=0.5")
+        .get_html("/login")
+        .await;
     assert!(
         html.contains("<html lang=\"sv\">")
             && html.contains("Logga in")
             && html.contains("Lösenord")
     );
-    let en = app
-        .client
-        .get(app.url("/login"))
-        .header("accept-language", "de, en;q=0.8")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let en = Browser::new(&app)
+        .with_language("de, en;q=0.8")
+        .get_html("/login")
+        .await;
     assert!(en.contains("<html lang=\"en\">") && en.contains("Sign in"));
     // The switch sets a cookie that wins over Accept-Language, and amounts follow.
     let mut b = Browser::new(&app);
     b.login("writer@acme.test", PASSWORD).await;
-    let page = b.get("/checkouts").await.text().await.unwrap();
+    let page = b.get_checkouts_html().await;
     assert!(page.contains("SEK\u{a0}799.00") && page.contains(">Svenska</button>"));
-    let origin = app.address.clone();
-    let r = b
-        .post(
-            "/lang",
-            &[
-                ("csrf_token", &csrf_in(&page)),
-                ("lang", "sv"),
-                ("back", "/checkouts"),
-            ],
-            Some(&origin),
-        )
-        .await;
+    let r = b.post_lang("sv", "/checkouts").await;
     assert_eq!(
         (r.status(), location(&r)),
         (StatusCode::SEE_OTHER, "/checkouts")
@@ -542,54 +344,26 @@ async fn swedish_and_english() {
         cookie.starts_with("lang=sv") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
-    let session = b.cookie.clone().unwrap();
-    let both = format!("{session}; lang=sv");
-    let sv_page = app
-        .client
-        .get(app.url("/checkouts"))
-        .header("cookie", &both)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The browser now sends the session and lang=sv; it asks for English in vain.
+    b.accept_language = Some("en");
+    let sv_page = b.get_checkouts_html().await;
     assert!(
         sv_page.contains("Väntar på betalningsbegäran")
             && sv_page.contains("799,00\u{a0}kr")
             && sv_page.contains("löper ut om"),
         "{sv_page}"
     );
-    let confirm = app
-        .client
-        .get(app.url(&format!("/checkouts/{id}/send")))
-        .header("cookie", &both)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    b.accept_language = None;
+    let confirm = b.get_send_html(id).await;
     assert!(confirm.contains("Payson drar betalningen på 799,00\u{a0}kr från Tess T Persson"));
     // Off-site "back" targets are ignored; the switch needs the CSRF token like any form.
-    let r = b
-        .post(
-            "/lang",
-            &[
-                ("csrf_token", &csrf_in(&page)),
-                ("lang", "en"),
-                ("back", "//evil.example/"),
-            ],
-            Some(&origin),
-        )
-        .await;
+    let r = b.post_lang("en", "//evil.example/").await;
     assert_eq!(location(&r), "/checkouts");
     let r = b
         .post(
             "/lang",
             &[("csrf_token", "nope"), ("lang", "en")],
-            Some(&origin),
+            Some(&app.address),
         )
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -603,36 +377,13 @@ async fn pagination_is_stable_while_rows_change() {
     let app = spawn_app(Db::Sqlite).await;
     let mut ids = Vec::new();
     for i in 0..60i64 {
-        let id = app.checkout(false, "created").await;
-        app.sim
-            .transition(
-                id.as_uuid(),
-                "readyToShip",
-                Some("card"),
-                Some(app.state.clock.now() - Duration::hours(i * 20)),
-            )
-            .unwrap();
-        checkout_desk::service::checkouts::refresh_from_payson(&app.state, &app.company, id)
-            .await
-            .unwrap();
-        ids.push(id);
+        let paid_at = app.state.clock.now() - Duration::hours(i * 20);
+        ids.push(app.ready_since(paid_at).await);
     }
     let mut b = Browser::new(&app);
     b.login("writer@acme.test", PASSWORD).await;
-    let first = b.get("/checkouts").await.text().await.unwrap();
-    let next = first
-        .split("rel=\"next\"")
-        .next()
-        .unwrap()
-        .rsplit("href=\"")
-        .next()
-        .unwrap();
-    let next = next
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&")
-        .replace("&#38;", "&");
+    let first = b.get_checkouts_html().await;
+    let next = next_page(&first);
     let on = |html: &str| {
         ids.iter()
             .copied()
@@ -649,19 +400,10 @@ async fn pagination_is_stable_while_rows_change() {
         .collect();
     let gone = page_two_before[3];
     assert_eq!(app.send(gone).await.status(), StatusCode::OK);
-    let newcomer = app.checkout(false, "created").await;
-    app.sim
-        .transition(
-            newcomer.as_uuid(),
-            "readyToShip",
-            Some("card"),
-            Some(app.state.clock.now() - Duration::days(58)),
-        )
-        .unwrap();
-    checkout_desk::service::checkouts::refresh_from_payson(&app.state, &app.company, newcomer)
-        .await
-        .unwrap();
-    let second = b.get(&next).await.text().await.unwrap();
+    let newcomer = app
+        .ready_since(app.state.clock.now() - Duration::days(58))
+        .await;
+    let second = b.get_html(&next).await;
     let page_two = on(&second);
     assert!(page_two.iter().all(|i| !page_one.contains(i)), "no repeats");
     let expected: Vec<_> = page_two_before
@@ -677,14 +419,7 @@ async fn pagination_is_stable_while_rows_change() {
         !second.contains(&newcomer.to_string()),
         "an earlier newcomer belongs to page one"
     );
-    assert!(
-        b.get("/checkouts")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains(&newcomer.to_string())
-    );
+    assert!(b.get_checkouts_html().await.contains(&newcomer.to_string()));
 }
 
 /// Every kind of response carries the security headers; signed-in pages are not cached;
@@ -693,12 +428,7 @@ async fn pagination_is_stable_while_rows_change() {
 async fn security_headers_on_every_page_kind() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
-    global_user(
-        &app,
-        "root2@desk.test",
-        checkout_desk::domain::Role::SuperAdmin,
-    )
-    .await;
+    global_user(&app, "root2@desk.test", Role::SuperAdmin).await;
     let mut b = Browser::new(&app);
     b.login("root2@desk.test", PASSWORD).await;
     let pages = [
@@ -775,41 +505,43 @@ async fn a_signed_in_browser_may_call_the_api_with_the_form_rules() {
     let id = app.ready().await;
     let mut b = Browser::new(&app);
     b.login("writer@acme.test", PASSWORD).await;
-    let cookie = b.cookie.clone().unwrap();
-    let path = format!("/payment/payson/v2/checkout/{id}");
+    let cookie = b.jar.header();
     // Reading needs only the session.
     let r = app
-        .client
-        .get(app.url(&path))
+        .get_checkout_api(id, Format::Negotiated)
+        .anonymous()
         .header("cookie", &cookie)
-        .header("accept", "application/json")
+        .accept("application/json")
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let token = b.csrf("/checkouts").await;
     let send = |csrf: Option<&str>, origin: &str| {
         let mut rb = app
-            .client
-            .put(app.url(&app.send_path(id)))
+            .put_send_payment_request(id, Format::Negotiated)
+            .anonymous()
             .header("cookie", &cookie)
             .header("origin", origin)
-            .header("accept", "application/json");
+            .accept("application/json");
         if let Some(t) = csrf {
             rb = rb.header("x-csrf-token", t);
         }
         rb.send()
     };
     // Sending needs the page's CSRF token and our own origin, like a form.
-    let r = send(None, &app.address).await.unwrap();
+    let r = send(None, &app.address).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = send(Some(&token), "https://evil.example").await.unwrap();
+    let r = send(Some(&token), "https://evil.example").await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.sim.ship_count(id.as_uuid()), 0, "nothing was sent");
-    let r = send(Some(&token), &app.address).await.unwrap();
+    let r = send(Some(&token), &app.address).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
     // Without a session or a token it is the usual 401.
-    let r = app.client.get(app.url(&path)).send().await.unwrap();
+    let r = app
+        .get_checkout_api(id, Format::Negotiated)
+        .anonymous()
+        .send()
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }

@@ -1,6 +1,13 @@
 //! spawn_app(): the whole server on port 0 with its own database (SQLite file or a fresh
 //! PostgreSQL database) and its own Payson simulator, plus seeded companies, users and
-//! API tokens. Tests talk to it over real HTTP.
+//! API tokens. Tests talk to it over real HTTP: through the per-route requests of `api`,
+//! as a signed-in person through `browser::Browser`, in real Chromium through `webdriver`,
+//! and through a real OpenID provider with `idp`.
+
+pub mod api;
+pub mod browser;
+pub mod idp;
+pub mod webdriver;
 
 use std::sync::{Arc, LazyLock};
 
@@ -8,7 +15,7 @@ use checkout_desk::clock::{ManualClock, SharedClock, SystemClock};
 use checkout_desk::config::Settings;
 use checkout_desk::crypto::SecretBox;
 use checkout_desk::domain::policy::Actor;
-use checkout_desk::domain::{CheckoutId, Company, Role, RoleSet};
+use checkout_desk::domain::{CheckoutId, Company, Role, RoleSet, User};
 use checkout_desk::payson::PaysonCredentials;
 use checkout_desk::payson_sim::{self, SimAccount, SimConfig, SimHandle};
 use checkout_desk::service::{RequestMeta, checkouts, companies, tokens, users};
@@ -27,6 +34,9 @@ pub enum Db {
     Sqlite,
     Postgres,
 }
+
+/// The password of every user the tests add.
+pub const PASSWORD: &str = "a long enough password";
 
 pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -64,6 +74,17 @@ pub async fn fresh_database_url(db: Db) -> String {
     }
 }
 
+/// A local port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Each seeded user's API token (empty when not seeded).
+#[derive(Default)]
 pub struct Tokens {
     pub writer: String,
     pub reader: String,
@@ -158,41 +179,22 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let (company, creds) = add_company(&state, &sim, "Acme Bokning AB", "7001").await;
     let (other_company, other_creds) = add_company(&state, &sim, "Other Company AB", "7002").await;
     let tokens = if opts.seed {
+        let token = |email, roles, company| user_token(&state, email, roles, company);
         Tokens {
-            writer: user_token(
-                &state,
-                "writer@acme.test",
-                &[Role::AdminWrite],
-                Some(&company),
-            )
-            .await,
-            reader: user_token(
-                &state,
-                "reader@acme.test",
-                &[Role::AdminRead],
-                Some(&company),
-            )
-            .await,
-            superadmin: user_token(&state, "root@desk.test", &[Role::SuperAdmin], None).await,
-            auditor: user_token(&state, "auditor@desk.test", &[Role::Auditor], None).await,
-            other_writer: user_token(
-                &state,
+            writer: token("writer@acme.test", &[Role::AdminWrite], Some(&company)).await,
+            reader: token("reader@acme.test", &[Role::AdminRead], Some(&company)).await,
+            superadmin: token("root@desk.test", &[Role::SuperAdmin], None).await,
+            auditor: token("auditor@desk.test", &[Role::Auditor], None).await,
+            other_writer: token(
                 "writer@other.test",
                 &[Role::AdminWrite],
                 Some(&other_company),
             )
             .await,
-            no_roles: user_token(&state, "nobody@acme.test", &[], Some(&company)).await,
+            no_roles: token("nobody@acme.test", &[], Some(&company)).await,
         }
     } else {
-        Tokens {
-            writer: String::new(),
-            reader: String::new(),
-            superadmin: String::new(),
-            auditor: String::new(),
-            other_writer: String::new(),
-            no_roles: String::new(),
-        }
+        Tokens::default()
     };
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -253,31 +255,33 @@ async fn add_company(
     )
 }
 
+/// A user who signs in with `PASSWORD`, added as the operator would.
+pub async fn add_user(
+    state: &AppState,
+    email: &str,
+    roles: &[Role],
+    company: Option<&Company>,
+) -> User {
+    let new = users::NewUser {
+        email: email.into(),
+        display_name: String::new(),
+        password: Some(PASSWORD.into()),
+        company_id: company.map(|c| c.id),
+        roles: roles.iter().copied().collect::<RoleSet>(),
+    };
+    users::add(state, Actor::Operator, &RequestMeta::internal("test"), new)
+        .await
+        .unwrap()
+}
+
 pub async fn user_token(
     state: &AppState,
     email: &str,
     roles: &[Role],
     company: Option<&Company>,
 ) -> String {
-    let u = add_user(
-        state,
-        users::NewUser {
-            email: email.into(),
-            display_name: String::new(),
-            password: Some("a long enough password".into()),
-            company_id: company.map(|c| c.id),
-            roles: roles.iter().copied().collect::<RoleSet>(),
-        },
-    )
-    .await;
+    let u = add_user(state, email, roles, company).await;
     issue_token(state, u.id).await.secret
-}
-
-/// Adds a user as the operator would.
-pub async fn add_user(state: &AppState, u: users::NewUser) -> checkout_desk::domain::User {
-    users::add(state, Actor::Operator, &RequestMeta::internal("test"), u)
-        .await
-        .unwrap()
 }
 
 /// Issues an API token for the user as the operator would.
@@ -320,13 +324,14 @@ pub async fn issue_company_api_key(
     .unwrap()
 }
 
+/// A user without a company (superadmin, auditor) who signs in with `PASSWORD`.
+pub async fn global_user(app: &TestApp, email: &str, role: Role) {
+    add_user(&app.state, email, &[role], None).await;
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
-    }
-
-    pub fn send_path(&self, id: impl std::fmt::Display) -> String {
-        format!("/payment/payson/v2/checkout/{id}/sendpaymentrequest")
     }
 
     /// A checkout at the simulator in `status` (Payson's name), imported into our store.
@@ -378,26 +383,37 @@ impl TestApp {
         self.checkout(false, "readyToShip").await
     }
 
+    /// One of our company's checkouts, paid by card at `paid_at` (so it expires 59 days on).
+    pub async fn ready_since(&self, paid_at: chrono::DateTime<chrono::Utc>) -> CheckoutId {
+        let id = self.checkout(false, "created").await;
+        self.sim
+            .transition(id.as_uuid(), "readyToShip", Some("card"), Some(paid_at))
+            .unwrap();
+        checkouts::refresh_from_payson(&self.state, &self.company, id)
+            .await
+            .unwrap();
+        id
+    }
+
     pub async fn local(&self, id: CheckoutId) -> checkout_desk::domain::Checkout {
         self.state.store.checkout(id).await.unwrap().unwrap()
     }
 
-    pub async fn put(&self, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
-        let mut rb = self.client.put(self.url(path));
-        if let Some(t) = token {
-            rb = rb.bearer_auth(t);
-        }
-        rb
-    }
-
-    /// PUT the send route as the company writer, JSON.
-    pub async fn send(&self, id: CheckoutId) -> reqwest::Response {
-        self.client
-            .put(self.url(&self.send_path(id)))
-            .bearer_auth(&self.tokens.writer)
-            .send()
+    pub async fn user(&self, email: &str) -> User {
+        self.state
+            .store
+            .user_by_email(email)
             .await
             .unwrap()
+            .unwrap_or_else(|| panic!("no user {email}"))
+    }
+
+    pub async fn audit(
+        &self,
+        f: checkout_desk::domain::AuditFilter,
+        limit: i64,
+    ) -> Vec<checkout_desk::domain::AuditEvent> {
+        self.state.store.audit_events(&f, limit).await.unwrap()
     }
 
     pub async fn audit_for(&self, id: CheckoutId) -> Vec<checkout_desk::domain::AuditEvent> {
@@ -405,7 +421,12 @@ impl TestApp {
             checkout_id: Some(id),
             ..Default::default()
         };
-        self.state.store.audit_events(&f, 100).await.unwrap()
+        self.audit(f, 100).await
+    }
+
+    /// The newest 500 events of every kind.
+    pub async fn audit_all(&self) -> Vec<checkout_desk::domain::AuditEvent> {
+        self.audit(Default::default(), 500).await
     }
 }
 
