@@ -332,12 +332,13 @@ pub async fn issue_key(
     .await;
     match result {
         Ok((_, key)) => {
+            let t = super::i18n::Tr(super::i18n::Lang::of(&req));
             companies_page(
                 &state,
                 &session,
                 &p,
-                Some(("New x-api-key (shown once)".into(), key.to_string())),
-                super::i18n::Tr(super::i18n::Lang::of(&req)),
+                Some((t.new_api_key_shown_once().into(), key.to_string())),
+                t,
             )
             .await
         }
@@ -675,15 +676,13 @@ pub async fn reset_password(
         &Ok(format!("password of {} reset", u.email)),
     )
     .await;
+    let t = super::i18n::Tr(super::i18n::Lang::of(&req));
     users_page(
         &state,
         &session,
         &p,
-        Some((
-            format!("New password for {} (shown once)", u.email),
-            password,
-        )),
-        super::i18n::Tr(super::i18n::Lang::of(&req)),
+        Some((t.new_password_shown_once(&u.email), password)),
+        t,
     )
     .await
 }
@@ -714,12 +713,13 @@ pub async fn issue_token(
     );
     e.outcome = AuditOutcome::Success;
     audit::record(&state, &request_meta(&req, &state), e).await;
+    let t = super::i18n::Tr(super::i18n::Lang::of(&req));
     users_page(
         &state,
         &session,
         &p,
-        Some((format!("API token for {} (shown once)", u.email), secret)),
-        super::i18n::Tr(super::i18n::Lang::of(&req)),
+        Some((t.api_token_shown_once(&u.email), secret)),
+        t,
     )
     .await
 }

@@ -23,6 +23,7 @@ pub(super) struct LoginPage {
     t: super::i18n::Tr,
     csrf: String,
     email: String,
+    /// In the reader's language.
     error: Option<String>,
     /// (name, label) of each OpenID provider: "Sign in with <label>".
     providers: Vec<(String, String)>,
@@ -112,7 +113,7 @@ pub async fn submit(
             &session,
             t,
             email,
-            Some(AppError::TooManyRequests.to_string()),
+            Some(t.legacy_msg(&AppError::TooManyRequests.to_string())),
         )?;
         return html(StatusCode::TOO_MANY_REQUESTS, &page);
     }
@@ -168,7 +169,7 @@ pub async fn submit(
                 &session,
                 t,
                 email,
-                Some("Wrong e-mail or password.".into()),
+                Some(t.wrong_email_or_password().into()),
             )?;
             html(StatusCode::UNAUTHORIZED, &page)
         }
