@@ -12,6 +12,8 @@ mod admin;
 mod checkouts;
 mod desk;
 mod legacy;
+#[cfg(test)]
+mod render_tests;
 mod signin;
 #[cfg(test)]
 mod tests;
