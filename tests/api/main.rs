@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod concurrency;
+mod i18n;
 mod notifications;
 mod oidc;
 mod payson_client;
