@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod errors;
+mod i18n;
 mod notifications;
 mod oidc;
 mod payson_client;

@@ -221,7 +221,7 @@ pub async fn issue_key(
     };
     match companies::issue_api_key(&state, s.actor(), &s.meta, id, new).await {
         Ok((_, key)) => {
-            let secret = ("New x-api-key (shown once)".to_owned(), key.to_string());
+            let secret = (s.chrome.t.new_api_key_shown_once().into(), key.to_string());
             companies_page(&state, s, Some(secret)).await
         }
         Err(e) => done(&s, "/admin/companies", Err::<(), _>(e), |()| String::new()),
@@ -442,7 +442,7 @@ pub async fn reset_password(
     .await;
     match result {
         Ok(u) => {
-            let label = format!("New password for {} (shown once)", u.email);
+            let label = s.chrome.t.new_password_shown_once(&u.email);
             users_page(&state, s, Some((label, password))).await
         }
         Err(e) => Err(e.into()),
@@ -468,7 +468,7 @@ pub async fn issue_token(
     .await;
     match result {
         Ok(t) => {
-            let label = format!("API token for {} (shown once)", t.user.email);
+            let label = s.chrome.t.api_token_shown_once(&t.user.email);
             users_page(&state, s, Some((label, t.secret))).await
         }
         Err(e) => Err(e.into()),

@@ -26,7 +26,7 @@ struct Line {
     id: String,
     customer: String,
     amount: String,
-    /// Why the row is skipped, or the outcome after sending.
+    /// Why the row is skipped, or the outcome after sending, in the reader's language.
     note: String,
     ok: bool,
 }
@@ -107,9 +107,9 @@ pub async fn preview(
         let (customer, amount, skip) = match find_visible(&state, &principal, id).await {
             Ok(c) => {
                 let skip = if !policy::may_send_for(Actor::from(&principal), c.company_id) {
-                    Some("you may not send payment requests for this company".to_owned())
+                    Some(t.not_yours_to_send().to_owned())
                 } else if c.status != CheckoutStatus::ReadyToShip {
-                    Some(format!("it has status {}", c.status.describe()))
+                    Some(t.has_status(&c.status.describe()))
                 } else {
                     let e = sums
                         .entry(c.amount.currency().code())
@@ -119,7 +119,11 @@ pub async fn preview(
                 };
                 (c.customer_name.clone(), t.money(c.amount), skip)
             }
-            Err(e) => (String::new(), String::new(), Some(e.to_string())),
+            Err(e) => (
+                String::new(),
+                String::new(),
+                Some(t.legacy_msg(&e.to_string())),
+            ),
         };
         if skip.is_none() {
             sendable.push(id.to_string());
@@ -129,7 +133,7 @@ pub async fn preview(
             customer,
             amount,
             ok: skip.is_none(),
-            note: skip.map_or_else(|| "will be sent".into(), |s| format!("skipped: {s}")),
+            note: skip.map_or_else(|| t.will_be_sent().into(), |s| t.skipped(&s)),
         });
     }
     let page = BulkPage {
@@ -181,7 +185,7 @@ pub async fn send(
             customer: String::new(),
             amount: String::new(),
             ok,
-            note,
+            note: t.legacy_msg(&note),
         });
     }
     let page = BulkPage {

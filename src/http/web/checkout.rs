@@ -65,6 +65,7 @@ struct ConfirmPage {
 #[derive(Template)]
 #[template(path = "checkouts/preview.html")]
 struct PreviewPage<'a> {
+    t: super::i18n::Tr,
     snippet: &'a str,
 }
 
@@ -172,19 +173,9 @@ pub async fn confirm(
         format!("{} <{}>", c.customer_name, c.customer_email)
     };
     let amount = t.money(c.amount);
-    let consequence = match (c.payment_method, t.is_sv()) {
-        (PaymentMethod::Invoice, false) => format!(
-            "Payson will e-mail the invoice of {amount} to {who}; after this only a credit can undo it."
-        ),
-        (PaymentMethod::Invoice, true) => format!(
-            "Payson e-postar fakturan på {amount} till {who}; därefter kan bara en kreditering ångra det."
-        ),
-        (_, false) => format!(
-            "Payson will capture the payment of {amount} from {who}; after this only a credit can undo it."
-        ),
-        (_, true) => format!(
-            "Payson drar betalningen på {amount} från {who}; därefter kan bara en kreditering ångra det."
-        ),
+    let consequence = match c.payment_method {
+        PaymentMethod::Invoice => t.consequence_invoice(&amount, &who),
+        _ => t.consequence_capture(&amount, &who),
     };
     let page = ConfirmPage {
         t,
@@ -265,6 +256,7 @@ pub async fn snippet(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<String>,
+    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let principal = session::require(&state, &session).await?;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
@@ -279,6 +271,7 @@ pub async fn snippet(
          style-src 'unsafe-inline' {sources}; form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
     );
     let body = PreviewPage {
+        t,
         snippet: c.snippet.as_deref().unwrap_or(""),
     }
     .render()

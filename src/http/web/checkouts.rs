@@ -179,8 +179,8 @@ pub async fn list(
             .iter()
             .map(|(cur, n, sum)| {
                 format!(
-                    "{n} {}, {}",
-                    t.s("checkouts"),
+                    "{}, {}",
+                    t.checkouts_count(*n),
                     t.money(Money::from_minor(*sum, *cur))
                 )
             })

@@ -63,11 +63,11 @@ pub async fn submit(
         Err(LocalRefusal::Failed(e)) => return Err(e.into()),
         Err(LocalRefusal::Throttled) => (
             StatusCode::TOO_MANY_REQUESTS,
-            AppError::TooManyRequests.to_string(),
+            t.legacy_msg(&AppError::TooManyRequests.to_string()),
         ),
         Err(LocalRefusal::WrongCredentials) => (
             StatusCode::UNAUTHORIZED,
-            "Wrong e-mail or password.".to_owned(),
+            t.wrong_email_or_password().to_owned(),
         ),
     };
     let page = LoginPage::new(&state, &session, t, email, Some(message))?;

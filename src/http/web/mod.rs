@@ -14,6 +14,7 @@ mod filters;
 mod flash;
 mod home;
 pub mod i18n;
+mod lang_switch;
 mod login;
 mod login_page;
 mod oidc;
@@ -38,7 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/login/oidc/{provider}/callback",
             web::get().to(oidc::callback),
         )
-        .route("/lang", web::post().to(i18n::switch))
+        .route("/lang", web::post().to(lang_switch::switch))
         .route("/admin/companies", web::get().to(admin::companies))
         .route("/admin/companies", web::post().to(admin::add_company))
         .route(

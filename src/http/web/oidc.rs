@@ -157,7 +157,7 @@ fn login_again(
     label: &str,
     problem: &str,
 ) -> Result<HttpResponse, PageError> {
-    let message = format!("{} {label}: {}", t.s("Sign-in with"), t.msg(problem));
+    let message = t.sign_in_with_failed(label, &t.legacy_msg(problem));
     let page = LoginPage::new(state, session, t, String::new(), Some(message))?;
     without_pending(req, html(status, &page)?)
 }

@@ -1,0 +1,286 @@
+//! The worklist, one checkout, its confirmation and preview, bulk send.
+
+use askama::Template;
+
+use super::{Query, check, nav, s};
+use crate::domain::policy::Nav as NavLinks;
+use crate::http::web::i18n::Tr;
+
+struct Row {
+    id: String,
+    expires_in_days: Option<i64>,
+    soon: bool,
+    status: String,
+    company: String,
+    customer: String,
+    email: String,
+    reference: String,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/list.html")]
+struct List {
+    t: Tr,
+    user: String,
+    nav: NavLinks,
+    csrf: String,
+    awaiting: bool,
+    statuses: Vec<&'static str>,
+    status: String,
+    show_company: bool,
+    can_send: bool,
+    companies: Vec<(String, String)>,
+    q: Query,
+    csv: String,
+    totals: Vec<String>,
+    rows: Vec<Row>,
+    next: Option<String>,
+}
+
+#[test]
+fn worklist() {
+    for (awaiting, totals) in [(true, vec![s("2 x")]), (false, vec![])] {
+        check("checkouts/list.html", |t| {
+            List {
+                t,
+                user: s("a@b.se"),
+                nav: nav(),
+                csrf: s("c"),
+                awaiting,
+                statuses: vec!["ReadyToShip"],
+                status: s("awaiting"),
+                show_company: true,
+                can_send: true,
+                companies: vec![(s("1"), s("Acme AB"))],
+                q: Query::default(),
+                csv: s("/checkouts.csv?"),
+                totals: totals.clone(),
+                rows: [Some(1), Some(30), None]
+                    .into_iter()
+                    .map(|d| Row {
+                        id: s("0000"),
+                        expires_in_days: d,
+                        soon: false,
+                        status: s("Shipped"),
+                        company: s("Acme AB"),
+                        customer: s("Tess"),
+                        email: s("t@b.se"),
+                        reference: s("BK-1"),
+                        amount: s("1"),
+                    })
+                    .collect(),
+                next: Some(s("/checkouts?after=x")),
+            }
+            .render()
+            .unwrap()
+        });
+    }
+    // With nothing to show.
+    check("checkouts/list.html (empty)", |t| {
+        List {
+            t,
+            user: s("a@b.se"),
+            nav: nav(),
+            csrf: s("c"),
+            awaiting: false,
+            statuses: vec![],
+            status: s("all"),
+            show_company: false,
+            can_send: false,
+            companies: vec![],
+            q: Query::default(),
+            csv: s("/"),
+            totals: vec![],
+            rows: vec![],
+            next: None,
+        }
+        .render()
+        .unwrap()
+    });
+}
+
+struct Event {
+    at: String,
+    actor: String,
+    action: String,
+    outcome: String,
+    message: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/show.html")]
+struct Show {
+    t: Tr,
+    user: String,
+    nav: NavLinks,
+    csrf: String,
+    id: String,
+    flash: Option<(bool, String)>,
+    status: String,
+    company: String,
+    amount: String,
+    method: String,
+    customer: String,
+    email: String,
+    reference: String,
+    purchase_id: String,
+    expires: String,
+    can_send: bool,
+    timeline: Vec<(String, String)>,
+    has_snippet: bool,
+    events: Vec<Event>,
+}
+
+#[test]
+fn checkout() {
+    for events in [0, 1] {
+        check("checkouts/show.html", |t| {
+            Show {
+                t,
+                user: s("a@b.se"),
+                nav: nav(),
+                csrf: s("c"),
+                id: s("0000"),
+                flash: Some((
+                    true,
+                    s("Payment request sent. The checkout is now Shipped."),
+                )),
+                status: s("ReadyToShip - 5"),
+                company: s("Acme AB"),
+                amount: s("1"),
+                method: s("card"),
+                customer: s("Tess"),
+                email: s("t@b.se"),
+                reference: s("BK-1"),
+                purchase_id: s("7"),
+                expires: s("2026-01-01"),
+                can_send: true,
+                timeline: vec![(s("2026-01-01"), s("ReadyToShip"))],
+                has_snippet: true,
+                events: (0..events)
+                    .map(|_| Event {
+                        at: s("2026-01-01"),
+                        actor: s("a@b.se"),
+                        action: s("payment_request"),
+                        outcome: s("success"),
+                        message: s("ok"),
+                        note: s("ok"),
+                    })
+                    .collect(),
+            }
+            .render()
+            .unwrap()
+        });
+    }
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/confirm.html")]
+struct Confirm {
+    t: Tr,
+    user: String,
+    nav: NavLinks,
+    csrf: String,
+    id: String,
+    consequence: String,
+    idempotency_key: String,
+}
+
+#[test]
+fn confirm() {
+    check("checkouts/confirm.html", |t| {
+        Confirm {
+            t,
+            user: s("a@b.se"),
+            nav: nav(),
+            csrf: s("c"),
+            id: s("0000"),
+            consequence: t.consequence_invoice("1", "Tess"),
+            idempotency_key: s("k"),
+        }
+        .render()
+        .unwrap()
+    });
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/preview.html")]
+struct Preview<'a> {
+    t: Tr,
+    snippet: &'a str,
+}
+
+#[test]
+fn snippet_preview() {
+    check("checkouts/preview.html", |t| {
+        Preview {
+            t,
+            snippet: "<div id='paysonContainer'></div>",
+        }
+        .render()
+        .unwrap()
+    });
+}
+
+struct Line {
+    id: String,
+    customer: String,
+    amount: String,
+    note: String,
+    ok: bool,
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/bulk.html")]
+struct Bulk {
+    t: Tr,
+    user: String,
+    nav: NavLinks,
+    csrf: String,
+    done: bool,
+    lines: Vec<Line>,
+    sendable: Vec<String>,
+    total: String,
+    idempotency_key: String,
+}
+
+#[test]
+fn bulk_send() {
+    for done in [false, true] {
+        check("checkouts/bulk.html", |t| {
+            Bulk {
+                t,
+                user: s("a@b.se"),
+                nav: nav(),
+                csrf: s("c"),
+                done,
+                lines: vec![
+                    Line {
+                        id: s("0000"),
+                        customer: s("Tess"),
+                        amount: s("1"),
+                        note: t.will_be_sent().to_owned(),
+                        ok: true,
+                    },
+                    Line {
+                        id: s("0001"),
+                        customer: s("Tess"),
+                        amount: s("1"),
+                        note: t.skipped(&t.has_status("Shipped - 6")),
+                        ok: false,
+                    },
+                ],
+                sendable: if done { vec![] } else { vec![s("0000")] },
+                total: t.money(crate::domain::Money::from_minor(
+                    100,
+                    crate::domain::Currency::Sek,
+                )),
+                idempotency_key: s("k"),
+            }
+            .render()
+            .unwrap()
+        });
+    }
+}

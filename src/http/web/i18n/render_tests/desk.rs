@@ -1,0 +1,288 @@
+//! Administration, the audit log, signing in and out, the error and landing pages.
+
+use askama::Template;
+
+use super::{Query, check, nav, s};
+use crate::domain::policy::Nav as NavLinks;
+use crate::http::web::i18n::Tr;
+
+struct KeyView {
+    id: String,
+    notes: String,
+    allowed_ips: String,
+    expires: String,
+    revoked: bool,
+}
+
+struct CompanyView {
+    id: String,
+    name: String,
+    agent_id: String,
+    base_url: String,
+    keys: Vec<KeyView>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/companies.html")]
+struct Companies {
+    t: Tr,
+    user: String,
+    nav: NavLinks,
+    csrf: String,
+    is_super: bool,
+    companies: Vec<CompanyView>,
+    flash: Option<(bool, String)>,
+    secret: Option<(String, String)>,
+}
+
+#[test]
+fn companies() {
+    for keys in [0, 2] {
+        check("admin/companies.html", |t| {
+            Companies {
+                t,
+                user: s("a@b.se"),
+                nav: nav(),
+                csrf: s("c"),
+                is_super: true,
+                companies: vec![CompanyView {
+                    id: s("1"),
+                    name: s("Acme AB"),
+                    agent_id: s("4"),
+                    base_url: s("http://127.0.0.1:9/"),
+                    keys: (0..keys)
+                        .map(|i| KeyView {
+                            id: s("k"),
+                            notes: s("kassa"),
+                            allowed_ips: s("10.0.0.1"),
+                            expires: s("2026-01-01"),
+                            revoked: i == 0,
+                        })
+                        .collect(),
+                }],
+                flash: Some((true, s("Company Acme AB added"))),
+                secret: Some((t.new_api_key_shown_once().to_owned(), s("x"))),
+            }
+            .render()
+            .unwrap()
+        });
+    }
+}
+
+struct TokenView {
+    id: String,
+    name: String,
+    created: String,
+    revoked: bool,
+}
+
+struct UserView {
+    id: String,
+    email: String,
+    company: String,
+    company_id: String,
+    roles: Vec<(&'static str, bool)>,
+    disabled: bool,
+    tokens: Vec<TokenView>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct Users {
+    t: Tr,
+    user: String,
+    nav: NavLinks,
+    csrf: String,
+    users: Vec<UserView>,
+    companies: Vec<(String, String)>,
+    roles: Vec<&'static str>,
+    flash: Option<(bool, String)>,
+    secret: Option<(String, String)>,
+}
+
+#[test]
+fn users() {
+    check("admin/users.html", |t| {
+        Users {
+            t,
+            user: s("a@b.se"),
+            nav: nav(),
+            csrf: s("c"),
+            users: [false, true]
+                .into_iter()
+                .map(|disabled| UserView {
+                    id: s("1"),
+                    email: s("a@b.se"),
+                    company: s("Acme AB"),
+                    company_id: s("1"),
+                    roles: vec![("SuperAdmin", true)],
+                    disabled,
+                    tokens: [false, true]
+                        .into_iter()
+                        .map(|revoked| TokenView {
+                            id: s("2"),
+                            name: s("kassa"),
+                            created: s("2026-01-01"),
+                            revoked,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            companies: vec![(s("1"), s("Acme AB"))],
+            roles: vec!["SuperAdmin"],
+            flash: Some((false, s("Company roles need a company"))),
+            secret: Some((t.api_token_shown_once("a@b.se"), s("x"))),
+        }
+        .render()
+        .unwrap()
+    });
+}
+
+struct AuditRow {
+    at: String,
+    actor: String,
+    address: String,
+    company: String,
+    action: String,
+    outcome: String,
+    status: u16,
+    checkout: String,
+    message: String,
+    payson: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit/list.html")]
+struct Audit {
+    t: Tr,
+    user: String,
+    nav: NavLinks,
+    csrf: String,
+    companies: Vec<(String, String)>,
+    actions: Vec<&'static str>,
+    outcomes: Vec<&'static str>,
+    q: Query,
+    rows: Vec<AuditRow>,
+    csv: String,
+    next: Option<String>,
+}
+
+#[test]
+fn audit_log() {
+    check("audit/list.html", |t| {
+        Audit {
+            t,
+            user: s("a@b.se"),
+            nav: nav(),
+            csrf: s("c"),
+            companies: vec![(s("1"), s("Acme AB"))],
+            actions: vec!["login"],
+            outcomes: vec!["success"],
+            q: Query::default(),
+            rows: vec![AuditRow {
+                at: s("2026-01-01"),
+                actor: s("a@b.se"),
+                address: s("127.0.0.1"),
+                company: s("Acme AB"),
+                action: s("login"),
+                outcome: s("success"),
+                status: 200,
+                checkout: s("0000"),
+                message: s("ok"),
+                payson: s("ok"),
+                note: s("ok"),
+            }],
+            csv: s("/audit.csv?"),
+            next: Some(s("/audit?before=1")),
+        }
+        .render()
+        .unwrap()
+    });
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct Login {
+    t: Tr,
+    csrf: String,
+    email: String,
+    error: Option<String>,
+    providers: Vec<(String, String)>,
+}
+
+#[test]
+fn login() {
+    check("login.html", |t| {
+        Login {
+            t,
+            csrf: s("c"),
+            email: s("a@b.se"),
+            error: Some(t.wrong_email_or_password().to_owned()),
+            providers: vec![(s("test"), s("Test IdP"))],
+        }
+        .render()
+        .unwrap()
+    });
+}
+
+#[derive(Template)]
+#[template(path = "signed_in.html")]
+struct SignedIn {
+    t: Tr,
+}
+
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+struct SignedOut {
+    t: Tr,
+    provider_url: String,
+}
+
+#[test]
+fn signed_in_and_out() {
+    check("signed_in.html", |t| SignedIn { t }.render().unwrap());
+    check("signed_out.html", |t| {
+        SignedOut {
+            t,
+            provider_url: s("http://127.0.0.1:9/end"),
+        }
+        .render()
+        .unwrap()
+    });
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: Tr,
+    status: u16,
+    message: &'a str,
+    request_id: &'a str,
+    request_id_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct Index {
+    t: Tr,
+    version: &'static str,
+}
+
+#[test]
+fn error_and_landing_pages() {
+    check("error.html", |t| {
+        ErrorPage {
+            t,
+            status: 404,
+            message: "Checkout not found",
+            request_id: "0123456789abcdef0123456789abcdef",
+            request_id_label: "Request id",
+        }
+        .render()
+        .unwrap()
+    });
+    check("index.html", |t| {
+        Index { t, version: "1.0" }.render().unwrap()
+    });
+}
