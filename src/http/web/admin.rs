@@ -9,11 +9,11 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::extract::{CsrfForm, SignedIn};
+use super::extract::{Chrome, CsrfForm, SignedIn};
 use super::flash::{self, Flash};
 use super::i18n::Tr;
 use super::page::{PageError, html, see_other};
-use crate::domain::policy::{self, Nav};
+use crate::domain::policy;
 use crate::domain::{CompanyId, Role, RoleSet, UserId};
 use crate::error::AppError;
 use crate::service::{companies, tokens, users};
@@ -74,9 +74,7 @@ struct CompanyView {
 #[template(path = "admin/companies.html")]
 struct CompaniesPage {
     t: Tr,
-    user: String,
-    nav: Nav,
-    csrf: String,
+    chrome: Chrome,
     is_super: bool,
     companies: Vec<CompanyView>,
     flash: Option<Flash>,
@@ -115,10 +113,8 @@ async fn companies_page(
     let page = CompaniesPage {
         is_super: policy::may_add_company(s.actor()),
         flash: flash::take(&s.session),
-        t: s.chrome.t,
-        user: s.chrome.user,
-        nav: s.chrome.nav,
-        csrf: s.chrome.csrf,
+        t: s.t,
+        chrome: s.chrome,
         companies,
         secret,
     };
@@ -221,7 +217,7 @@ pub async fn issue_key(
     };
     match companies::issue_api_key(&state, s.actor(), &s.meta, id, new).await {
         Ok((_, key)) => {
-            let secret = (s.chrome.t.new_api_key_shown_once().into(), key.to_string());
+            let secret = (s.t.new_api_key_shown_once().into(), key.to_string());
             companies_page(&state, s, Some(secret)).await
         }
         Err(e) => done(&s, "/admin/companies", Err::<(), _>(e), |()| String::new()),
@@ -265,9 +261,7 @@ struct UserView {
 #[template(path = "admin/users.html")]
 struct UsersPage {
     t: Tr,
-    user: String,
-    nav: Nav,
-    csrf: String,
+    chrome: Chrome,
     users: Vec<UserView>,
     companies: Vec<(String, String)>,
     roles: Vec<&'static str>,
@@ -313,10 +307,8 @@ async fn users_page(
         .collect();
     let page = UsersPage {
         flash: flash::take(&s.session),
-        t: s.chrome.t,
-        user: s.chrome.user,
-        nav: s.chrome.nav,
-        csrf: s.chrome.csrf,
+        t: s.t,
+        chrome: s.chrome,
         users,
         companies: names
             .iter()
@@ -442,7 +434,7 @@ pub async fn reset_password(
     .await;
     match result {
         Ok(u) => {
-            let label = s.chrome.t.new_password_shown_once(&u.email);
+            let label = s.t.new_password_shown_once(&u.email);
             users_page(&state, s, Some((label, password))).await
         }
         Err(e) => Err(e.into()),
@@ -468,7 +460,7 @@ pub async fn issue_token(
     .await;
     match result {
         Ok(t) => {
-            let label = s.chrome.t.api_token_shown_once(&t.user.email);
+            let label = s.t.api_token_shown_once(&t.user.email);
             users_page(&state, s, Some((label, t.secret))).await
         }
         Err(e) => Err(e.into()),

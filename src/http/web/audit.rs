@@ -1,17 +1,16 @@
 //! `/audit` and `/audit.csv`: every audit event, filtered by company, user, action,
 //! outcome and date, for superadmins and auditors.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::extract::{Chrome, SignedIn};
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use crate::domain::{AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal};
 use crate::error::AppError;
-use crate::http::{csrf, session};
 use crate::service::audit::{list, user_by_email as audit_user};
 use crate::state::AppState;
 
@@ -48,9 +47,7 @@ struct Row {
 #[template(path = "audit/list.html")]
 struct AuditPage {
     t: super::i18n::Tr,
-    user: String,
-    nav: crate::domain::policy::Nav,
-    csrf: String,
+    chrome: Chrome,
     companies: Vec<(String, String)>,
     actions: Vec<&'static str>,
     outcomes: Vec<&'static str>,
@@ -127,11 +124,13 @@ fn row(e: AuditEvent, names: &std::collections::HashMap<CompanyId, String>) -> R
 
 pub async fn page(
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     q: web::Query<AuditQuery>,
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let principal = session::require(&state, &session).await?;
+    let SignedIn {
+        principal, chrome, ..
+    } = s;
     let f = filter(&state, &principal, &q).await?;
     let events = list(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
     let companies = crate::service::checkouts::company_names(&state, &principal).await?;
@@ -150,9 +149,7 @@ pub async fn page(
     };
     let tpl = AuditPage {
         t,
-        user: principal.email.clone(),
-        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
-        csrf: csrf::token(&session)?,
+        chrome,
         companies: companies
             .iter()
             .map(|(id, name)| (id.to_string(), name.clone()))
@@ -169,10 +166,10 @@ pub async fn page(
 
 pub async fn csv(
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let principal = session::require(&state, &session).await?;
+    let SignedIn { principal, .. } = s;
     let mut f = filter(&state, &principal, &q).await?;
     f.before_id = None;
     let events = list(&state, (&principal).into(), &f, CSV_MAX).await?;

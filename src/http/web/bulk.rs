@@ -4,17 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::extract::{Chrome, CsrfForm, SignedIn};
 use super::page::{PageError, html};
 use crate::domain::policy::{self, Actor};
 use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money};
 use crate::error::AppError;
-use crate::http::request_meta;
-use crate::http::{csrf, session};
 use crate::service::checkouts::find_visible;
 use crate::service::send_once::{SendOutcome, send_once, submission_key};
 use crate::state::AppState;
@@ -35,9 +33,7 @@ struct Line {
 #[template(path = "checkouts/bulk.html")]
 struct BulkPage {
     t: super::i18n::Tr,
-    user: String,
-    nav: crate::domain::policy::Nav,
-    csrf: String,
+    chrome: Chrome,
     done: bool,
     lines: Vec<Line>,
     sendable: Vec<String>,
@@ -45,12 +41,10 @@ struct BulkPage {
     idempotency_key: String,
 }
 
-/// Repeated `id=` values (a query string or form body), parsed as checkout ids.
-fn ids(encoded: &str) -> Result<Vec<CheckoutId>, AppError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(encoded)
-        .map_err(|_| AppError::BadRequest("The selection could not be read".into()))?;
+/// The selected `id=` values, parsed as checkout ids (each once, in order).
+fn ids<'a>(selected: impl Iterator<Item = &'a str>) -> Result<Vec<CheckoutId>, AppError> {
     let mut out: Vec<CheckoutId> = Vec::new();
-    for (_, v) in pairs.iter().filter(|(k, _)| k == "id") {
+    for v in selected {
         let id = v.parse().map_err(|_| {
             AppError::invalid("id", "InvalidFormat", format!("'{v}' is not a checkout id"))
         })?;
@@ -75,13 +69,6 @@ fn ids(encoded: &str) -> Result<Vec<CheckoutId>, AppError> {
     Ok(out)
 }
 
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
 fn total_text(sums: &BTreeMap<&'static str, (Currency, i64)>, t: super::i18n::Tr) -> String {
     if sums.is_empty() {
         return t.money(Money::from_minor(0, Currency::Sek));
@@ -92,14 +79,26 @@ fn total_text(sums: &BTreeMap<&'static str, (Currency, i64)>, t: super::i18n::Tr
         .join(" + ")
 }
 
+#[derive(serde::Deserialize)]
+pub struct Selection {
+    #[serde(default)]
+    id: Vec<String>,
+}
+
 pub async fn preview(
     req: HttpRequest,
     state: web::Data<AppState>,
-    session: Session,
-    t: super::i18n::Tr,
+    s: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let principal = session::require(&state, &session).await?;
-    let selected = ids(req.query_string())?;
+    let SignedIn {
+        principal,
+        chrome,
+        t,
+        ..
+    } = s;
+    let q: Selection = serde_html_form::from_str(req.query_string())
+        .map_err(|_| AppError::BadRequest("The selection could not be read".into()))?;
+    let selected = ids(q.id.iter().map(String::as_str))?;
     let mut lines = Vec::new();
     let mut sendable = Vec::new();
     let mut sums: BTreeMap<&'static str, (Currency, i64)> = BTreeMap::new();
@@ -138,9 +137,7 @@ pub async fn preview(
     }
     let page = BulkPage {
         t,
-        user: principal.email.clone(),
-        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
-        csrf: csrf::token(&session)?,
+        chrome,
         done: false,
         lines,
         total: total_text(&sums, t),
@@ -150,24 +147,30 @@ pub async fn preview(
     html(StatusCode::OK, &page)
 }
 
+#[derive(serde::Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    idempotency_key: String,
+    #[serde(default)]
+    id: Vec<String>,
+}
+
 pub async fn send(
-    req: HttpRequest,
+    CsrfForm(form): CsrfForm<BulkForm>,
     state: web::Data<AppState>,
-    session: Session,
-    body: web::Bytes,
-    t: super::i18n::Tr,
+    s: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
-        .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
-    csrf::verify(&req, &session, field(&pairs, "csrf_token"))?;
-    let principal = session::require(&state, &session).await?;
-    let key = uuid::Uuid::parse_str(field(&pairs, "idempotency_key").trim())
+    let SignedIn {
+        principal,
+        chrome,
+        meta,
+        t,
+        ..
+    } = s;
+    let key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?;
-    let meta = request_meta(&req, &state);
     let mut lines = Vec::new();
-    for id in ids(text)? {
+    for id in ids(form.id.iter().map(String::as_str))? {
         let row_key = submission_key(key, id, true);
         let note = Some("bulk send".to_owned());
         let (ok, note) = match send_once(&state, &principal, &meta, &row_key, id, note).await {
@@ -190,9 +193,7 @@ pub async fn send(
     }
     let page = BulkPage {
         t,
-        user: principal.email.clone(),
-        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
-        csrf: csrf::token(&session)?,
+        chrome,
         done: true,
         lines,
         total: String::new(),

@@ -1,18 +1,16 @@
 //! One checkout: details, Payson's status timeline, its audit events, *Refresh from
 //! Payson*, the confirmed *Send payment request*, and the isolated snippet preview.
 
-use actix_session::Session;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::extract::{Chrome, CsrfForm, SignedIn};
 use super::page::{PageError, html, see_other};
 use crate::domain::policy::{self, Actor};
 use crate::domain::{CheckoutId, CheckoutStatus, PaymentMethod};
 use crate::error::AppError;
-use crate::http::request_meta;
-use crate::http::{csrf, session};
 use crate::service::checkouts::{checkout_events, company, find_visible, refresh_visible};
 use crate::service::send_once::{SendOutcome, outcome, send_once, submission_key};
 use crate::state::AppState;
@@ -30,9 +28,7 @@ struct Event {
 #[template(path = "checkouts/show.html")]
 struct ShowPage {
     t: super::i18n::Tr,
-    user: String,
-    nav: crate::domain::policy::Nav,
-    csrf: String,
+    chrome: Chrome,
     id: String,
     company: String,
     status: String,
@@ -54,9 +50,7 @@ struct ShowPage {
 #[template(path = "checkouts/confirm.html")]
 struct ConfirmPage {
     t: super::i18n::Tr,
-    user: String,
-    nav: crate::domain::policy::Nav,
-    csrf: String,
+    chrome: Chrome,
     id: String,
     consequence: String,
     idempotency_key: String,
@@ -76,16 +70,14 @@ pub struct ShowQuery {
 
 #[derive(Deserialize)]
 pub struct SendForm {
-    csrf_token: String,
+    #[serde(default)]
     idempotency_key: String,
     #[serde(default)]
     note: String,
 }
 
 #[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: String,
-}
+pub struct NoFields {}
 
 fn checkout_id(raw: &str) -> Result<CheckoutId, AppError> {
     raw.parse()
@@ -94,12 +86,14 @@ fn checkout_id(raw: &str) -> Result<CheckoutId, AppError> {
 
 pub async fn show(
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
     query: web::Query<ShowQuery>,
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let principal = session::require(&state, &session).await?;
+    let SignedIn {
+        principal, chrome, ..
+    } = s;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
     let company = company(&state, c.company_id).await?;
     let history: serde_json::Map<String, serde_json::Value> =
@@ -129,9 +123,7 @@ pub async fn show(
     };
     let page = ShowPage {
         t,
-        user: principal.email.clone(),
-        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
-        csrf: csrf::token(&session)?,
+        chrome,
         id: c.id.to_string(),
         company: company.name,
         status: c.status.describe(),
@@ -158,11 +150,13 @@ pub async fn show(
 /// The confirmation step: says what will happen before anything does.
 pub async fn confirm(
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let principal = session::require(&state, &session).await?;
+    let SignedIn {
+        principal, chrome, ..
+    } = s;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
     if !policy::may_send_for(Actor::from(&principal), c.company_id) {
         return Err(AppError::Forbidden.into());
@@ -179,9 +173,7 @@ pub async fn confirm(
     };
     let page = ConfirmPage {
         t,
-        user: principal.email.clone(),
-        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
-        csrf: csrf::token(&session)?,
+        chrome,
         id: c.id.to_string(),
         consequence,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
@@ -192,28 +184,16 @@ pub async fn confirm(
 /// Sends once per idempotency key: a double click or a resubmitted form finds the first
 /// submission and shows its outcome.
 pub async fn send(
-    req: HttpRequest,
+    CsrfForm(form): CsrfForm<SendForm>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    form: web::Form<SendForm>,
 ) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &session, &form.csrf_token)?;
-    let principal = session::require(&state, &session).await?;
     let id = checkout_id(&path)?;
     let form_key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?;
     let key = submission_key(form_key, id, false);
-    let note = Some(form.note.clone());
-    send_once(
-        &state,
-        &principal,
-        &request_meta(&req, &state),
-        &key,
-        id,
-        note,
-    )
-    .await?;
+    send_once(&state, &s.principal, &s.meta, &key, id, Some(form.note)).await?;
     Ok(see_other(&format!("/checkouts/{id}?result={key}")))
 }
 
@@ -236,16 +216,13 @@ fn send_flash(o: SendOutcome) -> Option<(bool, String)> {
 }
 
 pub async fn refresh(
-    req: HttpRequest,
+    CsrfForm(_): CsrfForm<NoFields>,
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
-    form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &session, &form.csrf_token)?;
-    let principal = session::require(&state, &session).await?;
     let id = checkout_id(&path)?;
-    refresh_visible(&state, &principal, id, &request_meta(&req, &state)).await?;
+    refresh_visible(&state, &s.principal, id, &s.meta).await?;
     Ok(see_other(&format!("/checkouts/{id}")))
 }
 
@@ -254,11 +231,11 @@ pub async fn refresh(
 /// runs in the admin desk's origin.
 pub async fn snippet(
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     path: web::Path<String>,
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let principal = session::require(&state, &session).await?;
+    let SignedIn { principal, .. } = s;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
     let company = company(&state, c.company_id).await?;
     let mut origins: Vec<String> = state.settings.payson.snippet_origins.clone();

@@ -3,20 +3,19 @@
 
 use std::collections::HashMap;
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::extract::{Chrome, SignedIn};
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use crate::domain::CheckoutFilter;
 use crate::domain::policy;
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::AppError;
-use crate::http::{csrf, session};
 use crate::service::checkouts::{list as list_checkouts, totals};
 use crate::state::AppState;
 
@@ -49,9 +48,7 @@ pub struct ListQuery {
 #[template(path = "checkouts/list.html")]
 struct ListPage {
     t: super::i18n::Tr,
-    user: String,
-    nav: crate::domain::policy::Nav,
-    csrf: String,
+    chrome: Chrome,
     show_company: bool,
     can_send: bool,
     companies: Vec<(String, String)>,
@@ -140,11 +137,13 @@ fn row(
 
 pub async fn list(
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     query: web::Query<ListQuery>,
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let principal = session::require(&state, &session).await?;
+    let SignedIn {
+        principal, chrome, ..
+    } = s;
     let f = filter(&query)?;
     let after = query.after.as_deref().and_then(parse_cursor);
     let page = list_checkouts(&state, &principal, f.clone(), after, PAGE_SIZE).await?;
@@ -166,9 +165,7 @@ pub async fn list(
         .collect();
     let tpl = ListPage {
         t,
-        user: principal.email.clone(),
-        nav: crate::domain::policy::Nav::for_actor((&principal).into()),
-        csrf: csrf::token(&session)?,
+        chrome,
         show_company: policy::is_global((&principal).into()),
         can_send: policy::may_send_some((&principal).into()),
         companies,
@@ -196,10 +193,10 @@ pub async fn list(
 /// Exactly the rows the filter shows (all pages), with formula-safe cells.
 pub async fn csv(
     state: web::Data<AppState>,
-    session: Session,
+    s: SignedIn,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let principal = session::require(&state, &session).await?;
+    let SignedIn { principal, .. } = s;
     let f = filter(&query)?;
     let page = list_checkouts(&state, &principal, f, None, CSV_MAX).await?;
     let names = state
@@ -251,13 +248,15 @@ pub fn render_sample(rows: usize) -> String {
     };
     let tpl = ListPage {
         t,
-        user: "a@bench.test".into(),
-        nav: crate::domain::policy::Nav {
-            audit: false,
-            companies: true,
-            users: false,
+        chrome: Chrome {
+            user: "a@bench.test".into(),
+            nav: crate::domain::policy::Nav {
+                audit: false,
+                companies: true,
+                users: false,
+            },
+            csrf: "x".repeat(43),
         },
-        csrf: "x".repeat(43),
         show_company: false,
         can_send: true,
         companies: Vec::new(),

@@ -21,18 +21,20 @@ use crate::http::{csrf, request_meta, session};
 use crate::service::RequestMeta;
 use crate::state::AppState;
 
-/// What every signed-in page shows around its content.
+/// What every signed-in page shows around its content (templates read it as
+/// `chrome.user`, `chrome.nav`, `chrome.csrf`; the language is the page's `t`).
 pub struct Chrome {
-    pub t: Tr,
     pub user: String,
     pub nav: Nav,
     pub csrf: String,
 }
 
-/// A signed-in request: who, the page chrome, and the request's audit metadata.
-/// Without a sign-in the handler never runs and the browser goes to /login.
+/// A signed-in request: who, the page chrome, the reader's language and the request's
+/// audit metadata. Without a sign-in the handler never runs and the browser goes to
+/// /login.
 pub struct SignedIn {
     pub principal: Principal,
+    pub t: Tr,
     pub chrome: Chrome,
     pub meta: RequestMeta,
     pub session: Session,
@@ -55,12 +57,12 @@ async fn signed_in(req: HttpRequest) -> Result<SignedIn, AppError> {
     let session = req.get_session();
     let principal = session::require(&state, &session).await?;
     let chrome = Chrome {
-        t: Tr(Lang::of(&req)),
         user: principal.email.clone(),
         nav: Nav::for_actor(Actor::from(&principal)),
         csrf: csrf::token(&session)?,
     };
     Ok(SignedIn {
+        t: Tr(Lang::of(&req)),
         meta: request_meta(&req, &state),
         principal,
         chrome,

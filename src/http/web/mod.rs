@@ -9,7 +9,7 @@ mod checkouts;
 #[doc(hidden)]
 pub use checkouts::render_sample as render_sample_worklist;
 mod csv;
-mod extract;
+pub(crate) mod extract;
 mod filters;
 mod flash;
 mod home;

@@ -2,8 +2,8 @@
 
 use askama::Template;
 
-use super::{Query, check, nav, s};
-use crate::domain::policy::Nav as NavLinks;
+use super::{Query, check, chrome, s};
+use crate::http::web::extract::Chrome;
 use crate::http::web::i18n::Tr;
 
 struct Row {
@@ -22,9 +22,7 @@ struct Row {
 #[template(path = "checkouts/list.html")]
 struct List {
     t: Tr,
-    user: String,
-    nav: NavLinks,
-    csrf: String,
+    chrome: Chrome,
     awaiting: bool,
     statuses: Vec<&'static str>,
     status: String,
@@ -44,9 +42,7 @@ fn worklist() {
         check("checkouts/list.html", |t| {
             List {
                 t,
-                user: s("a@b.se"),
-                nav: nav(),
-                csrf: s("c"),
+                chrome: chrome(),
                 awaiting,
                 statuses: vec!["ReadyToShip"],
                 status: s("awaiting"),
@@ -80,9 +76,7 @@ fn worklist() {
     check("checkouts/list.html (empty)", |t| {
         List {
             t,
-            user: s("a@b.se"),
-            nav: nav(),
-            csrf: s("c"),
+            chrome: chrome(),
             awaiting: false,
             statuses: vec![],
             status: s("all"),
@@ -113,9 +107,7 @@ struct Event {
 #[template(path = "checkouts/show.html")]
 struct Show {
     t: Tr,
-    user: String,
-    nav: NavLinks,
-    csrf: String,
+    chrome: Chrome,
     id: String,
     flash: Option<(bool, String)>,
     status: String,
@@ -139,9 +131,7 @@ fn checkout() {
         check("checkouts/show.html", |t| {
             Show {
                 t,
-                user: s("a@b.se"),
-                nav: nav(),
-                csrf: s("c"),
+                chrome: chrome(),
                 id: s("0000"),
                 flash: Some((
                     true,
@@ -180,9 +170,7 @@ fn checkout() {
 #[template(path = "checkouts/confirm.html")]
 struct Confirm {
     t: Tr,
-    user: String,
-    nav: NavLinks,
-    csrf: String,
+    chrome: Chrome,
     id: String,
     consequence: String,
     idempotency_key: String,
@@ -193,9 +181,7 @@ fn confirm() {
     check("checkouts/confirm.html", |t| {
         Confirm {
             t,
-            user: s("a@b.se"),
-            nav: nav(),
-            csrf: s("c"),
+            chrome: chrome(),
             id: s("0000"),
             consequence: t.consequence_invoice("1", "Tess"),
             idempotency_key: s("k"),
@@ -236,9 +222,7 @@ struct Line {
 #[template(path = "checkouts/bulk.html")]
 struct Bulk {
     t: Tr,
-    user: String,
-    nav: NavLinks,
-    csrf: String,
+    chrome: Chrome,
     done: bool,
     lines: Vec<Line>,
     sendable: Vec<String>,
@@ -252,9 +236,7 @@ fn bulk_send() {
         check("checkouts/bulk.html", |t| {
             Bulk {
                 t,
-                user: s("a@b.se"),
-                nav: nav(),
-                csrf: s("c"),
+                chrome: chrome(),
                 done,
                 lines: vec![
                     Line {

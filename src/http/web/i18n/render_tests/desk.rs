@@ -2,8 +2,8 @@
 
 use askama::Template;
 
-use super::{Query, check, nav, s};
-use crate::domain::policy::Nav as NavLinks;
+use super::{Query, check, chrome, s};
+use crate::http::web::extract::Chrome;
 use crate::http::web::i18n::Tr;
 
 struct KeyView {
@@ -26,9 +26,7 @@ struct CompanyView {
 #[template(path = "admin/companies.html")]
 struct Companies {
     t: Tr,
-    user: String,
-    nav: NavLinks,
-    csrf: String,
+    chrome: Chrome,
     is_super: bool,
     companies: Vec<CompanyView>,
     flash: Option<(bool, String)>,
@@ -41,9 +39,7 @@ fn companies() {
         check("admin/companies.html", |t| {
             Companies {
                 t,
-                user: s("a@b.se"),
-                nav: nav(),
-                csrf: s("c"),
+                chrome: chrome(),
                 is_super: true,
                 companies: vec![CompanyView {
                     id: s("1"),
@@ -90,9 +86,7 @@ struct UserView {
 #[template(path = "admin/users.html")]
 struct Users {
     t: Tr,
-    user: String,
-    nav: NavLinks,
-    csrf: String,
+    chrome: Chrome,
     users: Vec<UserView>,
     companies: Vec<(String, String)>,
     roles: Vec<&'static str>,
@@ -105,9 +99,7 @@ fn users() {
     check("admin/users.html", |t| {
         Users {
             t,
-            user: s("a@b.se"),
-            nav: nav(),
-            csrf: s("c"),
+            chrome: chrome(),
             users: [false, true]
                 .into_iter()
                 .map(|disabled| UserView {
@@ -156,9 +148,7 @@ struct AuditRow {
 #[template(path = "audit/list.html")]
 struct Audit {
     t: Tr,
-    user: String,
-    nav: NavLinks,
-    csrf: String,
+    chrome: Chrome,
     companies: Vec<(String, String)>,
     actions: Vec<&'static str>,
     outcomes: Vec<&'static str>,
@@ -173,9 +163,7 @@ fn audit_log() {
     check("audit/list.html", |t| {
         Audit {
             t,
-            user: s("a@b.se"),
-            nav: nav(),
-            csrf: s("c"),
+            chrome: chrome(),
             companies: vec![(s("1"), s("Acme AB"))],
             actions: vec!["login"],
             outcomes: vec!["success"],

@@ -7,13 +7,18 @@ mod desk;
 
 use super::tests::{catalogue, readable_text};
 use super::{Lang, Tr};
-use crate::domain::policy::Nav as NavLinks;
+use crate::domain::policy::Nav;
+use crate::http::web::extract::Chrome;
 
-pub(super) fn nav() -> NavLinks {
-    NavLinks {
-        audit: true,
-        companies: true,
-        users: true,
+pub(super) fn chrome() -> Chrome {
+    Chrome {
+        user: s("a@b.se"),
+        nav: Nav {
+            audit: true,
+            companies: true,
+            users: true,
+        },
+        csrf: s("c"),
     }
 }
 
