@@ -4,8 +4,9 @@
 
 use reqwest::StatusCode;
 
+use crate::helpers::api::Format;
 use crate::helpers::browser::Browser;
-use crate::helpers::{Db, PASSWORD, spawn_app};
+use crate::helpers::{Db, spawn_app, ss_error};
 
 fn request_id(r: &reqwest::Response) -> String {
     r.headers()["x-request-id"].to_str().unwrap().to_owned()
@@ -15,11 +16,7 @@ fn request_id(r: &reqwest::Response) -> String {
 async fn error_pages_show_the_request_id_of_their_response() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
-    let mut b = Browser::new(&app);
-    assert_eq!(
-        b.login("writer@acme.test", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     // A row the store cannot read: an internal error.
     {
         use sqlx::Connection;
@@ -56,16 +53,10 @@ async fn error_pages_show_the_request_id_of_their_response() {
         "{page}"
     );
     // The API says the same about the same row, and gives its own request id.
-    let r = app
-        .client
-        .get(app.url(&format!("/payment/payson/v2/checkout/{id}")))
-        .bearer_auth(&app.tokens.writer)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_checkout_api(id, Format::Negotiated).send().await;
     assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let rid = request_id(&r);
-    let (code, message, _) = crate::helpers::ss_error(r).await;
+    let (code, message, _) = ss_error(r).await;
     assert_eq!(code, "InternalServerError");
     assert_eq!(
         message,
@@ -92,12 +83,7 @@ async fn xml_error_and_notification_answers_on_the_wire() {
         r.text().await.unwrap(),
         r#"<ErrorResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.servicestack.net/types"><ResponseStatus><ErrorCode>InvalidFormat</ErrorCode><Message>&apos;Id&apos; is not a valid GUID: &apos;&lt;a&amp;b&quot;&gt;&apos;</Message><Errors><ResponseError><ErrorCode>InvalidFormat</ErrorCode><FieldName>Id</FieldName><Message>&apos;Id&apos; is not a valid GUID: &apos;&lt;a&amp;b&quot;&gt;&apos;</Message></ResponseError></Errors></ResponseStatus></ErrorResponse>"#
     );
-    let r = app
-        .client
-        .post(app.url("/payment/payson/v2/ipncallback?format=xml"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_ipn("format=xml").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         r.text().await.unwrap(),

@@ -14,19 +14,21 @@ async fn callback_rereads_payson_and_answers_bokamera_shape() {
         .transition(id.as_uuid(), "expired", None, None)
         .unwrap();
     assert_eq!(app.local(id).await.status, CheckoutStatus::ReadyToShip);
-    let resp = app.post_ipn(Some(id.as_uuid())).await;
+    let resp = app.post_ipn(&format!("checkout={id}")).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["Success"], true);
     assert_eq!(app.local(id).await.status, CheckoutStatus::Expired);
     // Unknown checkout: logged and answered 200 so Payson stops retrying.
-    let resp = app.post_ipn(Some(uuid::Uuid::new_v4())).await;
+    let resp = app
+        .post_ipn(&format!("checkout={}", uuid::Uuid::new_v4()))
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(
         resp.json::<serde_json::Value>().await.unwrap()["Success"],
         false
     );
-    let resp = app.post_ipn(None).await;
+    let resp = app.post_ipn("").await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 }
 

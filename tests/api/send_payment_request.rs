@@ -169,13 +169,7 @@ on_both!(revoked_token_and_disabled_user_are_401);
 async fn revoked_token_and_disabled_user_are_401(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    let writer = app
-        .state
-        .store
-        .user_by_email("writer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let writer = app.user("writer@acme.test").await;
     let issued = crate::helpers::issue_token(&app.state, writer.id).await;
     let (rec, token) = (issued.token, issued.secret);
     checkout_desk::service::tokens::revoke(

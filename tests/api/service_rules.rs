@@ -9,7 +9,7 @@ use checkout_desk::service::{RequestMeta, users};
 use reqwest::StatusCode;
 
 use crate::helpers::browser::{Browser, location};
-use crate::helpers::{Db, Options, PASSWORD, TestApp, fresh_database_url, global_user, spawn_with};
+use crate::helpers::{Db, Options, TestApp, fresh_database_url, global_user, spawn_with};
 
 const BIN: &str = env!("CARGO_BIN_EXE_checkout-desk");
 
@@ -72,13 +72,7 @@ async fn company_roles_need_a_company_from_every_face() {
 
     global_user(&app, "root@rules.test", Role::SuperAdmin).await;
     global_user(&app, "aud@rules.test", Role::Auditor).await;
-    let auditor = app
-        .state
-        .store
-        .user_by_email("aud@rules.test")
-        .await
-        .unwrap()
-        .unwrap();
+    let auditor = app.user("aud@rules.test").await;
     // The command line: the auditor has no company to keep.
     let (ok, _, err) = cli(
         &app,
@@ -94,24 +88,20 @@ async fn company_roles_need_a_company_from_every_face() {
     );
     assert!(!ok && err.contains("Company roles need a company"), "{err}");
     // The Users page.
-    let mut b = Browser::new(&app);
-    b.login("root@rules.test", PASSWORD).await;
-    let token = b.csrf("/admin/users").await;
-    let origin = app.address.clone();
+    let mut b = Browser::signed_in(&app, "root@rules.test").await;
+    b.get_html("/admin/users").await;
     let r = b
-        .post(
+        .post_form(
             &format!("/admin/users/{}/roles", auditor.id),
             &[
-                ("csrf_token", &token),
                 ("role", "superadmin"),
                 ("role", "bookingsupplier-administrator-write"),
                 ("company", ""),
             ],
-            Some(&origin),
         )
         .await;
     assert_eq!(location(&r), "/admin/users");
-    let page = b.get("/admin/users").await.text().await.unwrap();
+    let page = b.get_html("/admin/users").await;
     assert!(page.contains("Company roles need a company"), "{page}");
     let after = app.state.store.user(auditor.id).await.unwrap().unwrap();
     assert_eq!(
@@ -133,11 +123,7 @@ async fn company_roles_need_a_company_from_every_face() {
 #[tokio::test]
 async fn user_passwd_ends_sessions_and_is_audited_as_the_operator() {
     let (app, db_url) = app_with_url().await;
-    let mut b = Browser::new(&app);
-    assert_eq!(
-        b.login("writer@acme.test", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     assert_eq!(b.get("/checkouts").await.status(), StatusCode::OK);
     let (ok, out, err) = cli(
         &app,
@@ -166,40 +152,23 @@ async fn user_passwd_ends_sessions_and_is_audited_as_the_operator() {
 #[tokio::test]
 async fn failed_password_reset_and_token_issue_are_audited() {
     let (app, _) = app_with_url().await;
-    let writer = app
-        .state
-        .store
-        .user_by_email("writer@acme.test")
-        .await
-        .unwrap()
-        .unwrap();
-    let origin = app.address.clone();
+    let writer = app.user("writer@acme.test").await;
     // A company administrator may not reset passwords or issue tokens.
-    let mut w = Browser::new(&app);
-    w.login("writer@acme.test", PASSWORD).await;
-    let token = w.csrf("/checkouts").await;
+    let mut w = Browser::signed_in(&app, "writer@acme.test").await;
+    w.get_checkouts_html().await;
     for what in ["password", "tokens"] {
         let r = w
-            .post(
-                &format!("/admin/users/{}/{what}", writer.id),
-                &[("csrf_token", &token)],
-                Some(&origin),
-            )
+            .post_form(&format!("/admin/users/{}/{what}", writer.id), &[])
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{what}");
     }
     // A superadmin naming a user who does not exist.
     global_user(&app, "root@rules.test", Role::SuperAdmin).await;
-    let mut s = Browser::new(&app);
-    s.login("root@rules.test", PASSWORD).await;
-    let token = s.csrf("/admin/users").await;
+    let mut s = Browser::signed_in(&app, "root@rules.test").await;
+    s.get_html("/admin/users").await;
     let ghost = uuid::Uuid::new_v4();
     let r = s
-        .post(
-            &format!("/admin/users/{ghost}/tokens"),
-            &[("csrf_token", &token), ("name", "x")],
-            Some(&origin),
-        )
+        .post_form(&format!("/admin/users/{ghost}/tokens"), &[("name", "x")])
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
@@ -230,8 +199,7 @@ async fn failed_password_reset_and_token_issue_are_audited() {
 #[tokio::test]
 async fn bulk_send_names_the_bad_value() {
     let (app, _) = app_with_url().await;
-    let mut w = Browser::new(&app);
-    w.login("writer@acme.test", PASSWORD).await;
+    let mut w = Browser::signed_in(&app, "writer@acme.test").await;
     let r = w.get("/checkouts/bulk?id=not-a-guid-42").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let page = r.text().await.unwrap();

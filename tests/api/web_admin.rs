@@ -22,8 +22,7 @@ fn secret_in(html: &str) -> String {
 #[tokio::test]
 async fn companies_credentials_and_api_keys() {
     let app = spawn_app(Db::Sqlite).await;
-    let mut w = Browser::new(&app);
-    w.login("writer@acme.test", PASSWORD).await;
+    let mut w = Browser::signed_in(&app, "writer@acme.test").await;
     let page = w.get_html("/admin/companies").await;
     assert!(
         page.contains("Acme Bokning AB") && !page.contains("Other Company AB"),
@@ -143,8 +142,7 @@ async fn companies_credentials_and_api_keys() {
     .await;
     assert_eq!(get(&key).await.status(), StatusCode::UNAUTHORIZED);
     // Readers manage nothing.
-    let mut r = Browser::new(&app);
-    r.login("reader@acme.test", PASSWORD).await;
+    let mut r = Browser::signed_in(&app, "reader@acme.test").await;
     assert!(
         !r.get_checkouts_html()
             .await
@@ -162,8 +160,7 @@ async fn companies_credentials_and_api_keys() {
 async fn superadmin_manages_users_and_tokens() {
     let app = spawn_app(Db::Postgres).await;
     global_user(&app, "boss@desk.test", Role::SuperAdmin).await;
-    let mut s = Browser::new(&app);
-    s.login("boss@desk.test", PASSWORD).await;
+    let mut s = Browser::signed_in(&app, "boss@desk.test").await;
     s.get_html("/admin/users").await;
     let company = app.company.id.to_string();
     s.post_form(

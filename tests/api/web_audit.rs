@@ -6,7 +6,7 @@ use checkout_desk::domain::Role;
 
 use crate::helpers::api::Format;
 use crate::helpers::browser::{Browser, field};
-use crate::helpers::{Db, PASSWORD, global_user, spawn_app};
+use crate::helpers::{Db, global_user, spawn_app};
 
 #[tokio::test]
 async fn auditors_find_events_and_export_them_safely() {
@@ -14,8 +14,7 @@ async fn auditors_find_events_and_export_them_safely() {
     let id = app.ready().await;
     let theirs = app.checkout(true, "readyToShip").await;
     // A send from the page with a note a spreadsheet would run as a formula.
-    let mut w = Browser::new(&app);
-    w.login("writer@acme.test", PASSWORD).await;
+    let mut w = Browser::signed_in(&app, "writer@acme.test").await;
     let confirm = w.get_send_html(id).await;
     let key = field(&confirm, "idempotency_key");
     let r = w
@@ -36,8 +35,7 @@ async fn auditors_find_events_and_export_them_safely() {
     assert_eq!(w.get("/audit.csv").await.status(), StatusCode::FORBIDDEN);
 
     global_user(&app, "eva@audit.test", Role::Auditor).await;
-    let mut a = Browser::new(&app);
-    a.login("eva@audit.test", PASSWORD).await;
+    let mut a = Browser::signed_in(&app, "eva@audit.test").await;
     let all = a.get_html("/audit").await;
     assert!(all.contains("href=\"/audit\""));
     assert!(

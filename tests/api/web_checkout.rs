@@ -7,17 +7,13 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 
 use crate::helpers::browser::{Browser, field, location};
-use crate::helpers::{Db, PASSWORD, spawn_app};
+use crate::helpers::{Db, spawn_app};
 
 #[tokio::test]
 async fn send_from_the_page_once_with_a_note() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
-    let mut b = Browser::new(&app);
-    assert_eq!(
-        b.login("writer@acme.test", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let page = b.get_checkout_html(id).await;
     assert!(page.contains("ReadyToShip - 5") && page.contains("Send payment request"));
     assert!(
@@ -83,8 +79,7 @@ async fn failures_are_plain_and_the_checkout_stays() {
         count: 1,
         apply_first: false,
     });
-    let mut b = Browser::new(&app);
-    b.login("writer@acme.test", PASSWORD).await;
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let confirm = b.get_send_html(id).await;
     let r = b
         .post_send(id, &field(&confirm, "idempotency_key"), None)
@@ -108,8 +103,7 @@ async fn roles_and_companies_on_the_checkout_page() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
     let theirs = app.checkout(true, "readyToShip").await;
-    let mut b = Browser::new(&app);
-    b.login("reader@acme.test", PASSWORD).await;
+    let mut b = Browser::signed_in(&app, "reader@acme.test").await;
     let page = b.get_checkout_html(id).await;
     assert!(page.contains("ReadyToShip - 5"));
     assert!(
@@ -154,8 +148,7 @@ async fn hostile_text_is_inert_and_the_snippet_is_isolated() {
         c.snippet.clone().unwrap()
     ));
     app.state.store.upsert_checkout(&c).await.unwrap();
-    let mut b = Browser::new(&app);
-    b.login("writer@acme.test", PASSWORD).await;
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     for path in [
         "/checkouts".to_owned(),
         format!("/checkouts/{id}"),
@@ -224,8 +217,7 @@ async fn bulk_send_previews_skips_and_sends_once() {
     let b = app.ready().await;
     let created = app.checkout(false, "created").await;
     let theirs = app.checkout(true, "readyToShip").await;
-    let mut br = Browser::new(&app);
-    br.login("writer@acme.test", PASSWORD).await;
+    let mut br = Browser::signed_in(&app, "writer@acme.test").await;
     let list = br.get_checkouts_html().await;
     assert!(
         list.contains(&format!("name=\"id\" value=\"{a}\"")) && list.contains("Preview bulk send")
@@ -259,8 +251,7 @@ async fn bulk_send_previews_skips_and_sends_once() {
         (1, 1)
     );
     // Readers see no checkboxes and cannot send in bulk.
-    let mut reader = Browser::new(&app);
-    reader.login("reader@acme.test", PASSWORD).await;
+    let mut reader = Browser::signed_in(&app, "reader@acme.test").await;
     let c = app.ready().await;
     let list = reader.get_checkouts_html().await;
     assert!(!list.contains("Preview bulk send") && !list.contains("type=\"checkbox\""));

@@ -106,11 +106,7 @@ async fn global_roles_see_every_company() {
     let mine = app.ready().await;
     let theirs = app.checkout(true, "readyToShip").await;
     global_user(&app, "audit2@desk.test", Role::Auditor).await;
-    let mut b = Browser::new(&app);
-    assert_eq!(
-        b.login("audit2@desk.test", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    let mut b = Browser::signed_in(&app, "audit2@desk.test").await;
     let html = b.get_checkouts_html().await;
     assert!(html.contains(&mine.to_string()) && html.contains(&theirs.to_string()));
     assert!(html.contains("Other Company AB") && html.contains("<th scope=\"col\">Company</th>"));
@@ -189,11 +185,7 @@ async fn disabled_users_and_timeouts_end_sessions() {
     opts.manual_clock = true;
     let app = spawn_with(opts).await;
     let clock = app.clock.clone().unwrap();
-    let mut b = Browser::new(&app);
-    assert_eq!(
-        b.login("writer@acme.test", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     assert_eq!(b.get("/checkouts").await.status(), StatusCode::OK);
     // Idle for longer than the idle timeout (30 min).
     clock.advance(Duration::minutes(31));
@@ -235,11 +227,7 @@ async fn worklist_pages_by_keyset_soonest_first() {
         let paid_at = app.state.clock.now() - Duration::hours(days_ago * 23);
         ids.push(app.ready_since(paid_at).await);
     }
-    let mut b = Browser::new(&app);
-    assert_eq!(
-        b.login("reader@acme.test", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    let mut b = Browser::signed_in(&app, "reader@acme.test").await;
     let first = b.get_checkouts_html().await;
     // Oldest readyToShip expires soonest: it comes first, with the warning style absent
     // only when more than a week is left.
@@ -262,8 +250,7 @@ async fn worklist_filters_totals_and_csv() {
     let mut hostile = app.local(b).await;
     hostile.customer_name = "=cmd|' /C calc'!A0".into();
     app.state.store.upsert_checkout(&hostile).await.unwrap();
-    let mut br = Browser::new(&app);
-    br.login("writer@acme.test", PASSWORD).await;
+    let mut br = Browser::signed_in(&app, "writer@acme.test").await;
     let html = br.get_checkouts_html().await;
     assert!(
         html.contains("2 checkouts, SEK\u{a0}1,598.00"),
@@ -324,8 +311,7 @@ async fn swedish_and_english() {
         .await;
     assert!(en.contains("<html lang=\"en\">") && en.contains("Sign in"));
     // The switch sets a cookie that wins over Accept-Language, and amounts follow.
-    let mut b = Browser::new(&app);
-    b.login("writer@acme.test", PASSWORD).await;
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let page = b.get_checkouts_html().await;
     assert!(page.contains("SEK\u{a0}799.00") && page.contains(">Svenska</button>"));
     let r = b.post_lang("sv", "/checkouts").await;
@@ -380,8 +366,7 @@ async fn pagination_is_stable_while_rows_change() {
         let paid_at = app.state.clock.now() - Duration::hours(i * 20);
         ids.push(app.ready_since(paid_at).await);
     }
-    let mut b = Browser::new(&app);
-    b.login("writer@acme.test", PASSWORD).await;
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let first = b.get_checkouts_html().await;
     let next = next_page(&first);
     let on = |html: &str| {
@@ -429,8 +414,7 @@ async fn security_headers_on_every_page_kind() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
     global_user(&app, "root2@desk.test", Role::SuperAdmin).await;
-    let mut b = Browser::new(&app);
-    b.login("root2@desk.test", PASSWORD).await;
+    let mut b = Browser::signed_in(&app, "root2@desk.test").await;
     let pages = [
         "/".to_owned(),
         "/login".to_owned(),
@@ -503,8 +487,7 @@ async fn security_headers_on_every_page_kind() {
 async fn a_signed_in_browser_may_call_the_api_with_the_form_rules() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
-    let mut b = Browser::new(&app);
-    b.login("writer@acme.test", PASSWORD).await;
+    let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let cookie = b.jar.header();
     // Reading needs only the session.
     let r = app

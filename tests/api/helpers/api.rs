@@ -164,12 +164,12 @@ impl TestApp {
             .await
     }
 
-    /// Payson's notification callback, `?checkout=` naming `checkout` when given.
-    pub async fn post_ipn(&self, checkout: Option<uuid::Uuid>) -> Response {
-        let path = match checkout {
-            Some(id) => format!("/payment/payson/v2/ipncallback?checkout={id}"),
-            None => "/payment/payson/v2/ipncallback".to_owned(),
-        };
+    /// Payson's notification callback with `query` (e.g. `checkout=<id>`; none when empty).
+    pub async fn post_ipn(&self, query: &str) -> Response {
+        let mut path = "/payment/payson/v2/ipncallback".to_owned();
+        if !query.is_empty() {
+            path = format!("{path}?{query}");
+        }
         self.client.post(self.url(&path)).send().await.unwrap()
     }
 

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Display;
 
-use reqwest::{Method, RequestBuilder, Response};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 
-use super::TestApp;
+use super::{PASSWORD, TestApp};
 
 /// Cookies by name (the newest of a name is the one that matters at each step).
 #[derive(Default, Clone, Debug, PartialEq, Eq)]
@@ -66,6 +66,14 @@ impl<'a> Browser<'a> {
             accept_language: None,
             csrf: None,
         }
+    }
+
+    /// A browser signed in as `email` with `PASSWORD`.
+    pub async fn signed_in(app: &'a TestApp, email: &str) -> Browser<'a> {
+        let mut b = Browser::new(app);
+        let r = b.login(email, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed in as {email}");
+        b
     }
 
     pub fn with_language(mut self, accept_language: &'static str) -> Self {
