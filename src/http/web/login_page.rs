@@ -13,6 +13,7 @@ pub struct LoginPage {
     t: super::i18n::Tr,
     csrf: String,
     email: String,
+    /// Already in the reader's language: the template shows it as it is.
     error: Option<String>,
     /// (name, label) of each OpenID provider: "Sign in with <label>".
     providers: Vec<(String, String)>,

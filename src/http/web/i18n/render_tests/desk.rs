@@ -247,7 +247,6 @@ struct ErrorPage<'a> {
     status: u16,
     message: &'a str,
     request_id: &'a str,
-    request_id_label: &'static str,
 }
 
 #[derive(Template)]
@@ -265,7 +264,6 @@ fn error_and_landing_pages() {
             status: 404,
             message: "Checkout not found",
             request_id: "0123456789abcdef0123456789abcdef",
-            request_id_label: "Request id",
         }
         .render()
         .unwrap()
