@@ -493,7 +493,7 @@ async fn signing_keys_are_cached_and_refetched_on_an_unknown_kid_after_a_cooldow
     // Explicit endpoints need no discovery; `openid` is asked for even when not configured.
     let r = Browser::new(&app).get("/login/oidc/test").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let authorize = url::Url::parse(&location(&r)).unwrap();
+    let authorize = url::Url::parse(location(&r)).unwrap();
     assert!(authorize.as_str().starts_with("https://idp.example/auth?"));
     let scope = authorize
         .query_pairs()
