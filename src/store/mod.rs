@@ -2,8 +2,8 @@
 //! domain types back; which backend runs underneath is chosen by the database URL.
 //!
 //! One file per table group holds that group's `impl Store` block, its column list and
-//! its row type; this file holds the pool, error classification and the query macros
-//! every group shares.
+//! how its rows become domain values (`from_row!`); this file holds the pool, error
+//! classification and the query macros every group shares.
 
 use std::str::FromStr;
 use std::time::Duration;
