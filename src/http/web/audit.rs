@@ -126,10 +126,12 @@ pub async fn page(
     state: web::Data<AppState>,
     s: SignedIn,
     q: web::Query<AuditQuery>,
-    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let SignedIn {
-        principal, chrome, ..
+        principal,
+        chrome,
+        t,
+        ..
     } = s;
     let f = filter(&state, &principal, &q).await?;
     let events = list(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;

@@ -89,10 +89,12 @@ pub async fn show(
     s: SignedIn,
     path: web::Path<String>,
     query: web::Query<ShowQuery>,
-    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let SignedIn {
-        principal, chrome, ..
+        principal,
+        chrome,
+        t,
+        ..
     } = s;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
     let company = company(&state, c.company_id).await?;
@@ -152,10 +154,12 @@ pub async fn confirm(
     state: web::Data<AppState>,
     s: SignedIn,
     path: web::Path<String>,
-    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let SignedIn {
-        principal, chrome, ..
+        principal,
+        chrome,
+        t,
+        ..
     } = s;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
     if !policy::may_send_for(Actor::from(&principal), c.company_id) {
@@ -233,9 +237,8 @@ pub async fn snippet(
     state: web::Data<AppState>,
     s: SignedIn,
     path: web::Path<String>,
-    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, .. } = s;
+    let SignedIn { principal, t, .. } = s;
     let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
     let company = company(&state, c.company_id).await?;
     let mut origins: Vec<String> = state.settings.payson.snippet_origins.clone();

@@ -139,10 +139,12 @@ pub async fn list(
     state: web::Data<AppState>,
     s: SignedIn,
     query: web::Query<ListQuery>,
-    t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let SignedIn {
-        principal, chrome, ..
+        principal,
+        chrome,
+        t,
+        ..
     } = s;
     let f = filter(&query)?;
     let after = query.after.as_deref().and_then(parse_cursor);
