@@ -206,3 +206,71 @@ async fn bulk_send_names_the_bad_value() {
     assert!(page.contains("not-a-guid-42"), "{page}");
     assert!(!page.contains("&#x27;id&#x27;"), "{page}");
 }
+
+#[tokio::test]
+async fn every_cli_change_is_audited_as_the_operator() {
+    let (app, db_url) = app_with_url().await;
+    let company = app.company.id.to_string();
+    let run = |args: &[&str]| {
+        let (ok, out, err) = cli(&app, &db_url, args);
+        assert!(ok, "{args:?}: {out} {err}");
+        out
+    };
+    run(&[
+        "user",
+        "add",
+        "--email",
+        "new@rules.test",
+        "--roles",
+        "bookingsupplier-administrator-read",
+        "--company",
+        &company,
+    ]);
+    run(&["user", "disable", "--email", "new@rules.test"]);
+    let out = run(&["token", "issue", "--user", "new@rules.test"]);
+    let token_id = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token id: "))
+        .expect("token id printed")
+        .trim()
+        .to_owned();
+    run(&["token", "revoke", &token_id]);
+    run(&["company", "api-key", "--company", &company]);
+    let by_operator: Vec<_> = app
+        .state
+        .store
+        .audit_events(&Default::default(), 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.actor == "operator" && e.event.remote_addr == "local")
+        .map(|e| (e.event.action, e.event.outcome, e.event.message))
+        .collect();
+    for (action, needle) in [
+        (AuditAction::UserChanged, "User new@rules.test added"),
+        (AuditAction::UserChanged, "User new@rules.test disabled"),
+        (AuditAction::TokenIssued, "for new@rules.test"),
+        (AuditAction::TokenRevoked, token_id.as_str()),
+        (AuditAction::CompanyChanged, "API key"),
+    ] {
+        assert!(
+            by_operator
+                .iter()
+                .any(|(a, o, m)| *a == action && *o == AuditOutcome::Success && m.contains(needle)),
+            "{action:?} {needle}: {by_operator:?}"
+        );
+    }
+    // A refusal is audited too.
+    let (ok, _, _) = cli(
+        &app,
+        &db_url,
+        &["token", "revoke", &uuid::Uuid::new_v4().to_string()],
+    );
+    assert!(!ok);
+    let refused = events(&app, AuditAction::TokenRevoked).await;
+    assert!(
+        refused
+            .iter()
+            .any(|e| e.event.actor == "operator" && e.event.outcome == AuditOutcome::Rejected)
+    );
+}
