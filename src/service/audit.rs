@@ -116,11 +116,21 @@ pub fn outcome_of(e: &AppError) -> AuditOutcome {
     }
 }
 
+/// Text as the audit log can keep it: PostgreSQL's text cannot hold NUL, and whatever a
+/// caller typed must not make its own event unwritable.
+fn storable(s: String) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "\u{fffd}")
+    } else {
+        s
+    }
+}
+
 pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
     let event = NewAuditEvent {
         at: state.clock.now(),
         actor_user_id: e.actor.and_then(Actor::principal).map(|p| p.user_id),
-        actor: e.actor.map_or("anonymous", Actor::name).to_owned(),
+        actor: storable(e.actor.map_or("anonymous", Actor::name).to_owned()),
         company_id: e.company_id,
         checkout_id: e.checkout_id,
         action: e.action,
@@ -128,9 +138,9 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
         http_status: e.http_status,
         remote_addr: meta.remote_addr.clone(),
         request_id: meta.request_id.clone(),
-        message: e.message,
-        payson_message: e.payson_message,
-        note: e.note,
+        message: storable(e.message),
+        payson_message: e.payson_message.map(storable),
+        note: e.note.map(storable),
     };
     state
         .metrics

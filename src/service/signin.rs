@@ -67,16 +67,22 @@ pub async fn local(
     password: &str,
 ) -> Result<Principal, LocalRefusal> {
     let email = email.trim().to_lowercase();
+    // Nothing that cannot be an address reaches the database (PostgreSQL refuses a NUL).
+    let impossible = email.len() > 254 || email.chars().any(char::is_control);
     if !state.login_throttle.allow(&email, &meta.remote_addr) {
         let why = (AuditOutcome::Rejected, 429);
         record_login(state, meta, None, &email, why, "too many sign-in attempts").await;
         return Err(LocalRefusal::Throttled);
     }
-    let user = state
-        .store
-        .user_by_email(&email)
-        .await
-        .map_err(|e| LocalRefusal::Failed(e.into()))?;
+    let user = if impossible {
+        None
+    } else {
+        state
+            .store
+            .user_by_email(&email)
+            .await
+            .map_err(|e| LocalRefusal::Failed(e.into()))?
+    };
     let password = password.to_owned();
     let hash = user
         .as_ref()

@@ -191,9 +191,7 @@ fn db_err(e: sqlx::Error) -> StoreError {
             if d.is_unique_violation() {
                 return StoreError::Conflict(d.message().to_owned());
             }
-            // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with extended codes.
-            let code = d.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
-            if matches!(code & 0xff, 5 | 6) || d.code().as_deref() == Some("55P03") {
+            if is_transient(d.as_ref()) {
                 StoreError::Busy
             } else {
                 StoreError::Database(e)
@@ -201,6 +199,29 @@ fn db_err(e: sqlx::Error) -> StoreError {
         }
         _ => StoreError::Database(e),
     }
+}
+
+/// Whether the database said "not now" (worth a retry) rather than "no": SQLite by its
+/// primary result code, PostgreSQL by its SQLSTATE — never one read as the other (22021,
+/// a NUL byte in text, is not SQLite's BUSY).
+fn is_transient(d: &(dyn sqlx::error::DatabaseError + 'static)) -> bool {
+    if d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        let state = d.code().unwrap_or_default();
+        return matches!(
+            state.as_ref(),
+            // serialization failure, deadlock, lock not available, too many connections,
+            // shutting down, cannot connect now
+            "40001" | "40P01" | "55P03" | "53300" | "57P01" | "57P02" | "57P03"
+        ) || state.starts_with("08");
+    }
+    if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+        let code = d.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+        return matches!(code & 0xff, 5 | 6);
+    }
+    false
 }
 
 impl Store {

@@ -9,7 +9,8 @@ use checkout_desk::service::{RequestMeta, users};
 use reqwest::StatusCode;
 
 use crate::helpers::browser::{Browser, location};
-use crate::helpers::{Db, Options, TestApp, fresh_database_url, global_user, spawn_with};
+use crate::helpers::{Db, Options, PASSWORD, TestApp, fresh_database_url, global_user, spawn_with};
+use crate::on_both;
 
 const BIN: &str = env!("CARGO_BIN_EXE_checkout-desk");
 
@@ -272,5 +273,20 @@ async fn every_cli_change_is_audited_as_the_operator() {
         refused
             .iter()
             .any(|e| e.event.actor == "operator" && e.event.outcome == AuditOutcome::Rejected)
+    );
+}
+
+on_both!(an_impossible_email_is_a_wrong_sign_in);
+async fn an_impossible_email_is_a_wrong_sign_in(db: Db) {
+    let app = crate::helpers::spawn_app(db).await;
+    let mut b = Browser::new(&app);
+    let r = b.login("writer\u{0}@acme.test", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "not 503, not 500");
+    let logins = events(&app, AuditAction::Login).await;
+    assert!(
+        logins
+            .iter()
+            .any(|e| e.event.outcome == AuditOutcome::Rejected && e.event.http_status == 401),
+        "audited"
     );
 }

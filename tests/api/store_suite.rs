@@ -556,6 +556,15 @@ async fn audit_is_append_only_and_filterable(db: Db) {
     );
 }
 
+/// PostgreSQL's SQLSTATE is not read as a SQLite result code: 22021 (a NUL byte in text)
+/// is a refusal, not "busy" (22021 & 0xff would be SQLite's BUSY).
+#[tokio::test]
+async fn postgres_refusals_are_not_busy() {
+    let s = store(Db::Postgres).await;
+    let err = s.user_by_email("nul\0@example.com").await.unwrap_err();
+    assert!(matches!(err, StoreError::Database(_)), "{err:?}");
+}
+
 /// A database that stays locked is reported as busy, not as a generic failure.
 #[tokio::test]
 async fn sqlite_locked_database_is_busy() {
