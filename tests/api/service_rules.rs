@@ -290,3 +290,64 @@ async fn an_impossible_email_is_a_wrong_sign_in(db: Db) {
         "audited"
     );
 }
+
+/// Every form the desk accepts is checked (origin and CSRF token) before its handler runs:
+/// a forged one is a 403 and changes nothing, not even the audit log.
+#[tokio::test]
+async fn every_desk_form_is_checked_before_its_handler() {
+    let (app, _) = app_with_url().await;
+    global_user(&app, "root@rules.test", Role::SuperAdmin).await;
+    let writer = app.user("writer@acme.test").await;
+    let id = app.ready().await;
+    let mut b = Browser::new(&app);
+    b.login("root@rules.test", PASSWORD).await;
+    let token = b.csrf("/admin/users").await;
+    let before = app.audit_all().await.len();
+    let c = app.company.id;
+    let u = writer.id;
+    let key = uuid::Uuid::new_v4();
+    let routes = [
+        "/admin/companies".to_owned(),
+        format!("/admin/companies/{c}/payson"),
+        format!("/admin/companies/{c}/test"),
+        format!("/admin/companies/{c}/keys"),
+        format!("/admin/companies/{c}/keys/{key}/revoke"),
+        "/admin/users".to_owned(),
+        format!("/admin/users/{u}/roles"),
+        format!("/admin/users/{u}/disabled"),
+        format!("/admin/users/{u}/password"),
+        format!("/admin/users/{u}/tokens"),
+        format!("/admin/tokens/{key}/revoke"),
+        format!("/checkouts/{id}/send"),
+        format!("/checkouts/{id}/refresh"),
+        "/checkouts/bulk".to_owned(),
+        "/lang".to_owned(),
+    ];
+    let origin = app.address.clone();
+    for path in &routes {
+        let fields = [
+            ("name", "X"),
+            ("email", "x@rules.test"),
+            ("disabled", "true"),
+            ("role", "superadmin"),
+            ("idempotency_key", "8f0e3c7a-4b1d-4c7e-9a55-2f7d1e6b9c01"),
+            ("id", "8f0e3c7a-4b1d-4c7e-9a55-2f7d1e6b9c01"),
+            ("lang", "sv"),
+        ];
+        let mut forged = fields.to_vec();
+        forged.push(("csrf_token", "forged"));
+        let r = b.post(path, &forged, Some(&origin)).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "forged token on {path}");
+        let mut right = fields.to_vec();
+        right.push(("csrf_token", &token));
+        let r = b.post(path, &right, Some("https://evil.example")).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::FORBIDDEN,
+            "foreign origin on {path}"
+        );
+    }
+    assert_eq!(app.audit_all().await.len(), before, "nothing happened");
+    assert!(!app.user("writer@acme.test").await.disabled);
+    assert_eq!(app.sim.ship_count(id.as_uuid()), 0);
+}
