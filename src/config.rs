@@ -27,7 +27,8 @@ pub struct Settings {
     pub secret_key: String,
     /// Require a valid `x-api-key` on every API call, not only when one is sent.
     pub require_api_key: bool,
-    /// Honour `X-Forwarded-For` for the client address (only behind a trusted proxy).
+    /// Honour `X-Forwarded-For` for the client address (only behind one trusted proxy that
+    /// appends to it: its right-most entry is taken).
     pub trust_forwarded_for: bool,
     /// Largest request body the API reads.
     pub max_body_bytes: usize,

@@ -41,15 +41,17 @@ pub fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
     }
 }
 
-/// The client's address: the peer, or `X-Forwarded-For`'s first entry when the
-/// deployment says a trusted proxy sets it.
+/// The client's address: the peer, or — when the deployment says a trusted proxy sets it —
+/// the right-most `X-Forwarded-For` entry, the one that proxy appended. Entries to its
+/// left came from the client and prove nothing.
 pub fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
     if settings.trust_forwarded_for
         && let Some(ip) = req
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .last()
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok())
     {
         return Some(ip);
