@@ -46,7 +46,12 @@ pub fn map_identity(p: &Provider, claims: &Value) -> Result<Identity, OidcError>
         .and_then(Value::as_str)
         .map(|e| e.trim().to_lowercase())
         .filter(|e| !e.is_empty());
-    let email_verified = matches!(claims.get("email_verified"), Some(Value::Bool(true)));
+    // Some providers send the boolean as a string.
+    let email_verified = match claims.get("email_verified") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
     let name = claims
         .get("name")
         .and_then(Value::as_str)
@@ -99,6 +104,20 @@ mod tests {
         assert!(id.roles.contains(Role::AdminWrite));
         assert_eq!(id.roles.iter().count(), 1);
         assert!(id.company.is_some());
+        for (given, verified) in [
+            (serde_json::json!("true"), true),
+            (serde_json::json!("TRUE"), true),
+            (serde_json::json!("false"), false),
+            (serde_json::json!(1), false),
+            (serde_json::json!(false), false),
+        ] {
+            let c = serde_json::json!({"sub": "u1", "email": "a@b.se", "email_verified": given});
+            assert_eq!(
+                map_identity(&p, &c).unwrap().email_verified,
+                verified,
+                "{given}"
+            );
+        }
         let bad = serde_json::json!({"sub": "u1", "company_id": "acme"});
         assert!(map_identity(&p, &bad).is_err());
         assert!(map_identity(&p, &serde_json::json!({"email": "x"})).is_err());
