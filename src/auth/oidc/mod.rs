@@ -304,11 +304,7 @@ impl Oidc {
         p: &Provider,
         kid: Option<&str>,
     ) -> Result<(DecodingKey, Option<Algorithm>), OidcError> {
-        let lookup = |c: &KeyCache| match kid {
-            Some(k) => c.keys.get(k).cloned(),
-            None if c.keys.is_empty() && c.anonymous.len() == 1 => c.anonymous.first().cloned(),
-            None => None,
-        };
+        let lookup = |c: &KeyCache| pick_key(c, kid);
         if let Some(k) = lookup(&*p.keys.read().await) {
             return Ok(k);
         }
@@ -531,4 +527,42 @@ async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, reqwest::Er
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// The key a token names by `kid`. A token without one is verified only against a key set
+/// of exactly one key (with or without a `kid` of its own), never by trying several.
+fn pick_key(c: &KeyCache, kid: Option<&str>) -> Option<(DecodingKey, Option<Algorithm>)> {
+    match kid {
+        Some(k) => c.keys.get(k).cloned(),
+        None if c.keys.len() + c.anonymous.len() == 1 => {
+            c.keys.values().next().or(c.anonymous.first()).cloned()
+        }
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> (DecodingKey, Option<Algorithm>) {
+        (DecodingKey::from_secret(b"k"), Some(Algorithm::RS256))
+    }
+
+    #[test]
+    fn a_token_without_kid_needs_a_single_key() {
+        let mut one_named = KeyCache::default();
+        one_named.keys.insert("a".into(), key());
+        assert!(pick_key(&one_named, None).is_some(), "the one key, named");
+        assert!(pick_key(&one_named, Some("a")).is_some());
+        assert!(pick_key(&one_named, Some("b")).is_none());
+        let mut one_anonymous = KeyCache::default();
+        one_anonymous.anonymous.push(key());
+        assert!(pick_key(&one_anonymous, None).is_some());
+        assert!(pick_key(&one_anonymous, Some("a")).is_none());
+        let mut two = one_named;
+        two.anonymous.push(key());
+        assert!(pick_key(&two, None).is_none(), "never a guess between keys");
+        assert!(pick_key(&KeyCache::default(), None).is_none());
+    }
 }
