@@ -352,6 +352,13 @@ impl Settings {
                     "oidc.{name}: algorithm {a} is not accepted (asymmetric signatures only)"
                 )));
             }
+            // ID tokens carry the client id as their audience: with the same value an ID
+            // token (meant for us, not for the API) would pass as an API access token.
+            if p.api_audience.as_deref() == Some(p.client_id.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "oidc.{name}: api_audience must differ from client_id, or ID tokens would pass as API tokens"
+                )));
+            }
         }
         Ok(())
     }
@@ -465,6 +472,14 @@ mod tests {
         )
         .unwrap();
         assert!(Settings::load(Some(&file), []).is_err());
+        // An API audience equal to the client id is refused.
+        std::fs::write(
+            &file,
+            "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\napi_audience = \"d\"\n",
+        )
+        .unwrap();
+        let err = Settings::load(Some(&file), []).err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("api_audience")));
     }
 
     #[test]
