@@ -12,7 +12,7 @@ use askama::Template;
 use super::page::{PageError, html};
 use crate::domain::policy::{self, Actor};
 use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money};
-use crate::error::AppError;
+use crate::error::{AppError, FormProblem, Invalid, Problem};
 use crate::http::request_meta;
 use crate::http::{csrf, session};
 use crate::service::checkouts::find_visible;
@@ -47,29 +47,25 @@ struct BulkPage {
 
 /// Repeated `id=` values (a query string or form body), parsed as checkout ids.
 fn ids(encoded: &str) -> Result<Vec<CheckoutId>, AppError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(encoded)
-        .map_err(|_| AppError::BadRequest("The selection could not be read".into()))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(encoded).map_err(|_| AppError::Form(FormProblem::Selection))?;
     let mut out: Vec<CheckoutId> = Vec::new();
     for (_, v) in pairs.iter().filter(|(k, _)| k == "id") {
         let id = v.parse().map_err(|_| {
-            AppError::invalid("id", "InvalidFormat", format!("'{v}' is not a checkout id"))
+            AppError::rejected("id", "InvalidFormat", Invalid::NotACheckoutId(v.clone()))
         })?;
         if !out.contains(&id) {
             out.push(id);
         }
     }
     if out.is_empty() {
-        return Err(AppError::invalid(
-            "id",
-            "NotEmpty",
-            "Select at least one checkout",
-        ));
+        return Err(AppError::rejected("id", "NotEmpty", Invalid::SelectOne));
     }
     if out.len() > MAX_ROWS {
-        return Err(AppError::invalid(
+        return Err(AppError::rejected(
             "id",
             "Length",
-            format!("Select at most {MAX_ROWS} checkouts at a time"),
+            Invalid::SelectAtMost(MAX_ROWS),
         ));
     }
     Ok(out)
@@ -122,7 +118,7 @@ pub async fn preview(
             Err(e) => (
                 String::new(),
                 String::new(),
-                Some(t.legacy_msg(&e.to_string())),
+                Some(t.problem(&Problem::from(&e))),
             ),
         };
         if skip.is_none() {
@@ -157,35 +153,29 @@ pub async fn send(
     body: web::Bytes,
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
-        .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
+    let text = std::str::from_utf8(&body).map_err(|_| AppError::Form(FormProblem::Unreadable))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(text).map_err(|_| AppError::Form(FormProblem::Unreadable))?;
     csrf::verify(&req, &session, field(&pairs, "csrf_token"))?;
     let principal = session::require(&state, &session).await?;
     let key = uuid::Uuid::parse_str(field(&pairs, "idempotency_key").trim())
-        .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?;
+        .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let meta = request_meta(&req, &state);
     let mut lines = Vec::new();
     for id in ids(text)? {
         let row_key = submission_key(key, id, true);
         let note = Some("bulk send".to_owned());
-        let (ok, note) = match send_once(&state, &principal, &meta, &row_key, id, note).await {
-            Ok(SendOutcome::Sent(status)) => (true, format!("sent; now {}", status.name())),
-            Ok(SendOutcome::NotSent(why)) => (false, format!("not sent: {why}")),
-            Ok(SendOutcome::Pending) => (
-                false,
-                "still being sent; reload the checkout to see the outcome".to_owned(),
-            ),
+        let outcome = match send_once(&state, &principal, &meta, &row_key, id, note).await {
+            Ok(o) => o,
             Err(e @ (AppError::Internal(_) | AppError::Busy)) => return Err(e.into()),
-            Err(e) => (false, format!("not sent: {e}")),
+            Err(e) => SendOutcome::NotSent(Problem::from(&e)),
         };
         lines.push(Line {
             id: id.to_string(),
             customer: String::new(),
             amount: String::new(),
-            ok,
-            note: t.legacy_msg(&note),
+            ok: outcome.is_sent(),
+            note: t.bulk_outcome(&outcome),
         });
     }
     let page = BulkPage {

@@ -3,8 +3,10 @@
 use askama::Template;
 
 use super::{Query, check, nav, s};
+use crate::domain::CheckoutStatus;
 use crate::domain::policy::Nav as NavLinks;
 use crate::http::web::i18n::Tr;
+use crate::service::send_once::SendOutcome;
 
 struct Row {
     id: String,
@@ -117,7 +119,7 @@ struct Show {
     nav: NavLinks,
     csrf: String,
     id: String,
-    flash: Option<(bool, String)>,
+    flash: Option<SendOutcome>,
     status: String,
     company: String,
     amount: String,
@@ -143,10 +145,7 @@ fn checkout() {
                 nav: nav(),
                 csrf: s("c"),
                 id: s("0000"),
-                flash: Some((
-                    true,
-                    s("Payment request sent. The checkout is now Shipped."),
-                )),
+                flash: Some(SendOutcome::Sent(CheckoutStatus::Shipped)),
                 status: s("ReadyToShip - 5"),
                 company: s("Acme AB"),
                 amount: s("1"),
