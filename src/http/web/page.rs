@@ -36,7 +36,6 @@ struct ErrorPage<'a> {
     problem: Problem,
     /// Empty when the page is rendered without its request.
     request_id: &'a str,
-    request_id_label: &'static str,
 }
 
 /// An `AppError` shown to a person: plain words, never internals, and the request id to
@@ -82,10 +81,6 @@ impl PageError {
             status: self.0.status().as_u16(),
             problem: Problem::from(&self.0),
             request_id,
-            request_id_label: match lang {
-                Lang::En => "Request id",
-                Lang::Sv => "Begäran-id",
-            },
         };
         page.render()
             .unwrap_or_else(|_| Tr(lang).problem(&page.problem))

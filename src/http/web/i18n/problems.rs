@@ -372,3 +372,97 @@ impl Tr {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{AppError, Connected};
+    use crate::http::web::i18n::Lang;
+
+    const EN: Tr = Tr(Lang::En);
+    const SV: Tr = Tr(Lang::Sv);
+
+    #[test]
+    fn english_pages_say_what_the_api_says() {
+        let errors = [
+            AppError::Unauthorized,
+            AppError::Forbidden,
+            AppError::rejected("x", "y", Invalid::NotAnIp("10.0.0.x".into())),
+            AppError::rejected("x", "y", Invalid::Filter(FilterField::From)),
+            AppError::rejected("x", "y", Invalid::SelectAtMost(200)),
+            AppError::rejected("x", "y", Invalid::UnknownRole("boss".into())),
+            AppError::Form(FormProblem::Incomplete),
+            AppError::NotFound(Missing::CheckoutId("42".into())),
+            AppError::NotFound(Missing::UserEmail("a@b.se".into())),
+            AppError::Conflict(Clash::Exists(Existing::Company)),
+            AppError::Conflict(Clash::Exists(Existing::UserEmail)),
+            AppError::Conflict(Clash::NotReady(CheckoutStatus::Shipped)),
+            AppError::Conflict(Clash::AccountNotLinked),
+            AppError::PaysonRefused(PaysonRefusal::Refused("Merchant account locked".into())),
+            AppError::PaysonRefused(PaysonRefusal::NotShipped(CheckoutStatus::Canceled)),
+            AppError::PaysonUnavailable(PaysonSilence::NoAnswer("timeout".into())),
+            AppError::PaysonUnavailable(PaysonSilence::Unconfirmed("timeout".into())),
+            AppError::NotAcceptable,
+            AppError::UnsupportedMediaType("text/csv".into()),
+            AppError::PayloadTooLarge(10),
+            AppError::MethodNotAllowed,
+            AppError::CsrfRejected,
+            AppError::TooManyRequests,
+            AppError::Busy,
+            AppError::internal(anyhow::anyhow!("disk on fire")),
+        ];
+        for e in errors {
+            assert_eq!(EN.problem(&Problem::from(&e)), e.to_string());
+        }
+    }
+
+    #[test]
+    fn flashes_and_outcomes_translate_with_their_parts() {
+        let added = Flash::Done(Notice::CompanyAdded("Acme AB".into()));
+        assert_eq!(SV.flash(&added), "Företaget Acme AB har lagts till");
+        assert_eq!(EN.flash(&added), "Company Acme AB added");
+        // A company named like a heading keeps its name.
+        let named = Flash::Done(Notice::CompanyAdded("Companies".into()));
+        assert_eq!(SV.flash(&named), "Företaget Companies har lagts till");
+        let connected = Notice::Connected(Connected {
+            email: "a@b.se".into(),
+            merchant: "7".into(),
+            status: "Approved".into(),
+        });
+        assert_eq!(
+            SV.flash(&Flash::Done(connected)),
+            "Ansluten till Payson som a@b.se (handlare 7, Approved)"
+        );
+        let credentials = Problem::PaysonRefused(PaysonRefusal::Credentials);
+        assert_eq!(
+            SV.send_outcome(&SendOutcome::NotSent(credentials.clone())),
+            "Betalningsbegäran skickades inte: Payson godtog inte företagets Payson-uppgifter. Köpet ligger kvar i arbetslistan."
+        );
+        assert_eq!(
+            SV.bulk_outcome(&SendOutcome::NotSent(credentials)),
+            "inte skickad: Payson godtog inte företagets Payson-uppgifter"
+        );
+        // An older version's English reason is shown as it was kept.
+        let old = SendOutcome::NotSentSaying("Something unknown".into());
+        assert_eq!(
+            SV.send_outcome(&old),
+            "Betalningsbegäran skickades inte: Something unknown. Köpet ligger kvar i arbetslistan."
+        );
+        assert_eq!(
+            SV.problem(&Problem::Invalid(Invalid::Filter(FilterField::Company))),
+            "Filtret företag är inte giltigt"
+        );
+    }
+
+    #[test]
+    fn provider_failures_keep_their_detail() {
+        let denied = OidcError::Denied("access_denied".into());
+        assert_eq!(EN.oidc_problem(&denied), denied.to_string());
+        assert_eq!(
+            SV.oidc_problem(&denied),
+            "Inloggningen nekades hos inloggningstjänsten (access_denied)"
+        );
+        let down = OidcError::Unreachable("connection refused".into());
+        assert_eq!(EN.oidc_problem(&down), down.to_string());
+    }
+}

@@ -263,7 +263,6 @@ struct ErrorPage<'a> {
     status: u16,
     problem: Problem,
     request_id: &'a str,
-    request_id_label: &'static str,
 }
 
 #[derive(Template)]
@@ -281,7 +280,6 @@ fn error_and_landing_pages() {
             status: 404,
             problem: Problem::NotFound(Missing::Checkout),
             request_id: "0123456789abcdef0123456789abcdef",
-            request_id_label: "Request id",
         }
         .render()
         .unwrap()
