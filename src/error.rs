@@ -1,16 +1,32 @@
 //! The one error type. Services return it; the API renders it as a ServiceStack
 //! `ErrorResponse` (JSON or XML) and the pages render it as HTML.
 
+//!
+//! What a person is told is typed: a variant, or a reason enum inside one (`Missing`,
+//! `Clash`, `Invalid`, …), never free text, so the pages translate it by matching
+//! (`Tr::problem`) and a new reason does not compile until it has its Swedish form.
+//! `Display` is the English the API answers and the audit log keeps.
+
+mod reasons;
+
 use actix_web::http::StatusCode;
 
 use crate::store::StoreError;
+
+pub use reasons::{
+    Clash, Connected, Existing, FilterField, FormProblem, Invalid, Missing, PaysonRefusal,
+    PaysonSilence, Problem,
+};
 
 /// One field-level problem, as ServiceStack's `ResponseError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub code: &'static str,
     pub field: &'static str,
+    /// The API's text (ServiceStack's `Message`).
     pub message: String,
+    /// What the pages translate.
+    pub reason: Invalid,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -22,19 +38,22 @@ pub enum AppError {
     /// A field of the request is missing or malformed.
     #[error("{}", .0.message)]
     Validation(FieldError),
-    /// The body as a whole could not be read.
+    /// The body as a whole could not be read (the API's words, for API callers).
     #[error("{0}")]
     BadRequest(String),
+    /// A desk form that could not be read.
     #[error("{0}")]
-    NotFound(String),
+    Form(FormProblem),
     #[error("{0}")]
-    Conflict(String),
+    NotFound(Missing),
+    #[error("{0}")]
+    Conflict(Clash),
     /// Payson answered and said no.
     #[error("{0}")]
-    PaysonRefused(String),
+    PaysonRefused(PaysonRefusal),
     /// Payson could not be reached, or did not answer in time.
     #[error("{0}")]
-    PaysonUnavailable(String),
+    PaysonUnavailable(PaysonSilence),
     #[error("The Accept header allows neither JSON nor XML")]
     NotAcceptable,
     #[error("Unsupported Content-Type '{0}'")]
@@ -56,11 +75,24 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A field the API face checks itself; pages show such a text only as "the request
+    /// is not valid" (`Invalid::Request`). Services and the desk use `rejected`.
     pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         Self::Validation(FieldError {
             code,
             field,
             message: message.into(),
+            reason: Invalid::Request,
+        })
+    }
+
+    /// A field refused for a typed reason, whose English is also the API's text.
+    pub fn rejected(field: &'static str, code: &'static str, reason: Invalid) -> Self {
+        Self::Validation(FieldError {
+            code,
+            field,
+            message: reason.to_string(),
+            reason,
         })
     }
 
@@ -72,7 +104,7 @@ impl AppError {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::BadRequest(_) | Self::Form(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PaysonRefused(_) => StatusCode::BAD_GATEWAY,
@@ -94,7 +126,7 @@ impl AppError {
             Self::Unauthorized => "Unauthorized",
             Self::Forbidden => "Forbidden",
             Self::Validation(f) => f.code,
-            Self::BadRequest(_) => "SerializationException",
+            Self::BadRequest(_) | Self::Form(_) => "SerializationException",
             Self::NotFound(_) => "NotFound",
             Self::Conflict(_) => "Conflict",
             Self::PaysonRefused(_) => "BadGateway",
@@ -187,7 +219,7 @@ mod tests {
             log.contains("req-42") && log.contains("reading checkouts: disk on fire"),
             "{log}"
         );
-        let log = logged(|| AppError::NotFound("Checkout x not found".into()).log_internal("r"));
+        let log = logged(|| AppError::NotFound(Missing::Checkout).log_internal("r"));
         assert_eq!(log, "");
     }
 }

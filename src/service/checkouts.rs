@@ -8,7 +8,7 @@ use crate::domain::{
     AuditAction, Checkout, CheckoutFilter, CheckoutId, CheckoutStatus, Company, CompanyId,
     Currency, Money, PaymentMethod, Principal,
 };
-use crate::error::AppError;
+use crate::error::{AppError, Clash, Invalid, Missing, PaysonRefusal, PaysonSilence};
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
 
@@ -22,12 +22,12 @@ pub fn resolve_company(
         (Some(asked), Some(own)) if asked == own => Ok(own),
         // Another company's id is answered like an unknown one, so ids cannot be probed.
         (Some(asked), _) if policy::is_global(Actor::from(principal)) => Ok(asked),
-        (Some(_), _) => Err(AppError::NotFound("Company not found".into())),
+        (Some(_), _) => Err(AppError::NotFound(Missing::Company)),
         (None, Some(own)) => Ok(own),
-        (None, None) => Err(AppError::invalid(
+        (None, None) => Err(AppError::rejected(
             "CompanyId",
             "NotEmpty",
-            "CompanyId is required",
+            Invalid::CompanyIdRequired,
         )),
     }
 }
@@ -39,7 +39,7 @@ pub async fn find_in_company(
     company: CompanyId,
     id: CheckoutId,
 ) -> Result<Checkout, AppError> {
-    let not_found = || AppError::NotFound(format!("Checkout {id} not found"));
+    let not_found = || AppError::NotFound(Missing::CheckoutId(id.to_string()));
     if !policy::may_view_company(Actor::from(principal), company) {
         return Err(not_found());
     }
@@ -68,7 +68,7 @@ pub async fn company(state: &AppState, id: CompanyId) -> Result<Company, AppErro
         .store
         .company(id)
         .await?
-        .ok_or_else(|| AppError::NotFound("Company not found".into()))
+        .ok_or(AppError::NotFound(Missing::Company))
 }
 
 /// Decrypts the company's Payson credentials for one call; they are never kept around.
@@ -94,7 +94,7 @@ pub fn checkout_from_payson(
     let id = pc
         .id()
         .map(CheckoutId::from)
-        .ok_or_else(|| AppError::PaysonRefused("Payson sent a checkout without an id".into()))?;
+        .ok_or(AppError::PaysonRefused(PaysonRefusal::NoId))?;
     let amount = pc
         .total_including_tax()
         .or(existing.map(|e| e.amount))
@@ -151,7 +151,7 @@ pub async fn refresh_from_payson(
     if let Some(e) = &existing
         && e.company_id != company.id
     {
-        return Err(AppError::NotFound(format!("Checkout {id} not found")));
+        return Err(AppError::NotFound(Missing::CheckoutId(id.to_string())));
     }
     let c = checkout_from_payson(company.id, &pc, existing.as_ref(), state.clock.now())?;
     state.store.upsert_checkout(&c).await?;
@@ -162,32 +162,21 @@ pub async fn refresh_from_payson(
 pub fn payson_error(e: &PaysonError) -> AppError {
     match e {
         PaysonError::NotSent(_) | PaysonError::Timeout | PaysonError::Dropped(_) => {
-            AppError::PaysonUnavailable(format!("Payson did not answer: {e}"))
+            AppError::PaysonUnavailable(PaysonSilence::NoAnswer(e.to_string()))
         }
-        PaysonError::Unauthorized => {
-            AppError::PaysonRefused("Payson rejected the company's Payson credentials".into())
-        }
-        PaysonError::NotFound => {
-            AppError::PaysonRefused("Payson does not know this checkout".into())
-        }
-        PaysonError::Refused { .. } => AppError::PaysonRefused(format!(
-            "Payson refused: {}",
-            e.payson_message().unwrap_or_else(|| e.to_string())
+        PaysonError::Unauthorized => AppError::PaysonRefused(PaysonRefusal::Credentials),
+        PaysonError::NotFound => AppError::PaysonRefused(PaysonRefusal::UnknownCheckout),
+        PaysonError::Refused { .. } => AppError::PaysonRefused(PaysonRefusal::Refused(
+            e.payson_message().unwrap_or_else(|| e.to_string()),
         )),
-        PaysonError::Malformed(_) => {
-            AppError::PaysonRefused("Payson sent an answer that could not be read".into())
-        }
+        PaysonError::Malformed(_) => AppError::PaysonRefused(PaysonRefusal::Unreadable),
         PaysonError::Config(m) => AppError::Internal(anyhow::anyhow!("Payson configuration: {m}")),
     }
 }
 
-/// Rule 6's message: "The checkout must have status ReadyToShip - 5; it has Shipped - 6".
-pub fn not_ready_message(status: CheckoutStatus) -> String {
-    format!(
-        "The checkout must have status {}; it has {}",
-        CheckoutStatus::ReadyToShip.describe(),
-        status.describe()
-    )
+/// Rule 6's refusal: "The checkout must have status ReadyToShip - 5; it has Shipped - 6".
+pub fn not_ready(status: CheckoutStatus) -> AppError {
+    AppError::Conflict(Clash::NotReady(status))
 }
 
 /// One page of checkouts: awaiting ones soonest-expiring first, others newest first.
@@ -256,7 +245,7 @@ pub async fn find_visible(
     }
     match state.store.checkout(id).await? {
         Some(c) if policy::may_view_company(Actor::from(principal), c.company_id) => Ok(c),
-        _ => Err(AppError::NotFound(format!("Checkout {id} not found"))),
+        _ => Err(AppError::NotFound(Missing::CheckoutId(id.to_string()))),
     }
 }
 
@@ -291,7 +280,7 @@ pub async fn checkout_events(
     c: &Checkout,
 ) -> Result<Vec<crate::domain::AuditEvent>, AppError> {
     if !policy::may_view_company(Actor::from(principal), c.company_id) {
-        return Err(AppError::NotFound(format!("Checkout {} not found", c.id)));
+        return Err(AppError::NotFound(Missing::CheckoutId(c.id.to_string())));
     }
     let filter = crate::domain::AuditFilter {
         checkout_id: Some(c.id),

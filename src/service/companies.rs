@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Actor};
 use crate::domain::{AuditAction, Company, CompanyApiKey, CompanyId};
-use crate::error::AppError;
+use crate::error::{AppError, Connected, Existing, Invalid, Missing};
 use crate::state::AppState;
 
 use super::RequestMeta;
@@ -66,7 +66,7 @@ fn require_manager(actor: Actor<'_>, company: CompanyId) -> Result<(), AppError>
         Err(AppError::Forbidden)
     } else {
         // Another company is answered as unknown, so ids cannot be probed.
-        Err(AppError::NotFound("Company not found".into()))
+        Err(AppError::NotFound(Missing::Company))
     }
 }
 
@@ -74,10 +74,10 @@ fn check_base_url(url: &str) -> Result<(), AppError> {
     if url.starts_with("https://") || url.starts_with("http://") {
         Ok(())
     } else {
-        Err(AppError::invalid(
+        Err(AppError::rejected(
             "PaysonBaseUrl",
             "InvalidFormat",
-            "The Payson base URL must be http(s)",
+            Invalid::PaysonBaseUrl,
         ))
     }
 }
@@ -101,17 +101,13 @@ async fn add_inner(state: &AppState, actor: Actor<'_>, c: NewCompany) -> Result<
         return Err(AppError::Forbidden);
     }
     if c.name.trim().is_empty() {
-        return Err(AppError::invalid(
-            "Name",
-            "NotEmpty",
-            "A company needs a name",
-        ));
+        return Err(AppError::rejected("Name", "NotEmpty", Invalid::CompanyName));
     }
     if c.payson_agent_id.trim().is_empty() || c.payson_api_key.trim().is_empty() {
-        return Err(AppError::invalid(
+        return Err(AppError::rejected(
             "PaysonAgentId",
             "NotEmpty",
-            "Payson agent id and API key are required",
+            Invalid::PaysonCredentials,
         ));
     }
     let base_url = c
@@ -132,7 +128,7 @@ async fn add_inner(state: &AppState, actor: Actor<'_>, c: NewCompany) -> Result<
         .store
         .insert_company(&company)
         .await
-        .map_err(super::conflict("company"))?;
+        .map_err(super::conflict(Existing::Company))?;
     state.company_names.clear().await;
     Ok(company)
 }
@@ -168,10 +164,10 @@ pub async fn set_payson(
         require_manager(actor, id)?;
         let current = company(state, id).await?;
         if s.agent_id.trim().is_empty() {
-            return Err(AppError::invalid(
+            return Err(AppError::rejected(
                 "PaysonAgentId",
                 "NotEmpty",
-                "The Payson agent id is required",
+                Invalid::PaysonAgentId,
             ));
         }
         let base = s.base_url.trim();
@@ -200,21 +196,22 @@ pub async fn test_connection(
     actor: Actor<'_>,
     meta: &RequestMeta,
     id: CompanyId,
-) -> Result<String, AppError> {
+) -> Result<Connected, AppError> {
     let result = async {
         require_manager(actor, id)?;
         let c = company(state, id).await?;
         let creds = credentials(state, &c)?;
         match state.payson.get_account(&creds).await {
-            Ok(a) => Ok(format!(
-                "Connected to Payson as {} (merchant {}, {})",
-                a.account_email, a.merchant_id, a.status
-            )),
+            Ok(a) => Ok(Connected {
+                email: a.account_email,
+                merchant: a.merchant_id.to_string(),
+                status: a.status,
+            }),
             Err(e) => Err(payson_error(&e)),
         }
     }
     .await;
-    audited(state, actor, meta, Some(id), result, Clone::clone).await
+    audited(state, actor, meta, Some(id), result, ToString::to_string).await
 }
 
 /// Issues a company API key for `x-api-key` (a GUID, as BokaMera's); stored hashed and
@@ -235,19 +232,19 @@ pub async fn issue_api_key(
             .filter(|s| !s.is_empty())
         {
             ip.parse::<std::net::IpAddr>().map_err(|_| {
-                AppError::invalid(
+                AppError::rejected(
                     "AllowedIpAddresses",
                     "InvalidFormat",
-                    format!("'{ip}' is not an IP address"),
+                    Invalid::NotAnIp(ip.to_owned()),
                 )
             })?;
         }
         let expires_at = match k.expires_in_days {
             Some(d) if !(1..=3650).contains(&d) => {
-                return Err(AppError::invalid(
+                return Err(AppError::rejected(
                     "ExpiresInDays",
                     "InvalidFormat",
-                    "Days must be a number from 1 to 3650",
+                    Invalid::DaysOutOfRange,
                 ));
             }
             Some(d) => Some(state.clock.now() + Duration::days(d)),
@@ -295,7 +292,7 @@ pub async fn revoke_api_key(
                 .revoke_company_api_key(key_id, state.clock.now())
                 .await?
         {
-            return Err(AppError::NotFound("Key not found".into()));
+            return Err(AppError::NotFound(Missing::Key));
         }
         Ok(())
     }

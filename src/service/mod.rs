@@ -14,7 +14,7 @@ pub mod sso;
 pub mod tokens;
 pub mod users;
 
-use crate::error::AppError;
+use crate::error::{AppError, Clash, Existing};
 use crate::store::StoreError;
 
 /// Where a request came from, for the audit log.
@@ -40,9 +40,9 @@ pub async fn database_ready(state: &crate::state::AppState) -> Result<(), StoreE
 }
 
 /// A unique-key violation as the caller should read it.
-fn conflict(what: &'static str) -> impl Fn(StoreError) -> AppError {
+fn conflict(what: Existing) -> impl Fn(StoreError) -> AppError {
     move |e| match e {
-        StoreError::Conflict(_) => AppError::Conflict(format!("A {what} already exists")),
+        StoreError::Conflict(_) => AppError::Conflict(Clash::Exists(what)),
         other => other.into(),
     }
 }

@@ -12,14 +12,14 @@ use crate::domain::policy::{self, Actor};
 use crate::domain::{
     AuditAction, Checkout, CheckoutId, CheckoutStatus, ClaimState, CompanyId, Principal,
 };
-use crate::error::AppError;
+use crate::error::{AppError, Clash, Missing, PaysonRefusal, PaysonSilence};
 use crate::payson::PaysonError;
 use crate::state::AppState;
 
 use super::RequestMeta;
 use super::audit::{self, Entry};
 use super::checkouts::{
-    checkout_from_payson, company, credentials, find_in_company, not_ready_message, payson_error,
+    checkout_from_payson, company, credentials, find_in_company, not_ready, payson_error,
     resolve_company,
 };
 
@@ -101,7 +101,7 @@ async fn send_inner(
     let company_id = resolve_company(principal, cmd.company_id)?;
     trace.company_id = Some(company_id);
     if !policy::may_send_for(Actor::from(principal), company_id) {
-        return Err(AppError::NotFound("Company not found".into()));
+        return Err(AppError::NotFound(Missing::Company));
     }
     // Rule 5.
     let local = find_in_company(state, principal, company_id, cmd.checkout_id).await?;
@@ -109,7 +109,7 @@ async fn send_inner(
     // Rule 6 on our copy. A terminal status is final; an earlier one may be stale
     // (a missed notification), so that case is decided on Payson's answer below.
     if is_past_ready(local.status) {
-        return Err(AppError::Conflict(not_ready_message(local.status)));
+        return Err(not_ready(local.status));
     }
     // Rule 7: the claim.
     let now = state.clock.now();
@@ -120,9 +120,7 @@ async fn send_inner(
         .try_claim_send(cmd.checkout_id, owner, now, lease_until)
         .await?
     {
-        return Err(AppError::Conflict(
-            "A payment request for this checkout is already being sent".into(),
-        ));
+        return Err(AppError::Conflict(Clash::AlreadySending));
     }
     let outcome = ship_holding_claim(state, &company, local, trace).await;
     let final_state = match &outcome {
@@ -199,7 +197,7 @@ async fn ship_holding_claim(
     }
     let status = remote.status();
     if status != CheckoutStatus::ReadyToShip {
-        let err = AppError::Conflict(not_ready_message(status));
+        let err = not_ready(status);
         return Err(if is_past_ready(status) {
             Settle::Final(err)
         } else {
@@ -245,15 +243,12 @@ async fn store_shipped(
     if fresh.status == CheckoutStatus::Shipped {
         Ok(fresh)
     } else {
-        Err(Settle::Failed(AppError::PaysonRefused(format!(
-            "Payson did not mark the checkout shipped; it has {}",
-            fresh.status.describe()
-        ))))
+        Err(Settle::Failed(AppError::PaysonRefused(
+            PaysonRefusal::NotShipped(fresh.status),
+        )))
     }
 }
 
 fn unknown_error(e: &PaysonError) -> AppError {
-    AppError::PaysonUnavailable(format!(
-        "Payson did not confirm the payment request ({e}). It will be checked with Payson before any new attempt"
-    ))
+    AppError::PaysonUnavailable(PaysonSilence::Unconfirmed(e.to_string()))
 }

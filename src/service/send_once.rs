@@ -8,20 +8,22 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::domain::{CheckoutId, CheckoutStatus, Principal};
-use crate::error::AppError;
+use crate::error::{AppError, Missing, Problem};
 use crate::state::AppState;
 
 use super::RequestMeta;
 use super::checkouts::find_visible;
 use super::payment_request::{SendCommand, send_payment_request};
 
-/// How a submission ended, as its page shows it.
+/// How a submission ended, as its page shows it (in the reader's language).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
     /// Payson accepted; the checkout's status afterwards.
     Sent(CheckoutStatus),
     /// Nothing was sent, for this reason.
-    NotSent(String),
+    NotSent(Problem),
+    /// Nothing was sent; an older version kept the reason as this English sentence.
+    NotSentSaying(String),
     /// A first submission with this key is still running.
     Pending,
 }
@@ -31,18 +33,20 @@ impl SendOutcome {
         matches!(self, Self::Sent(_))
     }
 
-    /// Stored as (ok, text): the status name when sent, the reason when not.
+    /// Stored as (ok, text): the status name when sent, the reason as JSON when not,
+    /// so a later page can render it in either language.
     fn to_stored(&self) -> (bool, String) {
         match self {
             Self::Sent(s) => (true, s.name().to_owned()),
-            Self::NotSent(why) => (false, why.clone()),
+            Self::NotSent(why) => (false, serde_json::to_string(why).unwrap_or_default()),
+            Self::NotSentSaying(why) => (false, why.clone()),
             Self::Pending => (false, String::new()),
         }
     }
 
     fn from_stored((ok, text): (bool, String)) -> Self {
         if !ok {
-            return Self::NotSent(text);
+            return serde_json::from_str(&text).map_or(Self::NotSentSaying(text), Self::NotSent);
         }
         // Older versions stored a sentence ending in the status name.
         let last = text.rsplit(' ').next().unwrap_or("").trim_end_matches('.');
@@ -95,7 +99,7 @@ pub async fn send_once(
         Err(e) => {
             // Shown as a message, not an error page: this is where it is logged.
             e.log_internal(&meta.request_id);
-            SendOutcome::NotSent(e.to_string())
+            SendOutcome::NotSent(Problem::from(&e))
         }
     };
     let (ok, text) = outcome.to_stored();
@@ -130,8 +134,43 @@ async fn wait_for_first(
         match state.store.submission(key, principal.user_id).await? {
             Some((_, Some(stored))) => return Ok(Some(SendOutcome::from_stored(stored))),
             Some((_, None)) => tokio::time::sleep(Duration::from_millis(100)).await,
-            None => return Err(AppError::NotFound("Checkout not found".into())),
+            None => return Err(AppError::NotFound(Missing::Checkout)),
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Clash, PaysonRefusal};
+
+    #[test]
+    fn outcomes_are_stored_as_codes_and_read_back() {
+        for o in [
+            SendOutcome::Sent(CheckoutStatus::Shipped),
+            SendOutcome::NotSent(Problem::Conflict(Clash::AlreadySending)),
+            SendOutcome::NotSent(Problem::PaysonRefused(PaysonRefusal::Refused(
+                "Merchant account locked".into(),
+            ))),
+        ] {
+            assert_eq!(SendOutcome::from_stored(o.to_stored()), o);
+        }
+        let (_, text) = SendOutcome::NotSent(Problem::Busy).to_stored();
+        assert_eq!(text, r#""Busy""#);
+    }
+
+    #[test]
+    fn older_sentences_are_still_read() {
+        let old = "Payson does not know this checkout".to_owned();
+        assert_eq!(
+            SendOutcome::from_stored((false, old.clone())),
+            SendOutcome::NotSentSaying(old)
+        );
+        let sent = "Payment request sent. The checkout is now Shipped.".to_owned();
+        assert_eq!(
+            SendOutcome::from_stored((true, sent)),
+            SendOutcome::Sent(CheckoutStatus::Shipped)
+        );
+    }
 }

@@ -5,12 +5,12 @@ use super::users::{self, NewUser};
 use crate::auth::oidc::{Identity, Provider};
 use crate::config::FirstSignIn;
 use crate::domain::{AuthMethod, Principal, User};
-use crate::error::AppError;
+use crate::error::{AppError, Clash};
 use crate::state::AppState;
 
-/// Why a provider account may not sign in, in words for the login page.
-fn refused(why: &str) -> AppError {
-    AppError::Conflict(why.to_owned())
+/// Why a provider account may not sign in, for the login page.
+fn refused(why: Clash) -> AppError {
+    AppError::Conflict(why)
 }
 
 /// The local user for this provider account: linked before, else linked or created now
@@ -31,7 +31,7 @@ pub async fn resolve_user(
         None => first_sign_in(state, provider, id).await?,
     };
     if user.disabled {
-        return Err(refused("This account is disabled"));
+        return Err(refused(Clash::AccountDisabled));
     }
     let from_claims = provider.settings.roles_from_claims;
     if !refresh || !from_claims || (user.roles == id.roles && user.company_id == id.company) {
@@ -40,9 +40,7 @@ pub async fn resolve_user(
     if let Some(c) = id.company
         && state.store.company(c).await?.is_none()
     {
-        return Err(refused(
-            "The provider names a company checkout-desk does not know",
-        ));
+        return Err(refused(Clash::UnknownCompanyClaim));
     }
     state
         .store
@@ -62,17 +60,13 @@ async fn first_sign_in(
 ) -> Result<User, AppError> {
     let policy = provider.settings.first_sign_in;
     if policy == FirstSignIn::Refuse {
-        return Err(refused(
-            "This account is not linked to a checkout-desk user; ask a superadmin",
-        ));
+        return Err(refused(Clash::AccountNotLinked));
     }
     // An unverified address could be anyone's: never link or create by it.
     let email = match (&id.email, id.email_verified) {
         (Some(e), true) => e.clone(),
         _ => {
-            return Err(refused(
-                "The provider did not confirm this account's e-mail address",
-            ));
+            return Err(refused(Clash::EmailUnconfirmed));
         }
     };
     let user = match (state.store.user_by_email(&email).await?, policy) {
@@ -91,9 +85,7 @@ async fn first_sign_in(
             .await?
         }
         (None, _) => {
-            return Err(refused(
-                "No checkout-desk user has this e-mail address; ask a superadmin",
-            ));
+            return Err(refused(Clash::NoUserWithEmail));
         }
     };
     state
@@ -102,7 +94,7 @@ async fn first_sign_in(
         .await
         .map_err(|e| match e {
             // Two first sign-ins at once: the other one linked it.
-            crate::store::StoreError::Conflict(_) => refused("Try signing in again"),
+            crate::store::StoreError::Conflict(_) => refused(Clash::SignInAgain),
             e => e.into(),
         })?;
     Ok(user)

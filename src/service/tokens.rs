@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::crypto::{new_api_token, sha256_hex};
 use crate::domain::policy::Actor;
 use crate::domain::{ApiToken, AuditAction, User, UserId};
-use crate::error::AppError;
+use crate::error::{AppError, Missing};
 use crate::state::AppState;
 
 use super::RequestMeta;
@@ -73,7 +73,7 @@ pub async fn revoke(
         if state.store.revoke_api_token(id, state.clock.now()).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound(format!("No active token {id}")))
+            Err(AppError::NotFound(Missing::ActiveToken(id.to_string())))
         }
     }
     .await;

@@ -5,7 +5,7 @@ use crate::auth::password::{check_strength, hash_password};
 use crate::crypto::new_api_token;
 use crate::domain::policy::{self, Actor, Assignment};
 use crate::domain::{ApiToken, AuditAction, CompanyId, RoleSet, User, UserId};
-use crate::error::AppError;
+use crate::error::{AppError, Clash, Existing, Invalid, Missing};
 use crate::state::AppState;
 
 use super::RequestMeta;
@@ -64,8 +64,9 @@ pub(super) fn require_user_admin(actor: Actor<'_>) -> Result<(), AppError> {
 }
 
 fn assignment(roles: RoleSet, company: Option<CompanyId>) -> Result<Assignment, AppError> {
-    Assignment::new(roles, company)
-        .map_err(|e| AppError::invalid("CompanyId", "NotEmpty", e.to_string()))
+    Assignment::new(roles, company).map_err(|_| {
+        AppError::rejected("CompanyId", "NotEmpty", Invalid::CompanyRoleWithoutCompany)
+    })
 }
 
 async fn existing_company(state: &AppState, company: Option<CompanyId>) -> Result<(), AppError> {
@@ -74,7 +75,7 @@ async fn existing_company(state: &AppState, company: Option<CompanyId>) -> Resul
             .store
             .company(c)
             .await?
-            .ok_or_else(|| AppError::NotFound("Company not found".into()))?;
+            .ok_or(AppError::NotFound(Missing::Company))?;
     }
     Ok(())
 }
@@ -84,7 +85,7 @@ pub(super) async fn user(state: &AppState, id: UserId) -> Result<User, AppError>
         .store
         .user(id)
         .await?
-        .ok_or_else(|| AppError::NotFound("User not found".into()))
+        .ok_or(AppError::NotFound(Missing::User))
 }
 
 /// The user with this e-mail (the command line names users by e-mail).
@@ -94,7 +95,7 @@ pub async fn by_email(state: &AppState, actor: Actor<'_>, email: &str) -> Result
         .store
         .user_by_email(email.trim())
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("No user {}", email.trim())))
+        .ok_or_else(|| AppError::NotFound(Missing::UserEmail(email.trim().to_owned())))
 }
 
 pub async fn add(
@@ -118,10 +119,10 @@ pub async fn add(
 pub(super) async fn create(state: &AppState, u: NewUser) -> Result<User, AppError> {
     let email = u.email.trim().to_ascii_lowercase();
     if !email.contains('@') || email.len() > 254 {
-        return Err(AppError::invalid(
+        return Err(AppError::rejected(
             "Email",
             "InvalidFormat",
-            "Not an e-mail address",
+            Invalid::NotAnEmail,
         ));
     }
     existing_company(state, u.company_id).await?;
@@ -148,12 +149,13 @@ pub(super) async fn create(state: &AppState, u: NewUser) -> Result<User, AppErro
         .store
         .insert_user(&user)
         .await
-        .map_err(super::conflict("user with this e-mail"))?;
+        .map_err(super::conflict(Existing::UserEmail))?;
     Ok(user)
 }
 
 fn hash(password: &str) -> Result<String, AppError> {
-    check_strength(password).map_err(|m| AppError::invalid("Password", "Length", m))?;
+    check_strength(password)
+        .map_err(|_| AppError::rejected("Password", "Length", Invalid::PasswordTooShort))?;
     hash_password(password).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))
 }
 
@@ -195,7 +197,7 @@ pub async fn set_roles(
             .set_user_roles(id, a.roles(), a.company())
             .await?
         {
-            return Err(AppError::NotFound("User not found".into()));
+            return Err(AppError::NotFound(Missing::User));
         }
         user(state, id).await
     }
@@ -217,10 +219,10 @@ pub async fn set_disabled(
     let result = async {
         require_user_admin(actor)?;
         if disable && actor.principal().is_some_and(|p| p.user_id == id) {
-            return Err(AppError::Conflict("You cannot disable yourself".into()));
+            return Err(AppError::Conflict(Clash::DisableYourself));
         }
         if !state.store.set_user_disabled(id, disable).await? {
-            return Err(AppError::NotFound("User not found".into()));
+            return Err(AppError::NotFound(Missing::User));
         }
         if disable {
             state.store.sessions_delete_for_user(id).await?;

@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod errors;
 mod i18n;
+mod messages;
 mod notifications;
 mod oidc;
 mod payson_client;

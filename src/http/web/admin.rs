@@ -10,12 +10,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::extract::{Chrome, CsrfForm, SignedIn};
-use super::flash::{self, Flash};
+use super::flash::{self, Flash, Notice};
 use super::i18n::Tr;
 use super::page::{PageError, html, see_other};
 use crate::domain::policy;
 use crate::domain::{CompanyId, Role, RoleSet, UserId};
-use crate::error::AppError;
+use crate::error::{AppError, Invalid, Missing, Problem};
 use crate::service::{companies, tokens, users};
 use crate::state::AppState;
 
@@ -28,24 +28,33 @@ fn done<T>(
     s: &SignedIn,
     back: &str,
     result: Result<T, AppError>,
-    message: impl FnOnce(T) -> String,
+    notice: impl FnOnce(T) -> Notice,
 ) -> Result<HttpResponse, PageError> {
     match result {
-        Ok(v) => flash::set(&s.session, true, message(v)),
-        Err(e @ (AppError::Internal(_) | AppError::Busy)) => return Err(e.into()),
-        Err(e) => flash::set(&s.session, false, e.to_string()),
+        Ok(v) => {
+            flash::set(&s.session, Flash::Done(notice(v)));
+            Ok(see_other(back))
+        }
+        Err(e) => refused(s, back, e),
     }
+}
+
+/// After a refused change: back to the page, saying why.
+fn refused(s: &SignedIn, back: &str, e: AppError) -> Result<HttpResponse, PageError> {
+    if matches!(e, AppError::Internal(_) | AppError::Busy) {
+        return Err(e.into());
+    }
+    flash::set(&s.session, Flash::Refused(Problem::from(&e)));
     Ok(see_other(back))
 }
 
 fn company_id(raw: &str) -> Result<CompanyId, AppError> {
     raw.parse()
-        .map_err(|_| AppError::NotFound("Company not found".into()))
+        .map_err(|_| AppError::NotFound(Missing::Company))
 }
 
 fn user_id(raw: &str) -> Result<UserId, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound("User not found".into()))
+    raw.parse().map_err(|_| AppError::NotFound(Missing::User))
 }
 
 fn optional(s: &str) -> Option<&str> {
@@ -151,7 +160,7 @@ pub async fn add_company(
     };
     let result = companies::add(&state, s.actor(), &s.meta, new).await;
     done(&s, "/admin/companies", result, |c| {
-        format!("Company {} added", c.name)
+        Notice::CompanyAdded(c.name)
     })
 }
 
@@ -168,9 +177,7 @@ pub async fn payson(
         base_url: f.base_url,
     };
     let result = companies::set_payson(&state, s.actor(), &s.meta, id, settings).await;
-    done(&s, "/admin/companies", result, |()| {
-        "Payson credentials saved".to_owned()
-    })
+    done(&s, "/admin/companies", result, |()| Notice::PaysonSaved)
 }
 
 #[derive(Deserialize)]
@@ -184,7 +191,7 @@ pub async fn test(
 ) -> Result<HttpResponse, PageError> {
     let id = company_id(&path)?;
     let result = companies::test_connection(&state, s.actor(), &s.meta, id).await;
-    done(&s, "/admin/companies", result, |m| m)
+    done(&s, "/admin/companies", result, Notice::Connected)
 }
 
 #[derive(Deserialize)]
@@ -207,7 +214,7 @@ pub async fn issue_key(
     let expires_in_days = match optional(&f.expires_in_days) {
         None => None,
         Some(d) => Some(d.parse::<i64>().map_err(|_| {
-            AppError::invalid("ExpiresInDays", "InvalidFormat", "Days must be a number")
+            AppError::rejected("ExpiresInDays", "InvalidFormat", Invalid::DaysNotNumber)
         })?),
     };
     let new = companies::NewApiKey {
@@ -220,7 +227,7 @@ pub async fn issue_key(
             let secret = (s.t.new_api_key_shown_once().into(), key.to_string());
             companies_page(&state, s, Some(secret)).await
         }
-        Err(e) => done(&s, "/admin/companies", Err::<(), _>(e), |()| String::new()),
+        Err(e) => refused(&s, "/admin/companies", e),
     }
 }
 
@@ -231,10 +238,10 @@ pub async fn revoke_key(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let id = company_id(&path.0)?;
-    let key = Uuid::parse_str(&path.1).map_err(|_| AppError::NotFound("Key not found".into()))?;
+    let key = Uuid::parse_str(&path.1).map_err(|_| AppError::NotFound(Missing::Key))?;
     let result = companies::revoke_api_key(&state, s.actor(), &s.meta, id, key).await;
     done(&s, "/admin/companies", result, |()| {
-        format!("API key {key} revoked")
+        Notice::KeyRevoked(key.to_string())
     })
 }
 
@@ -344,8 +351,9 @@ impl UserForm {
             .role
             .iter()
             .map(|v| {
-                Role::parse(v)
-                    .map_err(|e| AppError::invalid("role", "InvalidFormat", e.to_string()))
+                Role::parse(v).map_err(|e| {
+                    AppError::rejected("role", "InvalidFormat", Invalid::UnknownRole(e.0))
+                })
             })
             .collect::<Result<RoleSet, _>>()?;
         let company = optional(&self.company).map(company_id).transpose()?;
@@ -370,9 +378,7 @@ pub async fn add_user(
         users::add(&state, s.actor(), &s.meta, new).await
     }
     .await;
-    done(&s, "/admin/users", result, |u| {
-        format!("User {} added", u.email)
-    })
+    done(&s, "/admin/users", result, |u| Notice::UserAdded(u.email))
 }
 
 pub async fn set_roles(
@@ -388,7 +394,7 @@ pub async fn set_roles(
     }
     .await;
     done(&s, "/admin/users", result, |u| {
-        format!("Roles saved: {}", u.roles.to_list())
+        Notice::RolesSaved(u.roles.to_list())
     })
 }
 
@@ -412,11 +418,10 @@ pub async fn set_disabled(
     .await;
     done(&s, "/admin/users", result, |_| {
         if disable {
-            "User disabled"
+            Notice::UserDisabled
         } else {
-            "User enabled"
+            Notice::UserEnabled
         }
-        .to_owned()
     })
 }
 
@@ -473,7 +478,7 @@ pub async fn revoke_token(
     s: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound("Token not found".into()));
+    let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound(Missing::Token));
     let result = match id {
         Ok(id) => tokens::revoke(&state, s.actor(), &s.meta, id)
             .await
@@ -481,6 +486,6 @@ pub async fn revoke_token(
         Err(e) => Err(e),
     };
     done(&s, "/admin/users", result, |id| {
-        format!("Token {id} revoked")
+        Notice::TokenRevoked(id.to_string())
     })
 }

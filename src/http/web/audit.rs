@@ -10,7 +10,7 @@ use super::extract::{Chrome, SignedIn};
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use crate::domain::{AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal};
-use crate::error::AppError;
+use crate::error::{AppError, FilterField};
 use crate::service::audit::{list, user_by_email as audit_user};
 use crate::state::AppState;
 
@@ -68,21 +68,24 @@ async fn filter(
         Some(email) => Some(
             audit_user(state, principal.into(), email)
                 .await?
-                .ok_or_else(|| bad("user"))?,
+                .ok_or_else(|| bad(FilterField::User))?,
         ),
         None => None,
     };
     Ok(AuditFilter {
         company_id: trimmed(&q.company)
-            .map(|c| c.parse::<CompanyId>().map_err(|_| bad("company")))
+            .map(|c| {
+                c.parse::<CompanyId>()
+                    .map_err(|_| bad(FilterField::Company))
+            })
             .transpose()?,
         checkout_id: None,
         actor_user_id: actor,
         action: trimmed(&q.action)
-            .map(|a| AuditAction::parse(a).ok_or_else(|| bad("action")))
+            .map(|a| AuditAction::parse(a).ok_or_else(|| bad(FilterField::Action)))
             .transpose()?,
         outcome: trimmed(&q.outcome)
-            .map(|o| AuditOutcome::parse(o).ok_or_else(|| bad("outcome")))
+            .map(|o| AuditOutcome::parse(o).ok_or_else(|| bad(FilterField::Outcome)))
             .transpose()?,
         from,
         to,

@@ -12,7 +12,7 @@ use super::extract::{Chrome, CsrfForm, SignedIn};
 use super::page::{PageError, html};
 use crate::domain::policy::{self, Actor};
 use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money};
-use crate::error::AppError;
+use crate::error::{AppError, FormProblem, Invalid, Problem};
 use crate::service::checkouts::find_visible;
 use crate::service::send_once::{SendOutcome, send_once, submission_key};
 use crate::state::AppState;
@@ -46,24 +46,20 @@ fn ids<'a>(selected: impl Iterator<Item = &'a str>) -> Result<Vec<CheckoutId>, A
     let mut out: Vec<CheckoutId> = Vec::new();
     for v in selected {
         let id = v.parse().map_err(|_| {
-            AppError::invalid("id", "InvalidFormat", format!("'{v}' is not a checkout id"))
+            AppError::rejected("id", "InvalidFormat", Invalid::NotACheckoutId(v.to_owned()))
         })?;
         if !out.contains(&id) {
             out.push(id);
         }
     }
     if out.is_empty() {
-        return Err(AppError::invalid(
-            "id",
-            "NotEmpty",
-            "Select at least one checkout",
-        ));
+        return Err(AppError::rejected("id", "NotEmpty", Invalid::SelectOne));
     }
     if out.len() > MAX_ROWS {
-        return Err(AppError::invalid(
+        return Err(AppError::rejected(
             "id",
             "Length",
-            format!("Select at most {MAX_ROWS} checkouts at a time"),
+            Invalid::SelectAtMost(MAX_ROWS),
         ));
     }
     Ok(out)
@@ -121,7 +117,7 @@ pub async fn preview(
             Err(e) => (
                 String::new(),
                 String::new(),
-                Some(t.legacy_msg(&e.to_string())),
+                Some(t.problem(&Problem::from(&e))),
             ),
         };
         if skip.is_none() {
@@ -168,27 +164,22 @@ pub async fn send(
         ..
     } = s;
     let key = uuid::Uuid::parse_str(form.idempotency_key.trim())
-        .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?;
+        .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let mut lines = Vec::new();
     for id in ids(form.id.iter().map(String::as_str))? {
         let row_key = submission_key(key, id, true);
         let note = Some("bulk send".to_owned());
-        let (ok, note) = match send_once(&state, &principal, &meta, &row_key, id, note).await {
-            Ok(SendOutcome::Sent(status)) => (true, format!("sent; now {}", status.name())),
-            Ok(SendOutcome::NotSent(why)) => (false, format!("not sent: {why}")),
-            Ok(SendOutcome::Pending) => (
-                false,
-                "still being sent; reload the checkout to see the outcome".to_owned(),
-            ),
+        let outcome = match send_once(&state, &principal, &meta, &row_key, id, note).await {
+            Ok(o) => o,
             Err(e @ (AppError::Internal(_) | AppError::Busy)) => return Err(e.into()),
-            Err(e) => (false, format!("not sent: {e}")),
+            Err(e) => SendOutcome::NotSent(Problem::from(&e)),
         };
         lines.push(Line {
             id: id.to_string(),
             customer: String::new(),
             amount: String::new(),
-            ok,
-            note: t.legacy_msg(&note),
+            ok: outcome.is_sent(),
+            note: t.bulk_outcome(&outcome),
         });
     }
     let page = BulkPage {

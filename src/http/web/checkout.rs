@@ -10,7 +10,7 @@ use super::extract::{Chrome, CsrfForm, SignedIn};
 use super::page::{PageError, html, see_other};
 use crate::domain::policy::{self, Actor};
 use crate::domain::{CheckoutId, CheckoutStatus, PaymentMethod};
-use crate::error::AppError;
+use crate::error::{AppError, FormProblem, Missing};
 use crate::service::checkouts::{checkout_events, company, find_visible, refresh_visible};
 use crate::service::send_once::{SendOutcome, outcome, send_once, submission_key};
 use crate::state::AppState;
@@ -43,7 +43,7 @@ struct ShowPage {
     events: Vec<Event>,
     can_send: bool,
     has_snippet: bool,
-    flash: Option<(bool, String)>,
+    flash: Option<SendOutcome>,
 }
 
 #[derive(Template)]
@@ -81,7 +81,7 @@ pub struct NoFields {}
 
 fn checkout_id(raw: &str) -> Result<CheckoutId, AppError> {
     raw.parse()
-        .map_err(|_| AppError::NotFound("Checkout not found".into()))
+        .map_err(|_| AppError::NotFound(Missing::Checkout))
 }
 
 pub async fn show(
@@ -120,7 +120,7 @@ pub async fn show(
     let flash = match query.result.as_deref() {
         Some(key) => outcome(&state, &principal, key, c.id)
             .await?
-            .and_then(send_flash),
+            .filter(|o| *o != SendOutcome::Pending),
         None => None,
     };
     let page = ShowPage {
@@ -195,28 +195,10 @@ pub async fn send(
 ) -> Result<HttpResponse, PageError> {
     let id = checkout_id(&path)?;
     let form_key = uuid::Uuid::parse_str(form.idempotency_key.trim())
-        .map_err(|_| AppError::BadRequest("The form is incomplete; reload the page".into()))?;
+        .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let key = submission_key(form_key, id, false);
     send_once(&state, &s.principal, &s.meta, &key, id, Some(form.note)).await?;
     Ok(see_other(&format!("/checkouts/{id}?result={key}")))
-}
-
-/// The flash of a finished single send.
-fn send_flash(o: SendOutcome) -> Option<(bool, String)> {
-    match o {
-        SendOutcome::Sent(status) => Some((
-            true,
-            format!(
-                "Payment request sent. The checkout is now {}.",
-                status.name()
-            ),
-        )),
-        SendOutcome::NotSent(why) => Some((
-            false,
-            format!("The payment request was not sent: {why}. The checkout stays in the worklist."),
-        )),
-        SendOutcome::Pending => None,
-    }
 }
 
 pub async fn refresh(

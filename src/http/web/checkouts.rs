@@ -15,7 +15,7 @@ use super::page::{PageError, html};
 use crate::domain::CheckoutFilter;
 use crate::domain::policy;
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
-use crate::error::AppError;
+use crate::error::{AppError, FilterField};
 use crate::service::checkouts::{list as list_checkouts, totals};
 use crate::state::AppState;
 
@@ -68,11 +68,14 @@ fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
     let status = match trimmed(&q.status).unwrap_or("awaiting") {
         "awaiting" => Some(CheckoutStatus::ReadyToShip),
         "all" => None,
-        other => Some(CheckoutStatus::parse(other).ok_or_else(|| bad("status"))?),
+        other => Some(CheckoutStatus::parse(other).ok_or_else(|| bad(FilterField::Status))?),
     };
     Ok(CheckoutFilter {
         company: trimmed(&q.company)
-            .map(|c| c.parse::<CompanyId>().map_err(|_| bad("company")))
+            .map(|c| {
+                c.parse::<CompanyId>()
+                    .map_err(|_| bad(FilterField::Company))
+            })
             .transpose()?,
         status,
         text: trimmed(&q.q).map(|t| t.chars().take(200).collect()),

@@ -16,7 +16,7 @@ use super::i18n::{Lang, Tr};
 use super::page::PageError;
 use crate::domain::Principal;
 use crate::domain::policy::{Actor, Nav};
-use crate::error::AppError;
+use crate::error::{AppError, FormProblem};
 use crate::http::{csrf, request_meta, session};
 use crate::service::RequestMeta;
 use crate::state::AppState;
@@ -101,7 +101,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let unreadable = || AppError::BadRequest("The form could not be read".into());
+            let unreadable = || AppError::Form(FormProblem::Unreadable);
             let body = body.await.map_err(|_| unreadable())?;
             if body.len() > MAX_FORM_BYTES {
                 return Err(AppError::PayloadTooLarge(MAX_FORM_BYTES).into());

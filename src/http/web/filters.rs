@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use crate::error::AppError;
+use crate::error::{AppError, FilterField, Invalid};
 
 /// The field's value, or `None` when it is absent or blank.
 pub fn trimmed(s: &Option<String>) -> Option<&str> {
@@ -11,12 +11,8 @@ pub fn trimmed(s: &Option<String>) -> Option<&str> {
 }
 
 /// A 400 naming the filter that could not be read.
-pub fn bad(field: &'static str) -> AppError {
-    AppError::invalid(
-        field,
-        "InvalidFormat",
-        format!("The {field} filter is not valid"),
-    )
+pub fn bad(field: FilterField) -> AppError {
+    AppError::rejected(field.name(), "InvalidFormat", Invalid::Filter(field))
 }
 
 /// A day range: from (inclusive) and to (exclusive) instants.
@@ -31,13 +27,13 @@ pub fn day_range(from: &Option<String>, to: &Option<String>) -> Result<Range, Ap
             .map(|t| Utc.from_utc_datetime(&t))
     };
     let from = trimmed(from)
-        .map(|d| day(d).ok_or_else(|| bad("from")))
+        .map(|d| day(d).ok_or_else(|| bad(FilterField::From)))
         .transpose()?;
     let to = trimmed(to)
         .map(|d| {
             day(d)
                 .map(|t| t + chrono::Duration::days(1))
-                .ok_or_else(|| bad("to"))
+                .ok_or_else(|| bad(FilterField::To))
         })
         .transpose()?;
     Ok((from, to))

@@ -1,17 +1,48 @@
-//! One-time messages: set by a POST, shown once by the page it redirects to.
+//! One-time messages: set by a POST, shown once by the page it redirects to. They are
+//! kept typed, so the page renders them in the reader's language (`Tr::flash`).
 
 use actix_session::Session;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Connected, Problem};
 
 const KEY: &str = "flash";
 
-/// A message for the next page: whether it reports success, and its text.
-pub type Flash = (bool, String);
+/// A change that was made, as its page reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    CompanyAdded(String),
+    PaysonSaved,
+    Connected(Connected),
+    KeyRevoked(String),
+    UserAdded(String),
+    /// The roles' names, comma-separated (they are not translated).
+    RolesSaved(String),
+    UserDisabled,
+    UserEnabled,
+    TokenRevoked(String),
+}
 
-pub fn set(session: &Session, ok: bool, message: impl Into<String>) {
+/// A message for the next page: the change made, or why it was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Flash {
+    Done(Notice),
+    Refused(Problem),
+}
+
+impl Flash {
+    /// Whether it reports success (the page styles it so).
+    pub fn ok(&self) -> bool {
+        matches!(self, Self::Done(_))
+    }
+}
+
+pub fn set(session: &Session, flash: Flash) {
     // A flash that cannot be stored is lost, not an error: the change itself happened.
-    let _ = session.insert(KEY, (ok, message.into()));
+    let _ = session.insert(KEY, flash);
 }
 
 pub fn take(session: &Session) -> Option<Flash> {
+    // One left by an older version (plain text) is dropped, not shown.
     session.remove_as::<Flash>(KEY).and_then(Result::ok)
 }

@@ -16,7 +16,7 @@ pub async fn switch(
     // Checked like every form: our own page, this session's token.
     let CsrfForm(form) = form;
     let lang = i18n::Lang::parse(&form.lang).ok_or_else(|| {
-        crate::error::AppError::invalid("lang", "InvalidFormat", "Unknown language")
+        crate::error::AppError::rejected("lang", "InvalidFormat", crate::error::Invalid::Language)
     })?;
     let referer_path = req
         .headers()

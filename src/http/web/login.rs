@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::login_page::LoginPage;
 use super::page::{PageError, html, see_other};
-use crate::error::AppError;
 use crate::http::request_meta;
 use crate::http::{csrf, session};
 use crate::service::signin::{self, LocalRefusal};
@@ -63,7 +62,7 @@ pub async fn submit(
         Err(LocalRefusal::Failed(e)) => return Err(e.into()),
         Err(LocalRefusal::Throttled) => (
             StatusCode::TOO_MANY_REQUESTS,
-            t.legacy_msg(&AppError::TooManyRequests.to_string()),
+            t.too_many_attempts().to_owned(),
         ),
         Err(LocalRefusal::WrongCredentials) => (
             StatusCode::UNAUTHORIZED,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::login_page::LoginPage;
 use super::page::{PageError, html};
 use crate::auth::oidc::{OidcError, PendingLogin};
-use crate::error::AppError;
+use crate::error::{AppError, Missing, Problem};
 use crate::http::{request_meta, session};
 use crate::service::signin::{self, OidcRefusal};
 use crate::state::AppState;
@@ -47,7 +47,7 @@ fn provider<'a>(
     state
         .oidc
         .provider(name)
-        .ok_or_else(|| AppError::NotFound("No such sign-in provider".into()))
+        .ok_or(AppError::NotFound(Missing::SignInProvider))
 }
 
 /// GET /login/oidc/{provider}: off to the provider.
@@ -122,8 +122,8 @@ pub async fn callback(
             return without_pending(&req, html(StatusCode::OK, &SignedIn { t })?);
         }
         Err(OidcRefusal::Account(e @ AppError::Internal(_))) => return Err(e.into()),
-        Err(OidcRefusal::Account(e)) => (StatusCode::FORBIDDEN, e.to_string()),
-        Err(OidcRefusal::Provider(e)) => (status_of(&e), e.to_string()),
+        Err(OidcRefusal::Account(e)) => (StatusCode::FORBIDDEN, t.problem(&Problem::from(&e))),
+        Err(OidcRefusal::Provider(e)) => (status_of(&e), t.oidc_problem(&e)),
     };
     login_again(
         &req,
@@ -147,7 +147,7 @@ fn without_pending(req: &HttpRequest, mut resp: HttpResponse) -> Result<HttpResp
     Ok(resp)
 }
 
-/// The login page again with `problem` in plain words, in the reader's language.
+/// The login page again with `problem`, already in the reader's language.
 fn login_again(
     req: &HttpRequest,
     state: &AppState,
@@ -157,7 +157,7 @@ fn login_again(
     label: &str,
     problem: &str,
 ) -> Result<HttpResponse, PageError> {
-    let message = t.sign_in_with_failed(label, &t.legacy_msg(problem));
+    let message = t.sign_in_with_failed(label, problem);
     let page = LoginPage::new(state, session, t, String::new(), Some(message))?;
     without_pending(req, html(status, &page)?)
 }
@@ -172,7 +172,15 @@ async fn failed(
     e: OidcError,
 ) -> Result<HttpResponse, PageError> {
     signin::oidc_failed(state, &request_meta(req, state), label, &e).await;
-    login_again(req, state, session, t, status_of(&e), label, &e.to_string())
+    login_again(
+        req,
+        state,
+        session,
+        t,
+        status_of(&e),
+        label,
+        &t.oidc_problem(&e),
+    )
 }
 
 /// Where sign-out should send the browser: the provider's end-session endpoint when the

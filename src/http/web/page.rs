@@ -10,7 +10,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
 use super::i18n::{Lang, Tr};
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::http::middleware::RequestId;
 
 /// A rendered page. Signed-in pages must not be cached anywhere.
@@ -33,7 +33,7 @@ pub fn see_other(location: &str) -> HttpResponse {
 struct ErrorPage<'a> {
     t: Tr,
     status: u16,
-    message: &'a str,
+    problem: Problem,
     /// Empty when the page is rendered without its request.
     request_id: &'a str,
 }
@@ -76,14 +76,14 @@ impl ResponseError for PageError {
 
 impl PageError {
     fn render(&self, lang: Lang, request_id: &str) -> String {
-        let message = self.0.to_string();
         let page = ErrorPage {
             t: Tr(lang),
             status: self.0.status().as_u16(),
-            message: &message,
+            problem: Problem::from(&self.0),
             request_id,
         };
-        page.render().unwrap_or(message)
+        page.render()
+            .unwrap_or_else(|_| Tr(lang).problem(&page.problem))
     }
 }
 

@@ -16,8 +16,8 @@ messages! {
     error { en: "Error", sv: "Fel" }
     something_went_wrong { en: "Something went wrong", sv: "Något gick fel" }
     back_to_worklist { en: "Back to the worklist", sv: "Tillbaka till arbetslistan" }
-    /// What to quote to support.
-    request_id_label { en: "Request id", sv: "Begäran-id" }
+    /// The id to quote when asking about an error.
+    request_id { en: "Request id", sv: "Begäran-id" }
 
     // Fields, filters and column heads.
     all { en: "All", sv: "Alla" }

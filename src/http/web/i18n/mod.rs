@@ -2,8 +2,8 @@
 //! else English. Every text a page shows is a typed message, a method on `Tr` with both
 //! forms side by side (`t.sign_in()`, `t.expires_in_days(n)`), written with `messages!` in
 //! the catalogue files below; amounts follow the language (`1 234,50 kr` or
-//! `SEK 1,234.50`). Texts built elsewhere as English still pass through
-//! `Tr::legacy_msg` (legacy.rs) until they are typed too.
+//! `SEK 1,234.50`). What handlers and services tell a person (errors, flashes, send
+//! outcomes) is typed too and rendered by matching on it (problems.rs).
 
 #[macro_use]
 mod macros;
@@ -11,7 +11,7 @@ mod macros;
 mod admin;
 mod checkouts;
 mod desk;
-mod legacy;
+mod problems;
 #[cfg(test)]
 mod render_tests;
 mod signin;

@@ -67,6 +67,7 @@ pub(super) fn catalogue() -> impl Iterator<
         checkouts::CHECKOUTS,
         admin::ADMIN,
         signin::SIGNIN,
+        problems::PROBLEMS,
     ]
     .into_iter()
     .flatten()

@@ -3,8 +3,10 @@
 use askama::Template;
 
 use super::{Query, check, chrome, s};
+use crate::domain::CheckoutStatus;
 use crate::http::web::extract::Chrome;
 use crate::http::web::i18n::Tr;
+use crate::service::send_once::SendOutcome;
 
 struct Row {
     id: String,
@@ -109,7 +111,7 @@ struct Show {
     t: Tr,
     chrome: Chrome,
     id: String,
-    flash: Option<(bool, String)>,
+    flash: Option<SendOutcome>,
     status: String,
     company: String,
     amount: String,
@@ -133,10 +135,7 @@ fn checkout() {
                 t,
                 chrome: chrome(),
                 id: s("0000"),
-                flash: Some((
-                    true,
-                    s("Payment request sent. The checkout is now Shipped."),
-                )),
+                flash: Some(SendOutcome::Sent(CheckoutStatus::Shipped)),
                 status: s("ReadyToShip - 5"),
                 company: s("Acme AB"),
                 amount: s("1"),

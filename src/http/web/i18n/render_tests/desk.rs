@@ -3,7 +3,9 @@
 use askama::Template;
 
 use super::{Query, check, chrome, s};
+use crate::error::{Invalid, Missing, Problem};
 use crate::http::web::extract::Chrome;
+use crate::http::web::flash::{Flash, Notice};
 use crate::http::web::i18n::Tr;
 
 struct KeyView {
@@ -29,7 +31,7 @@ struct Companies {
     chrome: Chrome,
     is_super: bool,
     companies: Vec<CompanyView>,
-    flash: Option<(bool, String)>,
+    flash: Option<Flash>,
     secret: Option<(String, String)>,
 }
 
@@ -56,7 +58,7 @@ fn companies() {
                         })
                         .collect(),
                 }],
-                flash: Some((true, s("Company Acme AB added"))),
+                flash: Some(Flash::Done(Notice::CompanyAdded(s("Acme AB")))),
                 secret: Some((t.new_api_key_shown_once().to_owned(), s("x"))),
             }
             .render()
@@ -90,7 +92,7 @@ struct Users {
     users: Vec<UserView>,
     companies: Vec<(String, String)>,
     roles: Vec<&'static str>,
-    flash: Option<(bool, String)>,
+    flash: Option<Flash>,
     secret: Option<(String, String)>,
 }
 
@@ -122,7 +124,9 @@ fn users() {
                 .collect(),
             companies: vec![(s("1"), s("Acme AB"))],
             roles: vec!["SuperAdmin"],
-            flash: Some((false, s("Company roles need a company"))),
+            flash: Some(Flash::Refused(Problem::Invalid(
+                Invalid::CompanyRoleWithoutCompany,
+            ))),
             secret: Some((t.api_token_shown_once("a@b.se"), s("x"))),
         }
         .render()
@@ -245,7 +249,7 @@ fn signed_in_and_out() {
 struct ErrorPage<'a> {
     t: Tr,
     status: u16,
-    message: &'a str,
+    problem: Problem,
     request_id: &'a str,
 }
 
@@ -262,7 +266,7 @@ fn error_and_landing_pages() {
         ErrorPage {
             t,
             status: 404,
-            message: "Checkout not found",
+            problem: Problem::NotFound(Missing::Checkout),
             request_id: "0123456789abcdef0123456789abcdef",
         }
         .render()
