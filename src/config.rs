@@ -38,6 +38,7 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     pub payson: PaysonSettings,
     pub send: SendSettings,
+    pub reconcile: ReconcileSettings,
     pub session: SessionSettings,
     /// OpenID Connect providers by short name (`[oidc.keycloak]`), used for browser
     /// sign-in and for JWT bearer tokens on the API.
@@ -176,8 +177,30 @@ pub struct PaysonSettings {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SendSettings {
-    /// How long a send claim protects a checkout if its holder dies mid-request.
+    /// How long a send claim protects a checkout, and until when the request sent under it
+    /// may still take effect at Payson. Must cover both Payson calls of a send plus
+    /// `late_apply_margin_ms` (checked at start-up).
     pub claim_lease_secs: i64,
+    /// How long after our client gave up Payson might still apply a request it received.
+    pub late_apply_margin_ms: u64,
+}
+
+/// The background reconciliation every instance runs (see README).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconcileSettings {
+    /// Seconds between runs; 0 turns the background task off (tests drive it by hand).
+    pub interval_secs: u64,
+    /// Checkouts in a non-final status not read from Payson for this long are re-read.
+    pub stale_after_secs: i64,
+    /// Payson reads in flight at once, per instance.
+    pub concurrency: usize,
+    /// Payson reads per second per company, per instance.
+    pub per_company_per_second: u32,
+    /// Most items one run takes of each kind, so a large backlog is worked off in steps.
+    pub batch: i64,
+    /// Days a form submission's outcome is kept for its idempotency.
+    pub keep_submissions_days: i64,
 }
 
 impl Default for Settings {
@@ -194,6 +217,7 @@ impl Default for Settings {
             metrics_token: None,
             payson: PaysonSettings::default(),
             send: SendSettings::default(),
+            reconcile: ReconcileSettings::default(),
             session: SessionSettings::default(),
             oidc: std::collections::BTreeMap::new(),
         }
@@ -219,6 +243,20 @@ impl Default for SendSettings {
     fn default() -> Self {
         Self {
             claim_lease_secs: 120,
+            late_apply_margin_ms: 30_000,
+        }
+    }
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        Self {
+            interval_secs: 30,
+            stale_after_secs: 3_600,
+            concurrency: 4,
+            per_company_per_second: 5,
+            batch: 200,
+            keep_submissions_days: 30,
         }
     }
 }
@@ -247,6 +285,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("payson", &self.payson)
             .field("send", &self.send)
+            .field("reconcile", &self.reconcile)
             .field("session", &self.session)
             .field("oidc", &self.oidc)
             .finish_non_exhaustive()
@@ -307,7 +346,7 @@ impl Settings {
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.max_body_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be above 0".into(),
@@ -323,9 +362,24 @@ impl Settings {
                 "session.login_attempts_per_minute must be above 0".into(),
             ));
         }
-        if self.send.claim_lease_secs <= 0 {
+        // A send makes two Payson calls (read, then ship) under one claim; if the lease ran
+        // out while the ship request could still take effect, a second send could follow.
+        let needed_ms = 2 * self.payson.request_timeout_ms.max(self.payson.connect_timeout_ms)
+            + self.send.late_apply_margin_ms;
+        if self.send.claim_lease_secs <= 0 || (self.send.claim_lease_secs as u64) * 1000 < needed_ms
+        {
+            return Err(ConfigError::Invalid(format!(
+                "send.claim_lease_secs must cover two Payson requests (payson.request_timeout_ms) \
+                 plus send.late_apply_margin_ms: at least {} s",
+                needed_ms.div_ceil(1000)
+            )));
+        }
+        if self.reconcile.concurrency == 0
+            || self.reconcile.per_company_per_second == 0
+            || self.reconcile.batch <= 0
+        {
             return Err(ConfigError::Invalid(
-                "send.claim_lease_secs must be above 0".into(),
+                "reconcile.concurrency, per_company_per_second and batch must be above 0".into(),
             ));
         }
         for (name, p) in &self.oidc {

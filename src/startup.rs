@@ -55,13 +55,19 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped, with the background reconciliation beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let reconcile = tokio::spawn(crate::service::reconcile::run_forever(self.state.clone()));
+        let served = self.server.await;
+        reconcile.abort();
+        served
     }
 }
 
 /// Connects and migrates the store and builds the shared state.
 pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Result<AppState> {
+    // Settings built in code (tests, the demo) get the checks a config file gets.
+    settings.validate()?;
     if settings.secret_key.trim().is_empty() {
         anyhow::bail!(
             "secret_key is not set: put `secret_key = \"{}\"` (a fresh random key) in the config file or set CHECKOUT_DESK_SECRET_KEY",

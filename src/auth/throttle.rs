@@ -30,6 +30,20 @@ impl LoginThrottle {
         let address_ok = self.by_address.check_key(&address.to_owned()).is_ok();
         account_ok && address_ok
     }
+
+    /// Forgets keys whose limits have fully recovered, so memory stays bounded by the
+    /// recent attempts rather than by every address and e-mail ever tried.
+    pub fn forget_idle(&self) {
+        for limiter in [&self.by_account, &self.by_address] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// Keys remembered now (for tests and metrics).
+    pub fn remembered(&self) -> usize {
+        self.by_account.len() + self.by_address.len()
+    }
 }
 
 #[cfg(test)]

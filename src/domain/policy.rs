@@ -5,18 +5,20 @@
 use super::{CompanyId, Principal, Role, RoleSet};
 
 /// Whoever a use case acts for: a signed-in principal, or the operator at the command
-/// line (who has the server's own authority and is audited as "operator").
+/// line (who has the server's own authority and is audited as "operator"), or the
+/// background reconciliation (the server itself, audited as "reconciliation").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor<'a> {
     User(&'a Principal),
     Operator,
+    Reconciliation,
 }
 
 impl<'a> Actor<'a> {
     pub fn principal(self) -> Option<&'a Principal> {
         match self {
             Self::User(p) => Some(p),
-            Self::Operator => None,
+            Self::Operator | Self::Reconciliation => None,
         }
     }
 
@@ -25,13 +27,14 @@ impl<'a> Actor<'a> {
         match self {
             Self::User(p) => &p.email,
             Self::Operator => "operator",
+            Self::Reconciliation => "reconciliation",
         }
     }
 
     fn has_any(self, roles: &[Role]) -> bool {
         match self {
             Self::User(p) => p.has_any(roles),
-            Self::Operator => true,
+            Self::Operator | Self::Reconciliation => true,
         }
     }
 
@@ -61,7 +64,7 @@ pub const SEND_ROLES: [Role; 2] = [Role::AdminWrite, Role::SuperAdmin];
 pub fn is_global(actor: Actor<'_>) -> bool {
     match actor {
         Actor::User(p) => p.is_global(),
-        Actor::Operator => true,
+        Actor::Operator | Actor::Reconciliation => true,
     }
 }
 

@@ -61,6 +61,11 @@ pub enum Clash {
     NotReady(#[serde(with = "status_name")] CheckoutStatus),
     #[error("A payment request for this checkout is already being sent")]
     AlreadySending,
+    /// An earlier request's outcome is not known yet (Payson may still apply it).
+    #[error(
+        "The outcome of an earlier payment request for this checkout is being confirmed with Payson; nothing was sent now. Try again in a minute"
+    )]
+    BeingConfirmed,
     // Why a provider account may not sign in.
     #[error("This account is disabled")]
     AccountDisabled,

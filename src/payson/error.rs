@@ -38,8 +38,14 @@ pub enum PaysonError {
 
 impl PaysonError {
     /// The request may have reached Payson and been applied: re-read before retrying.
+    /// A 5xx says Payson failed somewhere, not that it applied nothing (a 4xx with its
+    /// error body does say that).
     pub fn outcome_unknown(&self) -> bool {
-        matches!(self, Self::Timeout | Self::Dropped(_) | Self::Malformed(_))
+        match self {
+            Self::Timeout | Self::Dropped(_) | Self::Malformed(_) => true,
+            Self::Refused { status, .. } => *status >= 500,
+            _ => false,
+        }
     }
 
     /// Payson's own words, when it said any: `message; Property: message; …`.
@@ -124,6 +130,14 @@ mod tests {
         assert!(!PaysonError::Unauthorized.outcome_unknown());
         assert!(!PaysonError::NotFound.outcome_unknown());
         assert!(!PaysonError::Config("x".into()).outcome_unknown());
+        let server_error = |status| PaysonError::Refused {
+            status,
+            message: String::new(),
+            errors: vec![],
+        };
+        assert!(server_error(500).outcome_unknown());
+        assert!(server_error(503).outcome_unknown());
+        assert!(!server_error(409).outcome_unknown());
         assert_eq!(PaysonError::Timeout.payson_message(), None);
     }
 }

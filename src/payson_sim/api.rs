@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/2.0/{tail:.*}", web::route().to(dispatch));
 }
 
+#[derive(Clone, Copy)]
 enum Op {
     Accounts,
     Create,
@@ -94,8 +95,25 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, inner: web::Data<Inner>) -
     let endpoint = op.endpoint();
     let fault = inner.with(|s| {
         s.count(endpoint);
+        match op {
+            Op::Get(id) => s.per_checkout.entry(id).or_default().get += 1,
+            Op::Update(id) => s.per_checkout.entry(id).or_default().update += 1,
+            _ => {}
+        }
         s.take_fault(endpoint)
     });
+    if let Some((kind, Some(after_ms))) = fault.as_ref().map(|(k, f)| (k, f.apply_after_ms)) {
+        let Some(agent) = authenticate(&inner, &req) else {
+            return HttpResponse::Unauthorized().finish();
+        };
+        let (late, req2) = (inner.clone(), req.clone());
+        actix_web::rt::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(after_ms)).await;
+            let _ = handle(&late, &req2, op, &agent, &body);
+        });
+        return misbehave(kind).await;
+    }
+    let fault = fault.map(|(kind, f)| (kind, f.apply_first));
     // Faults that answer instead of Payson, without applying anything.
     let apply_first = match &fault {
         Some((FaultKind::Latency { ms }, _)) => {

@@ -11,6 +11,7 @@ use super::{Inner, SimAccount, notify};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/_sim/counters", web::get().to(counters))
+        .route("/_sim/checkout-counters", web::get().to(checkout_counters))
         .route("/_sim/faults", web::post().to(add_fault))
         .route("/_sim/faults", web::delete().to(clear_faults))
         .route(
@@ -23,6 +24,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn counters(inner: web::Data<Inner>) -> HttpResponse {
     HttpResponse::Ok().json(inner.with(|s| s.counters.clone()))
+}
+
+/// Per checkout: GETs and PUTs received, ship requests accepted.
+async fn checkout_counters(inner: web::Data<Inner>) -> HttpResponse {
+    HttpResponse::Ok().json(inner.with(|s| s.per_checkout.clone()))
 }
 
 async fn add_fault(f: web::Json<Fault>, inner: web::Data<Inner>) -> HttpResponse {

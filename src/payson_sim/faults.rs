@@ -36,6 +36,11 @@ pub struct Fault {
     /// Apply the request (e.g. ship) first, then misbehave: "Payson did it, the answer got lost".
     #[serde(default)]
     pub apply_first: bool,
+    /// Apply the request this long after it arrived, whatever was answered meanwhile: with
+    /// `Status` "applied after answering", with `Timeout` "applied after the client gave
+    /// up". Payson's late apply, which re-reading right away cannot see.
+    #[serde(default)]
+    pub apply_after_ms: Option<u64>,
 }
 
 fn one() -> u32 {

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 pub use faults::{Fault, FaultKind, SimEndpoint};
 pub use notify::NotificationAttempt;
-pub use state::SimCounters;
+pub use state::{CheckoutCounters, SimCounters};
 
 use state::SimState;
 
@@ -157,6 +157,12 @@ impl SimHandle {
     pub fn ship_count(&self, id: Uuid) -> u32 {
         self.inner
             .with(|s| s.ship_counts.get(&id).copied().unwrap_or(0))
+    }
+
+    /// GETs and PUTs received for the checkout, and ship requests accepted.
+    pub fn checkout_counters(&self, id: Uuid) -> CheckoutCounters {
+        self.inner
+            .with(|s| s.per_checkout.get(&id).cloned().unwrap_or_default())
     }
 
     pub fn inject(&self, f: Fault) {

@@ -22,6 +22,16 @@ pub struct SimCounters {
     pub list: u64,
 }
 
+/// What one checkout was asked, as Payson's logs would show it: requests received, and
+/// ship requests accepted (a repeated one is answered 200 as Payson does, and counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutCounters {
+    pub get: u64,
+    pub update: u64,
+    pub ship_requests: u64,
+}
+
 pub struct SimCheckout {
     pub owner: String,
     pub doc: Map<String, Value>,
@@ -34,6 +44,7 @@ pub struct SimState {
     pub order: Vec<Uuid>,
     pub counters: SimCounters,
     pub ship_counts: HashMap<Uuid, u32>,
+    pub per_checkout: HashMap<Uuid, CheckoutCounters>,
     pub faults: Vec<Fault>,
     pub notifications: Vec<NotificationAttempt>,
     next_purchase_id: i64,
@@ -232,14 +243,14 @@ impl SimState {
     }
 
     /// Takes one use of the first fault armed for `e`.
-    pub fn take_fault(&mut self, e: SimEndpoint) -> Option<(FaultKind, bool)> {
+    pub fn take_fault(&mut self, e: SimEndpoint) -> Option<(FaultKind, Fault)> {
         let i = self
             .faults
             .iter()
             .position(|f| f.endpoint == e && f.count > 0)?;
         let f = &mut self.faults[i];
         f.count -= 1;
-        let taken = (f.kind.clone(), f.apply_first);
+        let taken = (f.kind.clone(), f.clone());
         if f.count == 0 {
             self.faults.remove(i);
         }
@@ -411,6 +422,9 @@ impl SimState {
             apply_order_change(&mut doc, new_order, &from, pre_ready)?;
         }
         let mut pending = Vec::new();
+        if to == "shipped" {
+            self.per_checkout.entry(id).or_default().ship_requests += 1;
+        }
         if to != from {
             self.set_status(&mut doc, to, now());
             if to == "shipped" {

@@ -126,8 +126,9 @@ fn storable(s: String) -> String {
     }
 }
 
-pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
-    let event = NewAuditEvent {
+/// The event `e` describes, as the store keeps it, stamped now.
+pub fn event(state: &AppState, meta: &RequestMeta, e: Entry<'_>) -> NewAuditEvent {
+    NewAuditEvent {
         at: state.clock.now(),
         actor_user_id: e.actor.and_then(Actor::principal).map(|p| p.user_id),
         actor: storable(e.actor.map_or("anonymous", Actor::name).to_owned()),
@@ -141,7 +142,11 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
         message: storable(e.message),
         payson_message: e.payson_message.map(storable),
         note: e.note.map(storable),
-    };
+    }
+}
+
+/// Counts an event that was (or is being) written, by action and outcome.
+pub fn count(state: &AppState, event: &NewAuditEvent) {
     state
         .metrics
         .audit_events
@@ -150,6 +155,11 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
             outcome: event.outcome.name().to_owned(),
         })
         .inc();
+}
+
+pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
+    let event = event(state, meta, e);
+    count(state, &event);
     if let Err(err) = state.store.append_audit(&event).await {
         tracing::error!(error = %err, request_id = %meta.request_id, "could not append audit event");
     }

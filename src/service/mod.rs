@@ -8,6 +8,7 @@ pub mod checkouts;
 pub mod companies;
 pub mod notifications;
 pub mod payment_request;
+pub mod reconcile;
 pub mod send_once;
 pub mod signin;
 pub mod sso;

@@ -4,13 +4,21 @@
 //! Exactly one request per checkout may reach Payson: a claim row is taken with one
 //! conditional statement in the database (so it holds across instances sharing
 //! PostgreSQL), and an unknown outcome is resolved by re-reading Payson, never by
-//! sending again.
+//! sending again: a claim whose request may still take effect is re-read
+//! (`reconcile::confirm_claim`) and becomes sendable only when Payson, read after the
+//! claim's deadline, still says readyToShip.
+//!
+//! Once Payson has accepted the request, the caller is told so whatever the database
+//! does: the claim, our copy and the one "sent" audit event are written in one
+//! transaction, retried in the background while the database is away, and otherwise
+//! settled by reconciliation from what Payson says.
 
-use chrono::Duration;
+use chrono::{Duration, SubsecRound};
 
 use crate::domain::policy::{self, Actor};
 use crate::domain::{
     AuditAction, Checkout, CheckoutId, CheckoutStatus, ClaimState, CompanyId, Principal,
+    SendClaim,
 };
 use crate::error::{AppError, Clash, Missing, PaysonRefusal, PaysonSilence};
 use crate::payson::PaysonError;
@@ -18,6 +26,7 @@ use crate::state::AppState;
 
 use super::RequestMeta;
 use super::audit::{self, Entry};
+use super::reconcile::{self, Confirmed};
 use super::checkouts::{
     checkout_from_payson, company, credentials, find_in_company, not_ready, payson_error,
     resolve_company,
@@ -37,10 +46,10 @@ pub struct SendCommand {
 struct Trace {
     company_id: Option<CompanyId>,
     payson_message: Option<String>,
-    confirmed_by_reread: bool,
 }
 
-/// Sends the payment request and audits the outcome, whatever it is.
+/// Sends the payment request and audits the outcome, whatever it is. A success is
+/// audited where it is recorded (`settle`), exactly once; everything else here.
 pub async fn send_payment_request(
     state: &AppState,
     principal: &Principal,
@@ -49,21 +58,16 @@ pub async fn send_payment_request(
 ) -> Result<Checkout, AppError> {
     let mut trace = Trace::default();
     let result = send_inner(state, principal, &cmd, meta, &mut trace).await;
-    let entry = Entry::new(AuditAction::SendPaymentRequest)
-        .by(Actor::from(principal))
-        .company(trace.company_id.or(cmd.company_id))
-        .checkout(cmd.checkout_id)
-        .payson_message(trace.payson_message.take())
-        .note(cmd.note.clone())
-        .result(&result, 200, |c| {
-            let how = if trace.confirmed_by_reread {
-                " (confirmed by re-reading Payson)"
-            } else {
-                ""
-            };
-            format!("Payment request sent; status {}{how}", c.status.describe())
-        });
-    audit::record(state, meta, entry).await;
+    if let Err(e) = &result {
+        let entry = Entry::new(AuditAction::SendPaymentRequest)
+            .by(Actor::from(principal))
+            .company(trace.company_id.or(cmd.company_id))
+            .checkout(cmd.checkout_id)
+            .payson_message(trace.payson_message.take())
+            .note(cmd.note.clone())
+            .error(e);
+        audit::record(state, meta, entry).await;
+    }
     result
 }
 
@@ -111,34 +115,86 @@ async fn send_inner(
     if is_past_ready(local.status) {
         return Err(not_ready(local.status));
     }
-    // Rule 7: the claim.
-    let now = state.clock.now();
-    let lease_until = now + Duration::seconds(state.settings.send.claim_lease_secs);
-    let owner = meta.request_id.as_str();
+    // Rule 7: the claim. An open one (in flight past its lease, or unknown) is settled
+    // from Payson first; only a claim Payson certainly did not act on is taken again.
+    let now = state.clock.now().trunc_subsecs(6);
+    let claim = SendClaim {
+        checkout_id: cmd.checkout_id,
+        owner: meta.request_id.clone(),
+        state: ClaimState::InFlight,
+        claimed_at: now,
+        lease_until: now + Duration::seconds(state.settings.send.claim_lease_secs),
+    };
     if !state
         .store
-        .try_claim_send(cmd.checkout_id, owner, now, lease_until)
+        .try_claim_send(claim.checkout_id, &claim.owner, now, claim.lease_until)
         .await?
     {
-        return Err(AppError::Conflict(Clash::AlreadySending));
+        refuse_held_claim(state, cmd.checkout_id).await?;
+        if !state
+            .store
+            .try_claim_send(claim.checkout_id, &claim.owner, now, claim.lease_until)
+            .await?
+        {
+            return Err(AppError::Conflict(Clash::AlreadySending));
+        }
     }
-    let outcome = ship_holding_claim(state, &company, local, trace).await;
+    let sent = Sent {
+        claim: &claim,
+        actor: Actor::from(principal),
+        meta,
+        note: cmd.note.clone(),
+    };
+    let outcome = ship_holding_claim(state, &company, local, &sent, trace).await;
     let final_state = match &outcome {
-        Ok(_) => ClaimState::Done,
+        // Recorded (or being recorded) by `settle`.
+        Ok(_) => return outcome.map_err(Settle::into_error),
         Err(Settle::Final(_)) => ClaimState::Done,
         Err(Settle::Failed(_)) => ClaimState::Failed,
         Err(Settle::Unknown(_)) => ClaimState::Unknown,
     };
     if !state
         .store
-        .finish_claim(cmd.checkout_id, owner, final_state)
+        .finish_claim(cmd.checkout_id, &claim.owner, final_state)
         .await?
     {
-        // Our lease ran out and someone else took over; they re-read Payson first,
-        // so nothing is sent twice. Worth knowing about, though.
+        // Our lease ran out and reconciliation took over; it re-reads Payson first, so
+        // nothing is sent twice. Worth knowing about, though.
         tracing::warn!(checkout_id = %cmd.checkout_id, "send claim was taken over before it was released");
     }
     outcome.map_err(Settle::into_error)
+}
+
+/// The claim could not be taken: says why, after trying to settle an open claim from
+/// Payson. `Ok` means the claim was settled as "not applied" and may be taken now.
+async fn refuse_held_claim(state: &AppState, id: CheckoutId) -> Result<(), AppError> {
+    let Some(held) = state.store.claim(id).await? else {
+        return Err(AppError::Conflict(Clash::AlreadySending));
+    };
+    let now = state.clock.now();
+    match held.state {
+        ClaimState::InFlight if held.lease_until >= now => {
+            Err(AppError::Conflict(Clash::AlreadySending))
+        }
+        ClaimState::Done => {
+            let status = state.store.checkout(id).await?.map(|c| c.status);
+            Err(not_ready(status.unwrap_or(CheckoutStatus::Shipped)))
+        }
+        // Unknown, or in flight past its lease: ask Payson (this is the re-read).
+        _ => match reconcile::confirm_claim(state, id).await {
+            Ok(Confirmed::Sendable) => Ok(()),
+            Ok(Confirmed::Final(status)) => Err(not_ready(status)),
+            Ok(Confirmed::NotYet) | Err(_) => Err(AppError::Conflict(Clash::BeingConfirmed)),
+        },
+    }
+}
+
+/// Who sent under which claim: what a successful send is recorded and audited with.
+pub(super) struct Sent<'a> {
+    pub claim: &'a SendClaim,
+    pub actor: Actor<'a>,
+    pub meta: &'a RequestMeta,
+    pub note: Option<String>,
 }
 
 /// Statuses after `readyToShip` (or off its path): a send can never succeed again.
@@ -172,6 +228,7 @@ async fn ship_holding_claim(
     state: &AppState,
     company: &crate::domain::Company,
     local: Checkout,
+    sent: &Sent<'_>,
     trace: &mut Trace,
 ) -> Result<Checkout, Settle> {
     let creds = credentials(state, company).map_err(Settle::Failed)?;
@@ -206,16 +263,21 @@ async fn ship_holding_claim(
     }
     remote.set_status(CheckoutStatus::Shipped);
     match state.payson.update_checkout(&creds, &remote).await {
-        Ok(updated) => store_shipped(state, company, &local, &updated).await,
+        Ok(updated) => shipped(state, company, &local, &updated, sent, "").await,
         Err(e) if e.outcome_unknown() => {
             trace.payson_message = e.payson_message();
             tracing::warn!(checkout_id = %id, error = %e, "ship outcome unknown; re-reading Payson");
             // Resolve by asking, never by sending again.
             match state.payson.get_checkout(&creds, id.as_uuid()).await {
-                Ok(now_remote) if now_remote.status() == CheckoutStatus::Shipped => {
-                    trace.confirmed_by_reread = true;
-                    store_shipped(state, company, &local, &now_remote).await
-                }
+                Ok(now_remote) if now_remote.status() == CheckoutStatus::Shipped => shipped(
+                    state,
+                    company,
+                    &local,
+                    &now_remote,
+                    sent,
+                    " (confirmed by re-reading Payson)",
+                )
+                .await,
                 _ => Err(Settle::Unknown(unknown_error(&e))),
             }
         }
@@ -226,27 +288,36 @@ async fn ship_holding_claim(
     }
 }
 
-async fn store_shipped(
+/// Payson answered the ship request with `updated`. Shipped: recorded with its audit
+/// event (now, or in the background while the database is away) and the caller told so.
+async fn shipped(
     state: &AppState,
     company: &crate::domain::Company,
     local: &Checkout,
     updated: &crate::payson::PaysonCheckout,
+    sent: &Sent<'_>,
+    how: &str,
 ) -> Result<Checkout, Settle> {
     let fresh = checkout_from_payson(company.id, updated, Some(local), state.clock.now())
         .map_err(Settle::Unknown)?;
-    // Payson's answer is stored even if it is not `shipped`, so our copy stays true.
-    state
-        .store
-        .upsert_checkout(&fresh)
-        .await
-        .map_err(|e| Settle::Unknown(e.into()))?;
-    if fresh.status == CheckoutStatus::Shipped {
-        Ok(fresh)
-    } else {
-        Err(Settle::Failed(AppError::PaysonRefused(
+    if fresh.status != CheckoutStatus::Shipped {
+        // Payson took the request but did not ship: it applied nothing we asked for.
+        return Err(Settle::Failed(AppError::PaysonRefused(
             PaysonRefusal::NotShipped(fresh.status),
-        )))
+        )));
     }
+    let entry = Entry::new(AuditAction::SendPaymentRequest)
+        .by(sent.actor)
+        .company(Some(company.id))
+        .checkout(fresh.id)
+        .note(sent.note.clone())
+        .success(
+            200,
+            format!("Payment request sent; status {}{how}", fresh.status.describe()),
+        );
+    let event = audit::event(state, sent.meta, entry);
+    reconcile::record_settled(state, sent.claim.clone(), ClaimState::Done, fresh.clone(), event).await;
+    Ok(fresh)
 }
 
 fn unknown_error(e: &PaysonError) -> AppError {

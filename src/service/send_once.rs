@@ -103,7 +103,11 @@ pub async fn send_once(
         }
     };
     let (ok, text) = outcome.to_stored();
-    state.store.submission_finish(key, ok, &text).await?;
+    // The outcome stands whether or not it can be kept for a repeat of this form: after
+    // Payson shipped, a database error must not turn the answer into "not sent".
+    if let Err(e) = state.store.submission_finish(key, ok, &text).await {
+        tracing::warn!(error = %e, request_id = %meta.request_id, "submission outcome not kept");
+    }
     Ok(outcome)
 }
 

@@ -29,32 +29,43 @@ from_row!(AuditEvent, |row| Ok(AuditEvent {
     event: NewAuditEvent::from_row(row)?,
 }));
 
+/// Appends one event and returns its id; bound by `bind_audit!` (also inside the claims'
+/// settling transaction).
+pub(super) const APPEND: &str = sql!(
+    "INSERT INTO audit_events (",
+    COLUMNS,
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id"
+);
+
+/// Binds a `NewAuditEvent` to `APPEND`, in its column order.
+macro_rules! bind_audit {
+    ($query:expr, $e:expr) => {{
+        let e: &NewAuditEvent = $e;
+        $query
+            .bind(e.at)
+            .bind(e.actor_user_id)
+            .bind(e.actor.clone())
+            .bind(e.company_id)
+            .bind(e.checkout_id)
+            .bind(e.action)
+            .bind(e.outcome)
+            .bind($crate::store::types::HttpStatus(e.http_status))
+            .bind(e.remote_addr.clone())
+            .bind(e.request_id.clone())
+            .bind(e.message.clone())
+            .bind(e.payson_message.clone())
+            .bind(e.note.clone())
+    }};
+}
+pub(super) use bind_audit;
+
 impl Store {
     pub async fn append_audit(&self, e: &NewAuditEvent) -> StoreResult<i64> {
-        const SQL: &str = sql!(
-            "INSERT INTO audit_events (",
-            COLUMNS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id"
-        );
-        let (id,): (i64,) = fetch!(
-            self,
-            fetch_one,
-            SQL,
-            e.at,
-            e.actor_user_id,
-            &e.actor,
-            e.company_id,
-            e.checkout_id,
-            e.action,
-            e.outcome,
-            HttpStatus(e.http_status),
-            &e.remote_addr,
-            &e.request_id,
-            &e.message,
-            &e.payson_message,
-            &e.note,
-        )?;
-        Ok(id)
+        on_pool!(self, |p| bind_audit!(sqlx::query_as(APPEND), e)
+            .fetch_one(p)
+            .await
+            .map(|(id,): (i64,)| id)
+            .map_err(db_err))
     }
 
     /// Newest first.

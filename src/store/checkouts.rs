@@ -43,7 +43,7 @@ const TEXT_MATCHES: &str = " AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\')
 type Totals = Vec<(Currency, i64, i64)>;
 
 /// What text search matches, lower-cased here (Unicode) rather than by the database.
-fn search_text(name: &str, email: &str, reference: &str, id: impl std::fmt::Display) -> String {
+pub(super) fn search_text(name: &str, email: &str, reference: &str, id: impl std::fmt::Display) -> String {
     format!("{name}\n{email}\n{reference}\n{id}").to_lowercase()
 }
 
@@ -57,6 +57,52 @@ fn like_pattern(text: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// Inserts a checkout or replaces every field of the row with its id; bound by
+/// `bind_checkout!` (also inside the claims' settling transaction).
+pub(super) const UPSERT: &str = sql!(
+    "INSERT INTO checkouts (",
+    COLUMNS,
+    ", search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+    ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, status = excluded.status, payson_status = excluded.payson_status, \
+    amount_minor = excluded.amount_minor, currency = excluded.currency, payment_method = excluded.payment_method, \
+    customer_name = excluded.customer_name, customer_email = excluded.customer_email, reference = excluded.reference, \
+    snippet = excluded.snippet, purchase_id = excluded.purchase_id, history_json = excluded.history_json, \
+    ready_to_ship_at = excluded.ready_to_ship_at, created_at = excluded.created_at, updated_at = excluded.updated_at, \
+    refreshed_at = excluded.refreshed_at, search_text = excluded.search_text"
+);
+
+/// Binds a `Checkout` to `UPSERT`, in its column order.
+macro_rules! bind_checkout {
+    ($query:expr, $c:expr) => {{
+        let c: &Checkout = $c;
+        $query
+            .bind(c.id)
+            .bind(c.company_id)
+            .bind(c.status)
+            .bind(c.payson_status.clone())
+            .bind(c.amount.minor())
+            .bind(c.amount.currency())
+            .bind(c.payment_method)
+            .bind(c.customer_name.clone())
+            .bind(c.customer_email.clone())
+            .bind(c.reference.clone())
+            .bind(c.snippet.clone())
+            .bind(c.purchase_id)
+            .bind(c.history_json.clone())
+            .bind(c.ready_to_ship_at)
+            .bind(c.created_at)
+            .bind(c.updated_at)
+            .bind(c.refreshed_at)
+            .bind($crate::store::checkouts::search_text(
+                &c.customer_name,
+                &c.customer_email,
+                &c.reference,
+                c.id,
+            ))
+    }};
+}
+pub(super) use bind_checkout;
 
 impl Store {
     /// Rows written before `search_text` existed get it now, in batches (once).
@@ -78,41 +124,32 @@ impl Store {
 
     /// Inserts the checkout or replaces every field of the existing row with the same id.
     pub async fn upsert_checkout(&self, c: &Checkout) -> StoreResult<()> {
+        on_pool!(self, |p| bind_checkout!(sqlx::query(UPSERT), c)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    /// Checkouts reconciliation should re-read: in a status Payson may still change, not
+    /// read since `stale_before`; and readyToShip ones at or past their expiry
+    /// (`ready_to_ship_at` before `expired_before`) not read since `recheck_before`. Never
+    /// one with an open send claim: that is settled from its claim. Least recently read first.
+    pub async fn checkouts_to_refresh(
+        &self,
+        stale_before: DateTime<Utc>,
+        expired_before: DateTime<Utc>,
+        recheck_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Checkout>> {
         const SQL: &str = sql!(
-            "INSERT INTO checkouts (",
-            COLUMNS,
-            ", search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-            ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, status = excluded.status, payson_status = excluded.payson_status, \
-            amount_minor = excluded.amount_minor, currency = excluded.currency, payment_method = excluded.payment_method, \
-            customer_name = excluded.customer_name, customer_email = excluded.customer_email, reference = excluded.reference, \
-            snippet = excluded.snippet, purchase_id = excluded.purchase_id, history_json = excluded.history_json, \
-            ready_to_ship_at = excluded.ready_to_ship_at, created_at = excluded.created_at, updated_at = excluded.updated_at, \
-            refreshed_at = excluded.refreshed_at, search_text = excluded.search_text"
+            SELECT,
+            " WHERE status IN ('None', 'Created', 'FormsFilled', 'ReadyToPay', 'ProcessingPayment', 'ReadyToShip') \
+            AND (refreshed_at < $1 OR (status = 'ReadyToShip' AND ready_to_ship_at < $2 AND refreshed_at < $3)) \
+            AND NOT EXISTS (SELECT 1 FROM send_claims s WHERE s.checkout_id = checkouts.id AND s.state IN ('in_flight', 'unknown')) \
+            ORDER BY refreshed_at LIMIT $4"
         );
-        let search = search_text(&c.customer_name, &c.customer_email, &c.reference, c.id);
-        execute!(
-            self,
-            SQL,
-            c.id,
-            c.company_id,
-            c.status,
-            &c.payson_status,
-            c.amount.minor(),
-            c.amount.currency(),
-            c.payment_method,
-            &c.customer_name,
-            &c.customer_email,
-            &c.reference,
-            &c.snippet,
-            c.purchase_id,
-            &c.history_json,
-            c.ready_to_ship_at,
-            c.created_at,
-            c.updated_at,
-            c.refreshed_at,
-            &search,
-        )
-        .map(|_| ())
+        fetch!(self, fetch_all, SQL, stale_before, expired_before, recheck_before, limit)
     }
 
     pub async fn checkout(&self, id: CheckoutId) -> StoreResult<Option<Checkout>> {

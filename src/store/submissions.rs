@@ -42,4 +42,9 @@ impl Store {
             fetch!(self, fetch_optional, SQL, key, user)?;
         Ok(row.map(|(checkout, ok, msg)| (checkout, ok.map(|ok| (ok, msg.unwrap_or_default())))))
     }
+
+    /// Forgets submissions made before `before`; their idempotency has done its job.
+    pub async fn submissions_purge(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        execute!(self, "DELETE FROM form_submissions WHERE created_at < $1", before)
+    }
 }

@@ -17,6 +17,7 @@ fn slow_next_update(app: &TestApp) {
         kind: FaultKind::Latency { ms: 300 },
         count: 1,
         apply_first: false,
+        apply_after_ms: None,
     });
 }
 

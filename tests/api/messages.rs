@@ -154,6 +154,7 @@ async fn a_failed_send_is_told_in_the_readers_language() {
         },
         count: 1,
         apply_first: false,
+        apply_after_ms: None,
     });
     let mut b = Browser::new(&app).with_language(SWEDISH);
     b.login("writer@acme.test", PASSWORD).await;

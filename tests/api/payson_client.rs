@@ -610,7 +610,8 @@ async fn other_statuses_are_classified() {
             matches!(&e, PaysonError::Refused { status, message, errors } if u32::from(*status) == n && message == reason && errors.is_empty()),
             "{n}: {e:?}"
         );
-        assert!(!e.outcome_unknown());
+        // A server error may have come after the change was applied; a 4xx says it was not.
+        assert_eq!(e.outcome_unknown(), n >= 500, "{n}");
     }
     // Redirects are not followed: the credentials stay with Payson's host.
     let e = get(302).await;

@@ -887,6 +887,7 @@ async fn counters_count_every_request_including_faulted_ones() {
         },
         count: 1,
         apply_first: false,
+        apply_after_ms: None,
     });
     let r = http()
         .get(format!("{}Checkouts", sim.base_url()))
@@ -915,6 +916,7 @@ fn fault(endpoint: SimEndpoint, kind: FaultKind, count: u32, apply_first: bool) 
         kind,
         count,
         apply_first,
+        apply_after_ms: None,
     }
 }
 

@@ -397,6 +397,7 @@ async fn remaining_rules_in_xml() {
         },
         count: 1,
         apply_first: false,
+        apply_after_ms: None,
     });
     let (s, t) = xml_put(id.to_string(), app.tokens.writer.clone(), None).await;
     assert_eq!(s, StatusCode::BAD_GATEWAY);
@@ -409,6 +410,7 @@ async fn remaining_rules_in_xml() {
         kind: FaultKind::Timeout,
         count: 1,
         apply_first: false,
+        apply_after_ms: None,
     });
     let (s, t) = xml_put(id.to_string(), app.tokens.writer.clone(), None).await;
     assert_eq!(s, StatusCode::GATEWAY_TIMEOUT);

@@ -337,40 +337,83 @@ async fn claims_follow_their_rules(db: Db) {
             .unwrap(),
         "only the owner finishes"
     );
-    // A lease that ran out (the holder died) can be taken over.
+    // A lease that ran out (the holder died) is open, but never taken for a new send:
+    // its request may still take effect at Payson.
+    let later = t + Duration::seconds(61);
     assert!(
-        s.try_claim_send(
-            co.id,
-            "r3",
-            t + Duration::seconds(61),
-            t + Duration::seconds(120)
-        )
-        .await
-        .unwrap()
-    );
-    assert!(
-        !s.finish_claim(co.id, "r1", ClaimState::Done).await.unwrap(),
-        "the old holder lost it"
-    );
-    assert!(
-        s.finish_claim(co.id, "r3", ClaimState::Unknown)
+        !s.try_claim_send(co.id, "r3", later, later + Duration::seconds(60))
             .await
-            .unwrap()
+            .unwrap(),
+        "in flight past its lease → not claimable"
+    );
+    let open = s.open_claims(later, 10).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert!(s.open_claims(t, 10).await.unwrap().is_empty(), "not open within its lease");
+    assert!(
+        s.finish_claim(co.id, "r1", ClaimState::Unknown)
+            .await
+            .unwrap(),
+        "its holder may still finish it"
     );
     assert_eq!(
         s.claims_in_state(ClaimState::Unknown).await.unwrap().len(),
         1
     );
     assert!(
-        s.try_claim_send(co.id, "r4", t + Duration::seconds(62), lease)
+        !s.try_claim_send(co.id, "r4", t + Duration::seconds(62), lease)
             .await
             .unwrap(),
-        "unknown → re-claimable"
+        "unknown → not claimable"
     );
+    assert_eq!(s.open_claims(t, 10).await.unwrap().len(), 1, "unknown is open");
+    // Settling is conditional on the very claim: once, with its event, never twice.
+    let claim = s.claim(co.id).await.unwrap().unwrap();
+    let event = |msg: &str| NewAuditEvent {
+        at: t,
+        actor_user_id: None,
+        actor: "reconciliation".into(),
+        company_id: Some(c.id),
+        checkout_id: Some(co.id),
+        action: AuditAction::SendPaymentRequest,
+        outcome: AuditOutcome::Failed,
+        http_status: 409,
+        remote_addr: "local".into(),
+        request_id: "r1".into(),
+        message: msg.into(),
+        payson_message: None,
+        note: None,
+    };
+    let mut fresh = co.clone();
+    fresh.payson_status = "readyToShip (re-read)".into();
     assert!(
-        s.finish_claim(co.id, "r4", ClaimState::Failed)
+        s.settle_claim(&claim, ClaimState::Failed, Some(&fresh), &event("first"))
             .await
             .unwrap()
+    );
+    assert!(
+        !s.settle_claim(&claim, ClaimState::Done, Some(&co), &event("second"))
+            .await
+            .unwrap(),
+        "already settled → nothing changes"
+    );
+    assert_eq!(
+        s.checkout(co.id).await.unwrap().unwrap().payson_status,
+        "readyToShip (re-read)",
+        "the checkout is written with the winning settlement only"
+    );
+    let events = s
+        .audit_events(
+            &AuditFilter {
+                checkout_id: Some(co.id),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.event.message.as_str()).collect::<Vec<_>>(),
+        ["first"]
     );
     assert!(
         s.try_claim_send(co.id, "r5", t + Duration::seconds(63), lease)
@@ -793,22 +836,34 @@ async fn timestamps_compare_in_time_order(db: Db) {
     let us = Duration::microseconds(1);
     let ms = Duration::milliseconds(1);
 
-    // Lease until exactly `t` (no fraction digits).
+    // A claim in flight until exactly `t` (no fraction digits) is open only after `t`.
     assert!(s.try_claim_send(co.id, "r1", t - ms, t).await.unwrap());
     assert!(
-        !s.try_claim_send(co.id, "r2", t, t + ms).await.unwrap(),
+        s.open_claims(t, 10).await.unwrap().is_empty(),
+        "a lease ending now has not run out"
+    );
+    assert_eq!(
+        s.open_claims(t + us, 10).await.unwrap().len(),
+        1,
+        "1 µs after a whole-second lease it has run out"
+    );
+    // Work leases compare the same way across encodings.
+    let lease = "refresh:x";
+    assert!(s.try_lease(lease, "r1", t - ms, t).await.unwrap());
+    assert!(
+        !s.try_lease(lease, "r2", t, t + ms).await.unwrap(),
         "a lease ending now has not run out"
     );
     assert!(
-        s.try_claim_send(co.id, "r3", t + us, t + Duration::seconds(1))
+        s.try_lease(lease, "r3", t + us, t + Duration::seconds(1))
             .await
             .unwrap(),
         "1 µs after a whole-second lease it has run out"
     );
     // Lease until t+1s (no fraction); now has fraction digits and is earlier.
     assert!(
-        !s.try_claim_send(
-            co.id,
+        !s.try_lease(
+            lease,
             "r4",
             t + Duration::milliseconds(500),
             t + Duration::seconds(9)
@@ -818,18 +873,13 @@ async fn timestamps_compare_in_time_order(db: Db) {
         "t+0.5s is before a lease until t+1s"
     );
     assert!(
-        !s.try_claim_send(
-            co.id,
-            "r4",
-            t + Duration::seconds(1),
-            t + Duration::seconds(9)
-        )
-        .await
-        .unwrap()
+        !s.try_lease(lease, "r4", t + Duration::seconds(1), t + Duration::seconds(9))
+            .await
+            .unwrap()
     );
     assert!(
-        s.try_claim_send(
-            co.id,
+        s.try_lease(
+            lease,
             "r5",
             t + Duration::seconds(1) + us,
             t + Duration::seconds(2) + Duration::milliseconds(500)
@@ -839,16 +889,22 @@ async fn timestamps_compare_in_time_order(db: Db) {
     );
     // Lease with 3 fraction digits, now a whole second later.
     assert!(
-        s.try_claim_send(
-            co.id,
-            "r6",
-            t + Duration::seconds(3),
-            t + Duration::seconds(9)
-        )
-        .await
-        .unwrap()
+        s.try_lease(lease, "r6", t + Duration::seconds(3), t + Duration::seconds(9))
+            .await
+            .unwrap()
     );
-    assert_eq!(s.claim(co.id).await.unwrap().unwrap().owner, "r6");
+    assert!(
+        !s.try_lease(lease, "r7", t + Duration::seconds(8), t + Duration::seconds(9))
+            .await
+            .unwrap()
+    );
+    s.release_lease(lease, "r6").await.unwrap();
+    assert!(
+        s.try_lease(lease, "r7", t + Duration::seconds(8), t + Duration::seconds(9))
+            .await
+            .unwrap(),
+        "released → free"
+    );
 
     // Audit from (inclusive) / to (exclusive) across mixed encodings.
     let times = [

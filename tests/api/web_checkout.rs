@@ -78,6 +78,7 @@ async fn failures_are_plain_and_the_checkout_stays() {
         },
         count: 1,
         apply_first: false,
+        apply_after_ms: None,
     });
     let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let confirm = b.get_send_html(id).await;

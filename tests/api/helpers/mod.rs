@@ -161,6 +161,8 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     };
     settings.payson.request_timeout_ms = 1_500;
     settings.payson.connect_timeout_ms = 1_000;
+    // Tests run reconciliation by hand (`reconcile::run_once`), at the moment they choose.
+    settings.reconcile.interval_secs = 0;
     (opts.settings)(&mut settings);
     let manual = opts
         .manual_clock

@@ -88,6 +88,10 @@ messages! {
         en: "The checkout must have status {want}; it has {has}",
         sv: "Köpet måste ha status {want}; det har {has}",
     }
+    being_confirmed {
+        en: "The outcome of an earlier payment request for this checkout is being confirmed with Payson; nothing was sent now. Try again in a minute",
+        sv: "Utfallet av en tidigare betalningsbegäran för det här köpet bekräftas med Payson; ingenting skickades nu. Försök igen om en minut",
+    }
     already_sending {
         en: "A payment request for this checkout is already being sent",
         sv: "En betalningsbegäran för det här köpet håller redan på att skickas",
@@ -300,6 +304,7 @@ impl Tr {
                 self.must_be_ready(&CheckoutStatus::ReadyToShip.describe(), &has.describe())
             }
             Clash::AlreadySending => self.already_sending().into(),
+            Clash::BeingConfirmed => self.being_confirmed().into(),
             Clash::AccountDisabled => self.account_disabled().into(),
             Clash::AccountNotLinked => self.account_not_linked().into(),
             Clash::EmailUnconfirmed => self.email_unconfirmed().into(),
