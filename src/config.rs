@@ -364,7 +364,10 @@ impl Settings {
         }
         // A send makes two Payson calls (read, then ship) under one claim; if the lease ran
         // out while the ship request could still take effect, a second send could follow.
-        let needed_ms = 2 * self.payson.request_timeout_ms.max(self.payson.connect_timeout_ms)
+        let needed_ms = 2 * self
+            .payson
+            .request_timeout_ms
+            .max(self.payson.connect_timeout_ms)
             + self.send.late_apply_margin_ms;
         if self.send.claim_lease_secs <= 0 || (self.send.claim_lease_secs as u64) * 1000 < needed_ms
         {

@@ -17,8 +17,7 @@ use chrono::{Duration, SubsecRound};
 
 use crate::domain::policy::{self, Actor};
 use crate::domain::{
-    AuditAction, Checkout, CheckoutId, CheckoutStatus, ClaimState, CompanyId, Principal,
-    SendClaim,
+    AuditAction, Checkout, CheckoutId, CheckoutStatus, ClaimState, CompanyId, Principal, SendClaim,
 };
 use crate::error::{AppError, Clash, Missing, PaysonRefusal, PaysonSilence};
 use crate::payson::PaysonError;
@@ -26,11 +25,11 @@ use crate::state::AppState;
 
 use super::RequestMeta;
 use super::audit::{self, Entry};
-use super::reconcile::{self, Confirmed};
 use super::checkouts::{
     checkout_from_payson, company, credentials, find_in_company, not_ready, payson_error,
     resolve_company,
 };
+use super::reconcile::{self, Confirmed};
 
 #[derive(Debug, Clone)]
 pub struct SendCommand {
@@ -269,15 +268,17 @@ async fn ship_holding_claim(
             tracing::warn!(checkout_id = %id, error = %e, "ship outcome unknown; re-reading Payson");
             // Resolve by asking, never by sending again.
             match state.payson.get_checkout(&creds, id.as_uuid()).await {
-                Ok(now_remote) if now_remote.status() == CheckoutStatus::Shipped => shipped(
-                    state,
-                    company,
-                    &local,
-                    &now_remote,
-                    sent,
-                    " (confirmed by re-reading Payson)",
-                )
-                .await,
+                Ok(now_remote) if now_remote.status() == CheckoutStatus::Shipped => {
+                    shipped(
+                        state,
+                        company,
+                        &local,
+                        &now_remote,
+                        sent,
+                        " (confirmed by re-reading Payson)",
+                    )
+                    .await
+                }
                 _ => Err(Settle::Unknown(unknown_error(&e))),
             }
         }
@@ -313,10 +314,20 @@ async fn shipped(
         .note(sent.note.clone())
         .success(
             200,
-            format!("Payment request sent; status {}{how}", fresh.status.describe()),
+            format!(
+                "Payment request sent; status {}{how}",
+                fresh.status.describe()
+            ),
         );
     let event = audit::event(state, sent.meta, entry);
-    reconcile::record_settled(state, sent.claim.clone(), ClaimState::Done, fresh.clone(), event).await;
+    reconcile::record_settled(
+        state,
+        sent.claim.clone(),
+        ClaimState::Done,
+        fresh.clone(),
+        event,
+    )
+    .await;
     Ok(fresh)
 }
 

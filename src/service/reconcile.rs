@@ -57,7 +57,9 @@ pub async fn record_settled(
         tokio::time::sleep(Duration::from_millis(pause_ms)).await;
         match try_settle(state, &claim, to, &checkout, &event).await {
             Ok(()) => return,
-            Err(e) => tracing::warn!(checkout_id = %claim.checkout_id, error = %e, "could not record a settled send yet"),
+            Err(e) => {
+                tracing::warn!(checkout_id = %claim.checkout_id, error = %e, "could not record a settled send yet")
+            }
         }
     }
     let state = state.clone();
@@ -367,7 +369,11 @@ pub async fn run_forever(state: AppState) {
         tick.tick().await;
         match run_once(&state).await {
             Ok(r) if r.claims_settled + r.changed > 0 => {
-                tracing::info!(settled = r.claims_settled, changed = r.changed, "reconciliation run");
+                tracing::info!(
+                    settled = r.claims_settled,
+                    changed = r.changed,
+                    "reconciliation run"
+                );
             }
             Ok(r) => tracing::debug!(?r, "reconciliation run"),
             Err(e) => tracing::warn!(error = %e, "reconciliation run failed; next run retries"),

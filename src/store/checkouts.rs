@@ -43,7 +43,12 @@ const TEXT_MATCHES: &str = " AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\')
 type Totals = Vec<(Currency, i64, i64)>;
 
 /// What text search matches, lower-cased here (Unicode) rather than by the database.
-pub(super) fn search_text(name: &str, email: &str, reference: &str, id: impl std::fmt::Display) -> String {
+pub(super) fn search_text(
+    name: &str,
+    email: &str,
+    reference: &str,
+    id: impl std::fmt::Display,
+) -> String {
     format!("{name}\n{email}\n{reference}\n{id}").to_lowercase()
 }
 
@@ -149,7 +154,15 @@ impl Store {
             AND NOT EXISTS (SELECT 1 FROM send_claims s WHERE s.checkout_id = checkouts.id AND s.state IN ('in_flight', 'unknown')) \
             ORDER BY refreshed_at LIMIT $4"
         );
-        fetch!(self, fetch_all, SQL, stale_before, expired_before, recheck_before, limit)
+        fetch!(
+            self,
+            fetch_all,
+            SQL,
+            stale_before,
+            expired_before,
+            recheck_before,
+            limit
+        )
     }
 
     pub async fn checkout(&self, id: CheckoutId) -> StoreResult<Option<Checkout>> {

@@ -144,6 +144,10 @@ impl Store {
 
     /// Forgets leases that ran out before `before` (their holders died).
     pub async fn purge_leases(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        execute!(self, "DELETE FROM work_leases WHERE lease_until < $1", before)
+        execute!(
+            self,
+            "DELETE FROM work_leases WHERE lease_until < $1",
+            before
+        )
     }
 }

@@ -45,6 +45,10 @@ impl Store {
 
     /// Forgets submissions made before `before`; their idempotency has done its job.
     pub async fn submissions_purge(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        execute!(self, "DELETE FROM form_submissions WHERE created_at < $1", before)
+        execute!(
+            self,
+            "DELETE FROM form_submissions WHERE created_at < $1",
+            before
+        )
     }
 }

@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod concurrency;
+mod convergence;
 mod errors;
 mod i18n;
 mod messages;

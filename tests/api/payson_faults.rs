@@ -57,7 +57,10 @@ async fn payson_refusing_is_502_with_its_message(db: Db) {
 }
 
 /// Successful "sent" events for a checkout: there must be exactly one per shipped checkout.
-async fn sent_events(app: &crate::helpers::TestApp, id: checkout_desk::domain::CheckoutId) -> usize {
+async fn sent_events(
+    app: &crate::helpers::TestApp,
+    id: checkout_desk::domain::CheckoutId,
+) -> usize {
     app.audit_for(id)
         .await
         .iter()
@@ -96,14 +99,19 @@ async fn payson_timeout_is_504_and_retry_waits_for_the_deadline(db: Db) {
     let (code, msg, _) = ss_error(resp).await;
     assert_eq!(code, "Conflict");
     assert!(msg.contains("being confirmed with Payson"), "{msg}");
-    assert!(app.sim.counters().get > gets, "the refusal triggered a re-read");
+    assert!(
+        app.sim.counters().get > gets,
+        "the refusal triggered a re-read"
+    );
     assert_eq!(app.sim.counters().update, updates, "no second update");
     // After the deadline Payson still says readyToShip: the old request is dead, and the
     // retry ships exactly once.
     app.clock
         .as_ref()
         .unwrap()
-        .advance(chrono::Duration::seconds(app.state.settings.send.claim_lease_secs + 1));
+        .advance(chrono::Duration::seconds(
+            app.state.settings.send.claim_lease_secs + 1,
+        ));
     assert_eq!(app.send(id).await.status(), StatusCode::OK);
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
     assert_eq!(app.sim.checkout_counters(id.as_uuid()).ship_requests, 1);
@@ -112,7 +120,8 @@ async fn payson_timeout_is_504_and_retry_waits_for_the_deadline(db: Db) {
     assert!(
         settled
             .iter()
-            .any(|e| e.event.actor == "reconciliation" && e.event.message.contains("can be sent again")),
+            .any(|e| e.event.actor == "reconciliation"
+                && e.event.message.contains("can be sent again")),
         "the settlement is audited"
     );
 }
@@ -132,14 +141,22 @@ async fn a_request_payson_applies_late_is_never_sent_twice(db: Db) {
     // Retried at once, as an impatient user would: refused, nothing sent.
     assert_eq!(app.send(id).await.status(), StatusCode::CONFLICT);
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
-    assert_eq!(app.sim.ship_count(id.as_uuid()), 1, "Payson applied it late");
+    assert_eq!(
+        app.sim.ship_count(id.as_uuid()),
+        1,
+        "Payson applied it late"
+    );
     // The next attempt re-reads, finds it shipped and says so; the claim is settled.
     let resp = app.send(id).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(ss_error(resp).await.1.contains("Shipped"));
     assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
     assert_eq!(app.sim.checkout_counters(id.as_uuid()).ship_requests, 1);
-    assert_eq!(sent_events(&app, id).await, 1, "one sent event, by reconciliation");
+    assert_eq!(
+        sent_events(&app, id).await,
+        1,
+        "one sent event, by reconciliation"
+    );
     let claim = app.state.store.claim(id).await.unwrap().unwrap();
     assert_eq!(claim.state, checkout_desk::domain::ClaimState::Done);
 }
@@ -164,7 +181,11 @@ async fn reconciliation_settles_a_late_apply_without_any_retry(db: Db) {
     assert!(resp.status().is_server_error(), "{}", resp.status());
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let report = reconcile::run_once(&app.state).await.unwrap();
-    assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped, "{report:?}");
+    assert_eq!(
+        app.local(id).await.status,
+        CheckoutStatus::Shipped,
+        "{report:?}"
+    );
     assert_eq!(sent_events(&app, id).await, 1);
     // A second run changes nothing and audits nothing.
     let events = app.audit_for(id).await.len();

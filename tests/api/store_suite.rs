@@ -348,7 +348,10 @@ async fn claims_follow_their_rules(db: Db) {
     );
     let open = s.open_claims(later, 10).await.unwrap();
     assert_eq!(open.len(), 1);
-    assert!(s.open_claims(t, 10).await.unwrap().is_empty(), "not open within its lease");
+    assert!(
+        s.open_claims(t, 10).await.unwrap().is_empty(),
+        "not open within its lease"
+    );
     assert!(
         s.finish_claim(co.id, "r1", ClaimState::Unknown)
             .await
@@ -365,7 +368,11 @@ async fn claims_follow_their_rules(db: Db) {
             .unwrap(),
         "unknown → not claimable"
     );
-    assert_eq!(s.open_claims(t, 10).await.unwrap().len(), 1, "unknown is open");
+    assert_eq!(
+        s.open_claims(t, 10).await.unwrap().len(),
+        1,
+        "unknown is open"
+    );
     // Settling is conditional on the very claim: once, with its event, never twice.
     let claim = s.claim(co.id).await.unwrap().unwrap();
     let event = |msg: &str| NewAuditEvent {
@@ -412,7 +419,10 @@ async fn claims_follow_their_rules(db: Db) {
         .await
         .unwrap();
     assert_eq!(
-        events.iter().map(|e| e.event.message.as_str()).collect::<Vec<_>>(),
+        events
+            .iter()
+            .map(|e| e.event.message.as_str())
+            .collect::<Vec<_>>(),
         ["first"]
     );
     assert!(
@@ -873,9 +883,14 @@ async fn timestamps_compare_in_time_order(db: Db) {
         "t+0.5s is before a lease until t+1s"
     );
     assert!(
-        !s.try_lease(lease, "r4", t + Duration::seconds(1), t + Duration::seconds(9))
-            .await
-            .unwrap()
+        !s.try_lease(
+            lease,
+            "r4",
+            t + Duration::seconds(1),
+            t + Duration::seconds(9)
+        )
+        .await
+        .unwrap()
     );
     assert!(
         s.try_lease(
@@ -889,20 +904,35 @@ async fn timestamps_compare_in_time_order(db: Db) {
     );
     // Lease with 3 fraction digits, now a whole second later.
     assert!(
-        s.try_lease(lease, "r6", t + Duration::seconds(3), t + Duration::seconds(9))
-            .await
-            .unwrap()
+        s.try_lease(
+            lease,
+            "r6",
+            t + Duration::seconds(3),
+            t + Duration::seconds(9)
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !s.try_lease(lease, "r7", t + Duration::seconds(8), t + Duration::seconds(9))
-            .await
-            .unwrap()
+        !s.try_lease(
+            lease,
+            "r7",
+            t + Duration::seconds(8),
+            t + Duration::seconds(9)
+        )
+        .await
+        .unwrap()
     );
     s.release_lease(lease, "r6").await.unwrap();
     assert!(
-        s.try_lease(lease, "r7", t + Duration::seconds(8), t + Duration::seconds(9))
-            .await
-            .unwrap(),
+        s.try_lease(
+            lease,
+            "r7",
+            t + Duration::seconds(8),
+            t + Duration::seconds(9)
+        )
+        .await
+        .unwrap(),
         "released → free"
     );
 
