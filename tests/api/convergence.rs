@@ -397,7 +397,7 @@ async fn postgres_restarted_during_a_burst_tells_the_truth_and_converges() {
     slow_ships(&app);
     let server = Instance::start(&app, &cluster.url()).await;
     let address = server.address.clone();
-    let answers = burst(&app, &[address.clone()], &ids, 48, || {
+    let answers = burst(&app, std::slice::from_ref(&address), &ids, 48, || {
         cluster.pg_ctl("stop");
         std::thread::sleep(Duration::from_millis(1_500));
         cluster.pg_ctl("start");
