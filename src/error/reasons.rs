@@ -129,6 +129,8 @@ pub enum FilterField {
     Outcome,
     From,
     To,
+    Checkout,
+    Result,
 }
 
 impl FilterField {
@@ -142,6 +144,8 @@ impl FilterField {
             Self::Outcome => "outcome",
             Self::From => "from",
             Self::To => "to",
+            Self::Checkout => "checkout",
+            Self::Result => "result",
         }
     }
 }

@@ -11,6 +11,7 @@ mod concurrency;
 mod errors;
 mod i18n;
 mod messages;
+mod notification_log;
 mod notifications;
 mod oidc;
 mod payson_client;
