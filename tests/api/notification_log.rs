@@ -471,14 +471,20 @@ async fn the_log_page_in_headless_chromium() {
                 }
             }
         }
-        d.goto(&app.url(&format!("/checkouts/{ours}"))).await;
+        d.goto(&app.url(&format!("/checkouts/{ours}#notifications")))
+            .await;
         let section = d
             .wait_text("section[aria-labelledby=notifications]", "Behandlad")
             .await;
         assert!(section.contains("Aviseringar från Payson"), "{section}");
         if shots {
-            d.set_window_size(1366, 1400).await;
-            d.screenshot("checkout_notifications_sv_1366").await;
+            for width in [1366, 390] {
+                d.set_window_size(width, 1000).await;
+                d.goto(&app.url(&format!("/checkouts/{ours}#notifications")))
+                    .await;
+                d.screenshot(&format!("checkout_notifications_sv_{width}"))
+                    .await;
+            }
         }
     })
     .await;
