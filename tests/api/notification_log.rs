@@ -245,6 +245,26 @@ async fn failed_notifications_are_retried_not_lost(db: Db) {
     assert_eq!(retry_failed(&app.state, 10).await.unwrap(), 0);
 }
 
+#[tokio::test]
+async fn with_the_database_gone_a_notification_is_not_answered_200() {
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app.ready().await;
+    app.state.store.close().await;
+    // Neither read nor logged: Payson is asked to call again, told nothing internal.
+    assert_eq!(
+        notify(&app, id).await,
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            false,
+            FAILED_MESSAGE.to_owned()
+        )
+    );
+    assert!(
+        retry_failed(&app.state, 10).await.is_err(),
+        "the failed rows cannot be read"
+    );
+}
+
 /// Seeds one processed, one unknown and one failed notification (the last for the other
 /// company): (ours, unknown, theirs).
 async fn seed(app: &TestApp) -> (CheckoutId, uuid::Uuid, CheckoutId) {
