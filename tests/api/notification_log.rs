@@ -231,6 +231,13 @@ async fn failed_notifications_are_retried_not_lost(db: Db) {
     // Two instances retrying at once: the row is re-processed once.
     let (a, b) = tokio::join!(retry_failed(&app.state, 10), retry_failed(&app.state, 10));
     assert_eq!(a.unwrap() + b.unwrap(), 1);
+    let retries = app
+        .audit_for(id)
+        .await
+        .into_iter()
+        .filter(|e| e.event.message.starts_with("Retried notification"))
+        .count();
+    assert_eq!(retries, 2, "one retry each pass, none twice");
     let row = rows_of(&app, id).await.remove(0);
     assert_eq!(row.entry.result, NotificationResult::Processed);
     assert_eq!(row.entry.status_found, Some(CheckoutStatus::Expired));
