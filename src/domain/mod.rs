@@ -9,6 +9,7 @@ mod credentials;
 mod filter;
 mod ids;
 mod money;
+mod notification;
 pub mod policy;
 mod principal;
 mod role;
@@ -23,6 +24,9 @@ pub use credentials::{ApiToken, CompanyApiKey};
 pub use filter::{AuditFilter, CheckoutFilter};
 pub use ids::{CheckoutId, CompanyId, GuidError, UserId, parse_guid};
 pub use money::{Currency, Money, MoneyError};
+pub use notification::{
+    NewNotification, Notification, NotificationFilter, NotificationResult, RetriedNotification,
+};
 pub use principal::{AuthMethod, Principal};
 pub use role::{Role, RoleSet, UnknownRole};
 pub use status::CheckoutStatus;

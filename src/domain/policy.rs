@@ -114,12 +114,25 @@ pub fn may_read_audit(actor: Actor<'_>) -> bool {
     actor.has_any(&[Role::SuperAdmin, Role::Auditor])
 }
 
+/// The log of every Payson notification, across companies (each checkout's own
+/// notifications are on its page for whoever may see the checkout).
+pub fn may_read_notification_log(actor: Actor<'_>) -> bool {
+    actor.has_any(&[Role::SuperAdmin, Role::Auditor])
+}
+
+/// The internal detail of a failure (database or Payson errors as they were raised):
+/// superadmins only.
+pub fn may_read_internal_errors(actor: Actor<'_>) -> bool {
+    actor.has_any(&[Role::SuperAdmin])
+}
+
 /// Which parts of the desk the navigation offers: only what the user may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Nav {
     pub audit: bool,
     pub companies: bool,
     pub users: bool,
+    pub notifications: bool,
 }
 
 impl Nav {
@@ -128,6 +141,7 @@ impl Nav {
             audit: may_read_audit(actor),
             companies: may_manage_some_company(actor),
             users: may_manage_users(actor),
+            notifications: may_read_notification_log(actor),
         }
     }
 }
@@ -212,9 +226,14 @@ mod tests {
             Nav {
                 audit: false,
                 companies: true,
-                users: false
+                users: false,
+                notifications: false,
             }
         );
+        assert!(may_read_notification_log(auditor) && may_read_notification_log(sa));
+        assert!(!may_read_notification_log(writer) && !may_read_notification_log(reader));
+        assert!(may_read_internal_errors(sa) && !may_read_internal_errors(auditor));
+        assert!(!may_read_internal_errors(writer));
     }
 
     #[test]

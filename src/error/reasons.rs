@@ -134,6 +134,8 @@ pub enum FilterField {
     Outcome,
     From,
     To,
+    Checkout,
+    Result,
 }
 
 impl FilterField {
@@ -147,6 +149,8 @@ impl FilterField {
             Self::Outcome => "outcome",
             Self::From => "from",
             Self::To => "to",
+            Self::Checkout => "checkout",
+            Self::Result => "result",
         }
     }
 }

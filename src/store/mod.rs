@@ -139,6 +139,7 @@ mod claims;
 mod companies;
 mod identities;
 pub mod names;
+mod notifications;
 mod sessions;
 mod submissions;
 mod tokens;

@@ -114,3 +114,8 @@ column_type!(AuditOutcome as String, |v| v.name().to_owned(), |s| {
 column_type!(HttpStatus as i64, |v| i64::from(v.0), |n| {
     u16::try_from(*n).ok().map(HttpStatus)
 });
+column_type!(
+    crate::domain::NotificationResult as String,
+    |v| v.name().to_owned(),
+    |s| crate::domain::NotificationResult::parse(s)
+);

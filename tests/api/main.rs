@@ -12,6 +12,7 @@ mod convergence;
 mod errors;
 mod i18n;
 mod messages;
+mod notification_log;
 mod notifications;
 mod oidc;
 mod payson_client;

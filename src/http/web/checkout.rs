@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{Chrome, CsrfForm, SignedIn};
+use super::notifications::NotificationRow;
 use super::page::{PageError, html, see_other};
 use crate::domain::policy::{self, Actor};
 use crate::domain::{CheckoutId, CheckoutStatus, PaymentMethod};
@@ -41,6 +42,7 @@ struct ShowPage {
     expires: String,
     timeline: Vec<(String, String)>,
     events: Vec<Event>,
+    notifications: Vec<NotificationRow>,
     can_send: bool,
     has_snippet: bool,
     flash: Option<SendOutcome>,
@@ -117,6 +119,12 @@ pub async fn show(
             note: e.event.note.unwrap_or_default(),
         })
         .collect();
+    let names = [(company.id, company.name.clone())].into_iter().collect();
+    let notifications = crate::service::notifications::for_checkout(&state, &principal, &c)
+        .await?
+        .into_iter()
+        .map(|n| NotificationRow::new(t, n, &names))
+        .collect();
     let flash = match query.result.as_deref() {
         Some(key) => outcome(&state, &principal, key, c.id)
             .await?
@@ -141,6 +149,7 @@ pub async fn show(
             .unwrap_or_default(),
         timeline,
         events,
+        notifications,
         can_send: c.status == CheckoutStatus::ReadyToShip
             && policy::may_send_for(Actor::from(&principal), c.company_id),
         has_snippet: c.snippet.is_some(),

@@ -259,6 +259,7 @@ pub fn render_sample(rows: usize) -> String {
                 audit: false,
                 companies: true,
                 users: false,
+                notifications: false,
             },
             csrf: "x".repeat(43),
         },

@@ -17,6 +17,7 @@ pub mod i18n;
 mod lang_switch;
 mod login;
 mod login_page;
+mod notifications;
 mod oidc;
 pub mod page;
 
@@ -76,6 +77,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/audit", web::get().to(audit::page))
         .route("/audit.csv", web::get().to(audit::csv))
+        .route("/notifications", web::get().to(notifications::page))
+        .route("/notifications.csv", web::get().to(notifications::csv))
         .route("/checkouts", web::get().to(checkouts::list))
         .route("/checkouts.csv", web::get().to(checkouts::csv))
         .route("/checkouts/bulk", web::get().to(bulk::preview))

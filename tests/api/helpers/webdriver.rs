@@ -233,6 +233,16 @@ impl Driver {
             .await;
     }
 
+    /// Resizes the window to `width` × `height` CSS pixels (to look at a page narrow or wide).
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.cmd(
+            Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
     pub async fn screenshot(&self, name: &str) {
         let url = format!("{}/session/{}/screenshot", self.base, self.session);
         if let Ok(r) = self.http.get(url).send().await

@@ -11,6 +11,7 @@ mod macros;
 mod admin;
 mod checkouts;
 mod desk;
+mod notifications;
 mod problems;
 #[cfg(test)]
 mod render_tests;

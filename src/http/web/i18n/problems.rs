@@ -278,6 +278,8 @@ impl Tr {
             FilterField::Outcome => self.outcome(),
             FilterField::From => self.from(),
             FilterField::To => self.to(),
+            FilterField::Checkout => self.checkout(),
+            FilterField::Result => self.result(),
         }
     }
 

@@ -68,6 +68,7 @@ pub(super) fn catalogue() -> impl Iterator<
         admin::ADMIN,
         signin::SIGNIN,
         problems::PROBLEMS,
+        notifications::NOTIFICATIONS,
     ]
     .into_iter()
     .flatten()

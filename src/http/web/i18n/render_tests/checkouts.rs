@@ -3,9 +3,10 @@
 use askama::Template;
 
 use super::{Query, check, chrome, s};
-use crate::domain::CheckoutStatus;
+use crate::domain::{CheckoutStatus, NotificationResult};
 use crate::http::web::extract::Chrome;
 use crate::http::web::i18n::Tr;
+use crate::http::web::notifications::NotificationRow;
 use crate::service::send_once::SendOutcome;
 
 struct Row {
@@ -125,6 +126,7 @@ struct Show {
     timeline: Vec<(String, String)>,
     has_snippet: bool,
     events: Vec<Event>,
+    notifications: Vec<NotificationRow>,
 }
 
 #[test]
@@ -157,6 +159,9 @@ fn checkout() {
                         message: s("ok"),
                         note: s("ok"),
                     })
+                    .collect(),
+                notifications: (0..events)
+                    .map(|_| super::notifications::row(t, NotificationResult::Failed))
                     .collect(),
             }
             .render()

@@ -4,6 +4,7 @@
 
 mod checkouts;
 mod desk;
+mod notifications;
 
 use super::tests::{catalogue, readable_text};
 use super::{Lang, Tr};
@@ -17,6 +18,7 @@ pub(super) fn chrome() -> Chrome {
             audit: true,
             companies: true,
             users: true,
+            notifications: true,
         },
         csrf: s("c"),
     }

@@ -1,0 +1,101 @@
+//! The notification log, in both languages, with every result it shows.
+
+use askama::Template;
+
+use super::{check, chrome, s};
+use crate::domain::NotificationResult;
+use crate::http::web::extract::Chrome;
+use crate::http::web::i18n::Tr;
+use crate::http::web::notifications::NotificationRow;
+
+/// A logged notification with `result`, retried and answered from a shared read.
+pub(super) fn row(t: Tr, result: NotificationResult) -> NotificationRow {
+    NotificationRow {
+        at: s("2026-01-01 10:00:00 UTC"),
+        checkout: s("0000"),
+        company: if result == NotificationResult::UnknownCheckout {
+            String::new()
+        } else {
+            s("Acme AB")
+        },
+        address: s("127.0.0.1"),
+        found: s("ReadyToShip - 5"),
+        result,
+        result_label: t.notification_result(result),
+        ms: 12,
+        error: if result == NotificationResult::Failed {
+            s("database error: connection refused")
+        } else {
+            String::new()
+        },
+        shared: true,
+        attempts: 2,
+    }
+}
+
+/// The filters the log reads back into its form.
+#[derive(Default)]
+struct Query {
+    checkout: Option<String>,
+    company: Option<String>,
+    result: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "notifications/list.html")]
+struct Log {
+    t: Tr,
+    chrome: Chrome,
+    companies: Vec<(String, String)>,
+    results: Vec<(&'static str, &'static str)>,
+    q: Query,
+    rows: Vec<NotificationRow>,
+    csv: String,
+    next: Option<String>,
+}
+
+#[test]
+fn notification_log() {
+    for all in [false, true] {
+        check("notifications/list.html", |t| {
+            Log {
+                t,
+                chrome: chrome(),
+                companies: vec![(s("1"), s("Acme AB"))],
+                results: NotificationResult::ALL
+                    .iter()
+                    .map(|r| (r.name(), t.notification_result(*r)))
+                    .collect(),
+                q: Query {
+                    result: Some(s("failed")),
+                    ..Query::default()
+                },
+                rows: if all {
+                    NotificationResult::ALL.iter().map(|r| row(t, *r)).collect()
+                } else {
+                    Vec::new()
+                },
+                csv: s("/notifications.csv?"),
+                next: all.then(|| s("/notifications?before=1")),
+            }
+            .render()
+            .unwrap()
+        });
+    }
+}
+
+#[test]
+fn every_result_reads_differently_in_each_language() {
+    let (en, sv) = (Tr(super::Lang::En), Tr(super::Lang::Sv));
+    for r in NotificationResult::ALL {
+        assert_ne!(
+            en.notification_result(r),
+            sv.notification_result(r),
+            "{r:?}"
+        );
+    }
+    assert_eq!(en.retried_times(1_i64), "retried 1 time");
+    assert_eq!(sv.retried_times(3_i64), "omförsökt 3 gånger");
+}

@@ -1,0 +1,209 @@
+//! `/notifications` and `/notifications.csv`: every Payson notification received, filtered
+//! by date, checkout, company and result, for superadmins and auditors. The rows of one
+//! checkout are also on its page (`checkout.rs`, with `NotificationRow`).
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::extract::{Chrome, SignedIn};
+use super::filters::{self, bad, day_range, trimmed};
+use super::i18n::Tr;
+use super::page::{PageError, html};
+use crate::domain::{CompanyId, Notification, NotificationFilter, NotificationResult};
+use crate::error::{AppError, FilterField};
+use crate::service::checkouts::company_names;
+use crate::service::notifications::log;
+use crate::state::AppState;
+
+const PAGE_SIZE: i64 = 100;
+/// A CSV export is capped so one click cannot exhaust the server.
+const CSV_MAX: i64 = 100_000;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NotificationQuery {
+    checkout: Option<String>,
+    company: Option<String>,
+    result: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
+}
+
+/// One logged notification as the pages show it.
+pub struct NotificationRow {
+    pub at: String,
+    pub checkout: String,
+    /// The company's name; empty for an unknown checkout.
+    pub company: String,
+    pub address: String,
+    pub found: String,
+    pub result: NotificationResult,
+    pub result_label: &'static str,
+    pub ms: i64,
+    /// Empty unless the reader may see internal errors and there was one.
+    pub error: String,
+    pub shared: bool,
+    pub attempts: i64,
+}
+
+impl NotificationRow {
+    pub fn new(t: Tr, n: Notification, names: &HashMap<CompanyId, String>) -> Self {
+        let e = n.entry;
+        Self {
+            at: e.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            checkout: e.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
+            company: e
+                .company_id
+                .map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string()))
+                .unwrap_or_default(),
+            address: e.remote_addr,
+            found: e.status_found.map(|s| s.describe()).unwrap_or_default(),
+            result: e.result,
+            result_label: t.notification_result(e.result),
+            ms: e.duration_ms,
+            error: e.error.unwrap_or_default(),
+            shared: e.shared_read,
+            attempts: n.attempts,
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        self.result == NotificationResult::Failed
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notifications/list.html")]
+struct LogPage {
+    t: Tr,
+    chrome: Chrome,
+    companies: Vec<(String, String)>,
+    results: Vec<(&'static str, &'static str)>,
+    q: NotificationQuery,
+    rows: Vec<NotificationRow>,
+    csv: String,
+    next: Option<String>,
+}
+
+/// Turns the query into a store filter; an unreadable value is a 400 naming it.
+fn filter(q: &NotificationQuery) -> Result<NotificationFilter, AppError> {
+    let (from, to) = day_range(&q.from, &q.to)?;
+    Ok(NotificationFilter {
+        checkout_id: trimmed(&q.checkout)
+            .map(|c| c.parse().map_err(|_| bad(FilterField::Checkout)))
+            .transpose()?,
+        company_id: trimmed(&q.company)
+            .map(|c| {
+                c.parse::<CompanyId>()
+                    .map_err(|_| bad(FilterField::Company))
+            })
+            .transpose()?,
+        result: trimmed(&q.result)
+            .map(|r| NotificationResult::parse(r).ok_or_else(|| bad(FilterField::Result)))
+            .transpose()?,
+        from,
+        to,
+        before_id: q.before,
+    })
+}
+
+fn query_string(q: &NotificationQuery, before: Option<i64>) -> String {
+    let fields = [
+        ("checkout", &q.checkout),
+        ("company", &q.company),
+        ("result", &q.result),
+        ("from", &q.from),
+        ("to", &q.to),
+    ];
+    filters::query_string(&fields, before.map(|b| ("before", b.to_string())))
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    s: SignedIn,
+    q: web::Query<NotificationQuery>,
+) -> Result<HttpResponse, PageError> {
+    let SignedIn {
+        principal,
+        chrome,
+        t,
+        ..
+    } = s;
+    let f = filter(&q)?;
+    let rows = log(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
+    let companies = company_names(&state, &principal).await?;
+    let names: HashMap<CompanyId, String> = companies.iter().cloned().collect();
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let rows: Vec<Notification> = rows
+        .into_iter()
+        .take(usize::try_from(PAGE_SIZE).unwrap_or(0))
+        .collect();
+    let next = if more {
+        rows.last()
+            .map(|n| format!("/notifications?{}", query_string(&q, Some(n.id))))
+    } else {
+        None
+    };
+    let tpl = LogPage {
+        t,
+        chrome,
+        companies: companies
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect(),
+        results: NotificationResult::ALL
+            .iter()
+            .map(|r| (r.name(), t.notification_result(*r)))
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|n| NotificationRow::new(t, n, &names))
+            .collect(),
+        csv: format!("/notifications.csv?{}", query_string(&q, None)),
+        q: q.into_inner(),
+        next,
+    };
+    html(StatusCode::OK, &tpl)
+}
+
+pub async fn csv(
+    state: web::Data<AppState>,
+    s: SignedIn,
+    q: web::Query<NotificationQuery>,
+) -> Result<HttpResponse, PageError> {
+    let SignedIn { principal, .. } = s;
+    let mut f = filter(&q)?;
+    f.before_id = None;
+    let rows = log(&state, (&principal).into(), &f, CSV_MAX).await?;
+    let names: HashMap<CompanyId, String> = company_names(&state, &principal)
+        .await?
+        .iter()
+        .cloned()
+        .collect();
+    let rows = rows.into_iter().map(|n| {
+        let id = n.id.to_string();
+        let r = NotificationRow::new(Tr(super::i18n::Lang::En), n, &names);
+        vec![
+            id,
+            r.at,
+            r.checkout,
+            r.company,
+            r.address,
+            r.found,
+            r.result.name().to_owned(),
+            r.ms.to_string(),
+            r.shared.to_string(),
+            r.attempts.to_string(),
+            r.error,
+        ]
+    });
+    Ok(super::csv::response(
+        "notifications.csv",
+        "id,received_at,checkout,company,source_address,status_found,result,duration_ms,shared_read,retries,error",
+        rows,
+    ))
+}
