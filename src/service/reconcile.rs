@@ -6,6 +6,7 @@
 //!   claim's deadline → sendable again; before the deadline nothing is decided.
 //! - Checkouts in a non-final status not read for a while, and readyToShip ones at or past
 //!   their expiry, are re-read and stored.
+//! - Payson notifications whose processing failed are processed again.
 //! - Expired sessions, old form submissions and dead leases are purged; the sign-in
 //!   throttle forgets idle keys.
 //!
@@ -233,6 +234,8 @@ pub struct RunReport {
     pub changed: usize,
     /// Payson reads that failed (the item is tried again next run).
     pub payson_failures: usize,
+    /// Failed Payson notifications processed again (the notification log's retries).
+    pub notifications_retried: usize,
     pub purged_sessions: u64,
     pub purged_submissions: u64,
 }
@@ -303,6 +306,8 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
         }
     }
 
+    report.notifications_retried =
+        super::notifications::retry_failed(state, settings.batch as usize).await?;
     report.purged_sessions = state.store.sessions_purge_expired(now).await?;
     report.purged_submissions = state
         .store

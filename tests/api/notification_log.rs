@@ -38,6 +38,7 @@ fn break_gets(app: &TestApp, kind: FaultKind, count: u32) {
         kind,
         count,
         apply_first: false,
+        apply_after_ms: None,
     });
 }
 
