@@ -152,14 +152,22 @@ async fn send_inner(
         Err(Settle::Failed(_)) => ClaimState::Failed,
         Err(Settle::Unknown(_)) => ClaimState::Unknown,
     };
-    if !state
+    match state
         .store
         .finish_claim(cmd.checkout_id, &claim.owner, final_state)
-        .await?
+        .await
     {
+        Ok(true) => {}
         // Our lease ran out and reconciliation took over; it re-reads Payson first, so
         // nothing is sent twice. Worth knowing about, though.
-        tracing::warn!(checkout_id = %cmd.checkout_id, "send claim was taken over before it was released");
+        Ok(false) => {
+            tracing::warn!(checkout_id = %cmd.checkout_id, "send claim was taken over before it was released")
+        }
+        // The caller still gets what Payson did, not "the database is busy": the claim
+        // stays in flight, and after its lease reconciliation settles it from Payson.
+        Err(e) => {
+            tracing::warn!(checkout_id = %cmd.checkout_id, error = %e, "send claim not released; reconciliation will settle it")
+        }
     }
     outcome.map_err(Settle::into_error)
 }
