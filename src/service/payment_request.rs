@@ -116,28 +116,16 @@ async fn send_inner(
     }
     // Rule 7: the claim. An open one (in flight past its lease, or unknown) is settled
     // from Payson first; only a claim Payson certainly did not act on is taken again.
-    let now = state.clock.now().trunc_subsecs(6);
-    let claim = SendClaim {
-        checkout_id: cmd.checkout_id,
-        owner: meta.request_id.clone(),
-        state: ClaimState::InFlight,
-        claimed_at: now,
-        lease_until: now + Duration::seconds(state.settings.send.claim_lease_secs),
-    };
-    if !state
-        .store
-        .try_claim_send(claim.checkout_id, &claim.owner, now, claim.lease_until)
-        .await?
-    {
-        refuse_held_claim(state, cmd.checkout_id).await?;
-        if !state
-            .store
-            .try_claim_send(claim.checkout_id, &claim.owner, now, claim.lease_until)
-            .await?
-        {
-            return Err(AppError::Conflict(Clash::AlreadySending));
+    let claim = match take_claim(state, cmd.checkout_id, meta).await? {
+        Some(c) => c,
+        None => {
+            refuse_held_claim(state, cmd.checkout_id).await?;
+            // Settled as "not applied" just now: take it, timed from now.
+            take_claim(state, cmd.checkout_id, meta)
+                .await?
+                .ok_or(AppError::Conflict(Clash::AlreadySending))?
         }
-    }
+    };
     let sent = Sent {
         claim: &claim,
         actor: Actor::from(principal),
@@ -170,6 +158,28 @@ async fn send_inner(
         }
     }
     outcome.map_err(Settle::into_error)
+}
+
+/// Takes the send claim for this request, timed from now; `None` if it is held.
+async fn take_claim(
+    state: &AppState,
+    id: CheckoutId,
+    meta: &RequestMeta,
+) -> Result<Option<SendClaim>, AppError> {
+    // Microseconds, as both databases keep them, so the claim matches its stored row.
+    let now = state.clock.now().trunc_subsecs(6);
+    let claim = SendClaim {
+        checkout_id: id,
+        owner: meta.request_id.clone(),
+        state: ClaimState::InFlight,
+        claimed_at: now,
+        lease_until: now + Duration::seconds(state.settings.send.claim_lease_secs),
+    };
+    let taken = state
+        .store
+        .try_claim_send(id, &claim.owner, now, claim.lease_until)
+        .await?;
+    Ok(taken.then_some(claim))
 }
 
 /// The claim could not be taken: says why, after trying to settle an open claim from

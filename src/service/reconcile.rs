@@ -113,19 +113,35 @@ pub async fn confirm_claim(state: &AppState, id: CheckoutId) -> Result<Confirmed
         ClaimState::InFlight if claim.lease_until >= now => return Ok(Confirmed::NotYet),
         ClaimState::InFlight | ClaimState::Unknown => {}
     }
-    let lease = format!("confirm:{id}");
+    Ok(with_lease(
+        state,
+        &format!("confirm:{id}"),
+        confirm_leased(state, &claim),
+    )
+    .await?
+    .unwrap_or(Confirmed::NotYet))
+}
+
+/// Runs `work` under the work lease `name` (long enough for one Payson call), or not at
+/// all (`None`) when another instance holds it; the lease is given back afterwards.
+async fn with_lease<T>(
+    state: &AppState,
+    name: &str,
+    work: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<Option<T>, AppError> {
+    let now = state.clock.now();
     let owner = uuid::Uuid::new_v4().to_string();
     let until = now
         + Span::from_std(state.settings.payson.request_timeout()).unwrap_or(Span::seconds(20))
         + Span::seconds(5);
-    if !state.store.try_lease(&lease, &owner, now, until).await? {
-        return Ok(Confirmed::NotYet);
+    if !state.store.try_lease(name, &owner, now, until).await? {
+        return Ok(None);
     }
-    let result = confirm_leased(state, &claim).await;
-    if let Err(e) = state.store.release_lease(&lease, &owner).await {
+    let result = work.await;
+    if let Err(e) = state.store.release_lease(name, &owner).await {
         tracing::debug!(error = %e, "lease not released; it runs out by itself");
     }
-    result
+    result.map(Some)
 }
 
 async fn local_status(state: &AppState, id: CheckoutId) -> Result<CheckoutStatus, AppError> {
@@ -320,16 +336,7 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
 
 /// Re-reads one checkout under a lease; true if its status changed (then audited).
 async fn refresh_one(state: &AppState, local: Checkout) -> Result<bool, AppError> {
-    let now = state.clock.now();
-    let lease = format!("refresh:{}", local.id);
-    let owner = uuid::Uuid::new_v4().to_string();
-    let until = now
-        + Span::from_std(state.settings.payson.request_timeout()).unwrap_or(Span::seconds(20))
-        + Span::seconds(5);
-    if !state.store.try_lease(&lease, &owner, now, until).await? {
-        return Ok(false);
-    }
-    let result = async {
+    let work = async {
         let company = company(state, local.company_id).await?;
         let creds = credentials(state, &company)?;
         let remote = state
@@ -356,10 +363,10 @@ async fn refresh_one(state: &AppState, local: Checkout) -> Result<bool, AppError
             );
         audit::record(state, &RequestMeta::internal("reconciliation"), entry).await;
         Ok(true)
-    }
-    .await;
-    let _ = state.store.release_lease(&lease, &owner).await;
-    result
+    };
+    Ok(with_lease(state, &format!("refresh:{}", local.id), work)
+        .await?
+        .unwrap_or(false))
 }
 
 /// Runs `run_once` every `reconcile.interval_secs` until the process ends (0: never).
