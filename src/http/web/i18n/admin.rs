@@ -16,7 +16,7 @@ messages! {
     addresses { en: "Addresses", sv: "Adresser" }
     revoke { en: "Revoke", sv: "Återkalla" }
     revoked { en: "revoked", sv: "återkallad" }
-    allowed_addresses { en: "Allowed addresses (comma-separated)", sv: "Tillåtna adresser (kommaseparerade)" }
+    allowed_addresses { en: "Allowed addresses or ranges such as 10.0.0.0/8 (comma-separated)", sv: "Tillåtna adresser eller adressrymder som 10.0.0.0/8 (kommaseparerade)" }
     expires_in_days_field { en: "Expires in days", sv: "Löper ut om (dagar)" }
     issue_api_key { en: "Issue API key", sv: "Utfärda API-nyckel" }
     add_a_company { en: "Add a company", sv: "Lägg till ett företag" }

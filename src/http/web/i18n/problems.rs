@@ -37,7 +37,7 @@ messages! {
     }
     payson_agent_id_required { en: "The Payson agent id is required", sv: "Payson agent-id krävs" }
     payson_base_url_http { en: "The Payson base URL must be http(s)", sv: "Paysons bas-URL måste vara http(s)" }
-    not_an_ip(ip: &str) { en: "'{ip}' is not an IP address", sv: "'{ip}' är ingen IP-adress" }
+    not_an_ip(ip: &str) { en: "'{ip}' is not an IP address or range (such as 10.0.0.0/8)", sv: "'{ip}' är ingen IP-adress eller adressrymd (som 10.0.0.0/8)" }
     days_not_number { en: "Days must be a number", sv: "Antal dagar måste vara ett tal" }
     days_out_of_range {
         en: "Days must be a number from 1 to 3650",
