@@ -114,6 +114,10 @@ messages! {
         sv: "Inloggningstjänsten anger ett företag som checkout-desk inte känner till",
     }
     sign_in_again { en: "Try signing in again", sv: "Försök logga in igen" }
+    linked_to_another_account {
+        en: "This checkout-desk user is already linked to another account at this provider; sign in with that account or ask a superadmin",
+        sv: "Den här användaren i checkout-desk är redan kopplad till ett annat konto hos inloggningstjänsten; logga in med det kontot eller fråga en superadmin",
+    }
 
     // Payson.
     payson_rejected_credentials {
@@ -313,6 +317,7 @@ impl Tr {
             Clash::NoUserWithEmail => self.no_user_with_email().into(),
             Clash::UnknownCompanyClaim => self.unknown_company_claim().into(),
             Clash::SignInAgain => self.sign_in_again().into(),
+            Clash::LinkedToAnotherAccount => self.linked_to_another_account().into(),
         }
     }
 
