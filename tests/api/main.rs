@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod concurrency;
+mod config_file;
 mod convergence;
 mod errors;
 mod i18n;
