@@ -303,3 +303,21 @@ pub async fn company_names(
     }
     Ok(state.company_names.get(&state.store).await?)
 }
+
+/// The names of the companies whose checkouts a principal sees: every company's for the
+/// global views, else only the principal's own company's.
+pub async fn visible_company_names(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<CompanyNames, AppError> {
+    let all = state.company_names.get(&state.store).await?;
+    if policy::is_global(Actor::from(principal)) {
+        return Ok(all);
+    }
+    let own = all
+        .iter()
+        .filter(|(id, _)| Some(*id) == principal.company)
+        .cloned()
+        .collect();
+    Ok(std::sync::Arc::new(own))
+}

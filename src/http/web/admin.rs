@@ -63,31 +63,31 @@ fn optional(s: &str) -> Option<&str> {
 
 // ---- companies ----
 
-struct KeyView {
-    id: String,
-    notes: String,
-    allowed_ips: String,
-    expires: String,
-    revoked: bool,
+pub(super) struct KeyView {
+    pub(super) id: String,
+    pub(super) notes: String,
+    pub(super) allowed_ips: String,
+    pub(super) expires: String,
+    pub(super) revoked: bool,
 }
 
-struct CompanyView {
-    id: String,
-    name: String,
-    agent_id: String,
-    base_url: String,
-    keys: Vec<KeyView>,
+pub(super) struct CompanyView {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) agent_id: String,
+    pub(super) base_url: String,
+    pub(super) keys: Vec<KeyView>,
 }
 
 #[derive(Template)]
 #[template(path = "admin/companies.html")]
-struct CompaniesPage {
-    t: Tr,
-    chrome: Chrome,
-    is_super: bool,
-    companies: Vec<CompanyView>,
-    flash: Option<Flash>,
-    secret: Secret,
+pub(super) struct CompaniesPage {
+    pub(super) t: Tr,
+    pub(super) chrome: Chrome,
+    pub(super) is_super: bool,
+    pub(super) companies: Vec<CompanyView>,
+    pub(super) flash: Option<Flash>,
+    pub(super) secret: Secret,
 }
 
 async fn companies_page(
@@ -247,33 +247,33 @@ pub async fn revoke_key(
 
 // ---- users and tokens ----
 
-struct TokenView {
-    id: String,
-    name: String,
-    created: String,
-    revoked: bool,
+pub(super) struct TokenView {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) created: String,
+    pub(super) revoked: bool,
 }
 
-struct UserView {
-    id: String,
-    email: String,
-    company: String,
-    company_id: String,
-    roles: Vec<(&'static str, bool)>,
-    disabled: bool,
-    tokens: Vec<TokenView>,
+pub(super) struct UserView {
+    pub(super) id: String,
+    pub(super) email: String,
+    pub(super) company: String,
+    pub(super) company_id: String,
+    pub(super) roles: Vec<(&'static str, bool)>,
+    pub(super) disabled: bool,
+    pub(super) tokens: Vec<TokenView>,
 }
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]
-struct UsersPage {
-    t: Tr,
-    chrome: Chrome,
-    users: Vec<UserView>,
-    companies: Vec<(String, String)>,
-    roles: Vec<&'static str>,
-    flash: Option<Flash>,
-    secret: Secret,
+pub(super) struct UsersPage {
+    pub(super) t: Tr,
+    pub(super) chrome: Chrome,
+    pub(super) users: Vec<UserView>,
+    pub(super) companies: Vec<(String, String)>,
+    pub(super) roles: Vec<&'static str>,
+    pub(super) flash: Option<Flash>,
+    pub(super) secret: Secret,
 }
 
 async fn users_page(
@@ -317,10 +317,7 @@ async fn users_page(
         t: s.t,
         chrome: s.chrome,
         users,
-        companies: names
-            .iter()
-            .map(|(id, name)| (id.to_string(), name.clone()))
-            .collect(),
+        companies: super::filters::company_options(&names),
         roles: Role::ALL.iter().map(|r| r.name()).collect(),
         secret,
     };

@@ -1,60 +1,61 @@
 //! `/audit` and `/audit.csv`: every audit event, filtered by company, user, action,
 //! outcome and date, for superadmins and auditors.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
-use super::filters::{self, bad, day_range, trimmed};
+use super::filters::{
+    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, page_of, trimmed,
+};
 use super::page::{PageError, html};
 use crate::domain::{AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal};
 use crate::error::{AppError, FilterField};
 use crate::service::audit::{list, user_by_email as audit_user};
+use crate::service::checkouts::company_names;
 use crate::state::AppState;
 
-const PAGE_SIZE: i64 = 100;
-/// A CSV export is capped so one click cannot exhaust the server.
-const CSV_MAX: i64 = 100_000;
-
 #[derive(Deserialize, Default, Clone)]
-pub struct AuditQuery {
-    company: Option<String>,
-    user: Option<String>,
-    action: Option<String>,
-    outcome: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    before: Option<i64>,
+pub(super) struct AuditQuery {
+    pub(super) company: Option<String>,
+    pub(super) user: Option<String>,
+    pub(super) action: Option<String>,
+    pub(super) outcome: Option<String>,
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
+    pub(super) before: Option<i64>,
 }
 
-struct Row {
-    at: String,
-    actor: String,
-    company: String,
-    checkout: String,
-    action: String,
-    outcome: String,
-    status: u16,
-    address: String,
-    message: String,
-    payson: String,
-    note: String,
+pub(super) struct Row {
+    pub(super) at: String,
+    pub(super) actor: String,
+    pub(super) company: String,
+    pub(super) checkout: String,
+    pub(super) action: String,
+    pub(super) outcome: String,
+    pub(super) status: u16,
+    pub(super) address: String,
+    pub(super) message: String,
+    pub(super) payson: String,
+    pub(super) note: String,
 }
 
 #[derive(Template)]
 #[template(path = "audit/list.html")]
-struct AuditPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    companies: Vec<(String, String)>,
-    actions: Vec<&'static str>,
-    outcomes: Vec<&'static str>,
-    q: AuditQuery,
-    rows: Vec<Row>,
-    csv: String,
-    next: Option<String>,
+pub(super) struct AuditPage {
+    pub(super) t: super::i18n::Tr,
+    pub(super) chrome: Chrome,
+    pub(super) companies: Vec<(String, String)>,
+    pub(super) actions: Vec<&'static str>,
+    pub(super) outcomes: Vec<&'static str>,
+    pub(super) q: AuditQuery,
+    pub(super) rows: Vec<Row>,
+    pub(super) csv: String,
+    pub(super) next: Option<String>,
 }
 
 /// Turns the query into a store filter; an unknown value is a 400 naming it.
@@ -73,12 +74,7 @@ async fn filter(
         None => None,
     };
     Ok(AuditFilter {
-        company_id: trimmed(&q.company)
-            .map(|c| {
-                c.parse::<CompanyId>()
-                    .map_err(|_| bad(FilterField::Company))
-            })
-            .transpose()?,
+        company_id: filters::company(&q.company)?,
         checkout_id: None,
         actor_user_id: actor,
         action: trimmed(&q.action)
@@ -105,15 +101,12 @@ fn query_string(q: &AuditQuery, before: Option<i64>) -> String {
     filters::query_string(&fields, before.map(|b| ("before", b.to_string())))
 }
 
-fn row(e: AuditEvent, names: &std::collections::HashMap<CompanyId, String>) -> Row {
+fn row(e: AuditEvent, names: &HashMap<CompanyId, String>) -> Row {
     let ev = e.event;
     Row {
         at: ev.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         actor: ev.actor,
-        company: ev
-            .company_id
-            .map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string()))
-            .unwrap_or_default(),
+        company: company_label(names, ev.company_id),
         checkout: ev.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
         action: ev.action.name().to_owned(),
         outcome: ev.outcome.name().to_owned(),
@@ -138,27 +131,15 @@ pub async fn page(
     } = s;
     let f = filter(&state, &principal, &q).await?;
     let events = list(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
-    let companies = crate::service::checkouts::company_names(&state, &principal).await?;
+    let (events, next) = page_of(events, PAGE_SIZE, |e| {
+        format!("/audit?{}", query_string(&q, Some(e.id)))
+    });
+    let companies = company_names(&state, &principal).await?;
     let names = companies.iter().cloned().collect();
-    let more = events.len() as i64 > PAGE_SIZE;
-    let events: Vec<AuditEvent> = events
-        .into_iter()
-        .take(usize::try_from(PAGE_SIZE).unwrap_or(0))
-        .collect();
-    let next = if more {
-        events
-            .last()
-            .map(|e| format!("/audit?{}", query_string(&q, Some(e.id))))
-    } else {
-        None
-    };
     let tpl = AuditPage {
         t,
         chrome,
-        companies: companies
-            .iter()
-            .map(|(id, name)| (id.to_string(), name.clone()))
-            .collect(),
+        companies: company_options(&companies),
         actions: AuditAction::ALL.iter().map(|a| a.name()).collect(),
         outcomes: AuditOutcome::ALL.iter().map(|o| o.name()).collect(),
         rows: events.into_iter().map(|e| row(e, &names)).collect(),
@@ -178,7 +159,7 @@ pub async fn csv(
     let mut f = filter(&state, &principal, &q).await?;
     f.before_id = None;
     let events = list(&state, (&principal).into(), &f, CSV_MAX).await?;
-    let names = crate::service::checkouts::company_names(&state, &principal)
+    let names = company_names(&state, &principal)
         .await?
         .iter()
         .cloned()

@@ -20,25 +20,25 @@ use crate::state::AppState;
 /// More than this in one go is refused: each row is a Payson round trip.
 const MAX_ROWS: usize = 200;
 
-struct Line {
-    id: String,
-    customer: String,
-    amount: String,
+pub(super) struct Line {
+    pub(super) id: String,
+    pub(super) customer: String,
+    pub(super) amount: String,
     /// Why the row is skipped, or the outcome after sending, in the reader's language.
-    note: String,
-    ok: bool,
+    pub(super) note: String,
+    pub(super) ok: bool,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/bulk.html")]
-struct BulkPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    done: bool,
-    lines: Vec<Line>,
-    sendable: Vec<String>,
-    total: String,
-    idempotency_key: String,
+pub(super) struct BulkPage {
+    pub(super) t: super::i18n::Tr,
+    pub(super) chrome: Chrome,
+    pub(super) done: bool,
+    pub(super) lines: Vec<Line>,
+    pub(super) sendable: Vec<String>,
+    pub(super) total: String,
+    pub(super) idempotency_key: String,
 }
 
 /// The selected `id=` values, parsed as checkout ids (each once, in order).

@@ -16,53 +16,53 @@ use crate::service::checkouts::{checkout_events, company, find_visible, refresh_
 use crate::service::send_once::{SendOutcome, outcome, send_once, submission_key};
 use crate::state::AppState;
 
-struct Event {
-    at: String,
-    actor: String,
-    action: String,
-    outcome: String,
-    message: String,
-    note: String,
+pub(super) struct Event {
+    pub(super) at: String,
+    pub(super) actor: String,
+    pub(super) action: String,
+    pub(super) outcome: String,
+    pub(super) message: String,
+    pub(super) note: String,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/show.html")]
-struct ShowPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    id: String,
-    company: String,
-    status: String,
-    amount: String,
-    method: String,
-    customer: String,
-    email: String,
-    reference: String,
-    purchase_id: String,
-    expires: String,
-    timeline: Vec<(String, String)>,
-    events: Vec<Event>,
-    notifications: Vec<NotificationRow>,
-    can_send: bool,
-    has_snippet: bool,
-    flash: Option<SendOutcome>,
+pub(super) struct ShowPage {
+    pub(super) t: super::i18n::Tr,
+    pub(super) chrome: Chrome,
+    pub(super) id: String,
+    pub(super) company: String,
+    pub(super) status: String,
+    pub(super) amount: String,
+    pub(super) method: String,
+    pub(super) customer: String,
+    pub(super) email: String,
+    pub(super) reference: String,
+    pub(super) purchase_id: String,
+    pub(super) expires: String,
+    pub(super) timeline: Vec<(String, String)>,
+    pub(super) events: Vec<Event>,
+    pub(super) notifications: Vec<NotificationRow>,
+    pub(super) can_send: bool,
+    pub(super) has_snippet: bool,
+    pub(super) flash: Option<SendOutcome>,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/confirm.html")]
-struct ConfirmPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    id: String,
-    consequence: String,
-    idempotency_key: String,
+pub(super) struct ConfirmPage {
+    pub(super) t: super::i18n::Tr,
+    pub(super) chrome: Chrome,
+    pub(super) id: String,
+    pub(super) consequence: String,
+    pub(super) idempotency_key: String,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/preview.html")]
-struct PreviewPage<'a> {
-    t: super::i18n::Tr,
-    snippet: &'a str,
+pub(super) struct PreviewPage<'a> {
+    pub(super) t: super::i18n::Tr,
+    pub(super) snippet: &'a str,
 }
 
 #[derive(Deserialize)]

@@ -16,7 +16,7 @@ use crate::domain::CheckoutFilter;
 use crate::domain::policy;
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::{AppError, FilterField};
-use crate::service::checkouts::{list as list_checkouts, totals};
+use crate::service::checkouts::{list as list_checkouts, totals, visible_company_names};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
@@ -35,31 +35,31 @@ pub struct Row {
 }
 
 #[derive(Deserialize, Default, Clone)]
-pub struct ListQuery {
-    status: Option<String>,
-    company: Option<String>,
-    q: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    after: Option<String>,
+pub(super) struct ListQuery {
+    pub(super) status: Option<String>,
+    pub(super) company: Option<String>,
+    pub(super) q: Option<String>,
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
+    pub(super) after: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/list.html")]
-struct ListPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    show_company: bool,
-    can_send: bool,
-    companies: Vec<(String, String)>,
-    statuses: Vec<&'static str>,
-    q: ListQuery,
-    status: String,
-    awaiting: bool,
-    totals: Vec<String>,
-    rows: Vec<Row>,
-    next: Option<String>,
-    csv: String,
+pub(super) struct ListPage {
+    pub(super) t: super::i18n::Tr,
+    pub(super) chrome: Chrome,
+    pub(super) show_company: bool,
+    pub(super) can_send: bool,
+    pub(super) companies: Vec<(String, String)>,
+    pub(super) statuses: Vec<&'static str>,
+    pub(super) q: ListQuery,
+    pub(super) status: String,
+    pub(super) awaiting: bool,
+    pub(super) totals: Vec<String>,
+    pub(super) rows: Vec<Row>,
+    pub(super) next: Option<String>,
+    pub(super) csv: String,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
@@ -71,12 +71,7 @@ fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
         other => Some(CheckoutStatus::parse(other).ok_or_else(|| bad(FilterField::Status))?),
     };
     Ok(CheckoutFilter {
-        company: trimmed(&q.company)
-            .map(|c| {
-                c.parse::<CompanyId>()
-                    .map_err(|_| bad(FilterField::Company))
-            })
-            .transpose()?,
+        company: filters::company(&q.company)?,
         status,
         text: trimmed(&q.q).map(|t| t.chars().take(200).collect()),
         from,
@@ -164,10 +159,7 @@ pub async fn list(
         format!("/checkouts?{}", query_string(&query, Some(cursor)))
     });
     // Already sorted by name.
-    let companies: Vec<(String, String)> = list
-        .iter()
-        .map(|(id, n)| (id.to_string(), n.clone()))
-        .collect();
+    let companies = filters::company_options(&list);
     let tpl = ListPage {
         t,
         chrome,
@@ -204,14 +196,11 @@ pub async fn csv(
     let SignedIn { principal, .. } = s;
     let f = filter(&query)?;
     let page = list_checkouts(&state, &principal, f, None, CSV_MAX).await?;
-    let names = state
-        .store
-        .companies()
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect::<HashMap<_, _>>();
+    let names: HashMap<CompanyId, String> = visible_company_names(&state, &principal)
+        .await?
+        .iter()
+        .cloned()
+        .collect();
     let rows = page.rows.iter().map(|c| {
         vec![
             c.id.to_string(),

@@ -1,9 +1,18 @@
-//! What the list pages' filter forms share: empty fields, an inclusive day range, and
-//! the query string that carries the filters to the next page and the CSV link.
+//! What the list pages share: empty fields, the company filter and its options, an
+//! inclusive day range, the query string that carries the filters to the next page and
+//! the CSV link, and the keyset page of rows.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
+use crate::domain::CompanyId;
 use crate::error::{AppError, FilterField, Invalid};
+
+/// The log pages' rows per page.
+pub const PAGE_SIZE: i64 = 100;
+/// A CSV export is capped so one click cannot exhaust the server.
+pub const CSV_MAX: i64 = 100_000;
 
 /// The field's value, or `None` when it is absent or blank.
 pub fn trimmed(s: &Option<String>) -> Option<&str> {
@@ -47,4 +56,42 @@ pub fn query_string(fields: &[(&str, &Option<String>)], extra: Option<(&str, Str
         .collect();
     pairs.extend(extra);
     serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// The company filter: a company id, or none when blank.
+pub fn company(field: &Option<String>) -> Result<Option<CompanyId>, AppError> {
+    trimmed(field)
+        .map(|c| {
+            c.parse::<CompanyId>()
+                .map_err(|_| bad(FilterField::Company))
+        })
+        .transpose()
+}
+
+/// The company filter's options, (id, name), in the order given (by name).
+pub fn company_options(names: &[(CompanyId, String)]) -> Vec<(String, String)> {
+    names
+        .iter()
+        .map(|(id, name)| (id.to_string(), name.clone()))
+        .collect()
+}
+
+/// A row's company: its name, its id when the name is not known, empty for none.
+pub fn company_label(names: &HashMap<CompanyId, String>, id: Option<CompanyId>) -> String {
+    id.map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string()))
+        .unwrap_or_default()
+}
+
+/// One page of `rows`, fetched as `size + 1` so that a further row says there is a next
+/// page; `next` makes its link from the page's last row.
+pub fn page_of<T>(
+    mut rows: Vec<T>,
+    size: i64,
+    next: impl FnOnce(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    let size = usize::try_from(size).unwrap_or(0);
+    let more = rows.len() > size;
+    rows.truncate(size);
+    let next = if more { rows.last().map(next) } else { None };
+    (rows, next)
 }

@@ -15,9 +15,9 @@ use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "signed_out.html")]
-struct SignedOut {
-    t: super::i18n::Tr,
-    provider_url: String,
+pub(super) struct SignedOut {
+    pub(super) t: super::i18n::Tr,
+    pub(super) provider_url: String,
 }
 
 #[derive(Deserialize)]

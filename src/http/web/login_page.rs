@@ -10,13 +10,13 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
-    t: super::i18n::Tr,
-    csrf: String,
-    email: String,
+    pub(super) t: super::i18n::Tr,
+    pub(super) csrf: String,
+    pub(super) email: String,
     /// Already in the reader's language: the template shows it as it is.
-    error: Option<String>,
+    pub(super) error: Option<String>,
     /// (name, label) of each OpenID provider: "Sign in with <label>".
-    providers: Vec<(String, String)>,
+    pub(super) providers: Vec<(String, String)>,
 }
 
 impl LoginPage {

@@ -10,7 +10,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
-use super::filters::{self, bad, day_range, trimmed};
+use super::filters::{
+    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, page_of, trimmed,
+};
 use super::i18n::Tr;
 use super::page::{PageError, html};
 use crate::domain::{CompanyId, Notification, NotificationFilter, NotificationResult};
@@ -19,18 +21,14 @@ use crate::service::checkouts::company_names;
 use crate::service::notifications::log;
 use crate::state::AppState;
 
-const PAGE_SIZE: i64 = 100;
-/// A CSV export is capped so one click cannot exhaust the server.
-const CSV_MAX: i64 = 100_000;
-
 #[derive(Deserialize, Default, Clone)]
-pub struct NotificationQuery {
-    checkout: Option<String>,
-    company: Option<String>,
-    result: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    before: Option<i64>,
+pub(super) struct NotificationQuery {
+    pub(super) checkout: Option<String>,
+    pub(super) company: Option<String>,
+    pub(super) result: Option<String>,
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
+    pub(super) before: Option<i64>,
 }
 
 /// One logged notification as the pages show it.
@@ -56,10 +54,7 @@ impl NotificationRow {
         Self {
             at: e.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             checkout: e.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
-            company: e
-                .company_id
-                .map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string()))
-                .unwrap_or_default(),
+            company: company_label(names, e.company_id),
             address: e.remote_addr,
             found: e.status_found.map(|s| s.describe()).unwrap_or_default(),
             result: e.result,
@@ -78,15 +73,15 @@ impl NotificationRow {
 
 #[derive(Template)]
 #[template(path = "notifications/list.html")]
-struct LogPage {
-    t: Tr,
-    chrome: Chrome,
-    companies: Vec<(String, String)>,
-    results: Vec<(&'static str, &'static str)>,
-    q: NotificationQuery,
-    rows: Vec<NotificationRow>,
-    csv: String,
-    next: Option<String>,
+pub(super) struct LogPage {
+    pub(super) t: Tr,
+    pub(super) chrome: Chrome,
+    pub(super) companies: Vec<(String, String)>,
+    pub(super) results: Vec<(&'static str, &'static str)>,
+    pub(super) q: NotificationQuery,
+    pub(super) rows: Vec<NotificationRow>,
+    pub(super) csv: String,
+    pub(super) next: Option<String>,
 }
 
 /// Turns the query into a store filter; an unreadable value is a 400 naming it.
@@ -96,12 +91,7 @@ fn filter(q: &NotificationQuery) -> Result<NotificationFilter, AppError> {
         checkout_id: trimmed(&q.checkout)
             .map(|c| c.parse().map_err(|_| bad(FilterField::Checkout)))
             .transpose()?,
-        company_id: trimmed(&q.company)
-            .map(|c| {
-                c.parse::<CompanyId>()
-                    .map_err(|_| bad(FilterField::Company))
-            })
-            .transpose()?,
+        company_id: filters::company(&q.company)?,
         result: trimmed(&q.result)
             .map(|r| NotificationResult::parse(r).ok_or_else(|| bad(FilterField::Result)))
             .transpose()?,
@@ -135,26 +125,15 @@ pub async fn page(
     } = s;
     let f = filter(&q)?;
     let rows = log(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
+    let (rows, next) = page_of(rows, PAGE_SIZE, |n| {
+        format!("/notifications?{}", query_string(&q, Some(n.id)))
+    });
     let companies = company_names(&state, &principal).await?;
     let names: HashMap<CompanyId, String> = companies.iter().cloned().collect();
-    let more = rows.len() as i64 > PAGE_SIZE;
-    let rows: Vec<Notification> = rows
-        .into_iter()
-        .take(usize::try_from(PAGE_SIZE).unwrap_or(0))
-        .collect();
-    let next = if more {
-        rows.last()
-            .map(|n| format!("/notifications?{}", query_string(&q, Some(n.id))))
-    } else {
-        None
-    };
     let tpl = LogPage {
         t,
         chrome,
-        companies: companies
-            .iter()
-            .map(|(id, name)| (id.to_string(), name.clone()))
-            .collect(),
+        companies: company_options(&companies),
         results: NotificationResult::ALL
             .iter()
             .map(|r| (r.name(), t.notification_result(*r)))

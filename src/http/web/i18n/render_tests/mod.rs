@@ -1,6 +1,6 @@
 //! Every page template rendered in both languages from made-up data: each renders, reads
 //! differently in Swedish and English, and shows no text of the catalogue's other
-//! language. The structs below mirror what each template reads, not the handlers' own.
+//! language. The pages are the handlers' own structs, filled with made-up values.
 
 mod checkouts;
 mod desk;
@@ -63,16 +63,4 @@ pub(super) fn check(name: &str, render: impl Fn(Tr) -> String) {
             }
         }
     }
-}
-
-/// The filters the list pages read back into their forms.
-#[derive(Default)]
-pub(super) struct Query {
-    pub company: Option<String>,
-    pub q: Option<String>,
-    pub user: Option<String>,
-    pub action: Option<String>,
-    pub outcome: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
 }
