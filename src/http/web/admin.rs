@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::extract::{Chrome, CsrfForm, SignedIn};
+use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
 use super::flash::{self, Flash, Notice};
 use super::i18n::Tr;
 use super::page::{PageError, html, see_other};
@@ -134,15 +134,12 @@ pub async fn companies(state: web::Data<AppState>, s: SignedIn) -> Result<HttpRe
     companies_page(&state, s, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CompanyForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     agent_id: String,
-    #[serde(default)]
     api_key: String,
-    #[serde(default)]
     base_url: String,
 }
 
@@ -180,9 +177,6 @@ pub async fn payson(
     done(&s, "/admin/companies", result, |()| Notice::PaysonSaved)
 }
 
-#[derive(Deserialize)]
-pub struct NoFields {}
-
 pub async fn test(
     CsrfForm(_): CsrfForm<NoFields>,
     state: web::Data<AppState>,
@@ -194,13 +188,11 @@ pub async fn test(
     done(&s, "/admin/companies", result, Notice::Connected)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct KeyForm {
-    #[serde(default)]
     notes: String,
-    #[serde(default)]
     allowed_ips: String,
-    #[serde(default)]
     expires_in_days: String,
 }
 
@@ -328,17 +320,13 @@ pub async fn users(state: web::Data<AppState>, s: SignedIn) -> Result<HttpRespon
     users_page(&state, s, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct UserForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     company: String,
-    #[serde(default)]
     role: Vec<String>,
 }
 
@@ -395,9 +383,9 @@ pub async fn set_roles(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DisabledForm {
-    #[serde(default)]
     disabled: String,
 }
 
@@ -443,9 +431,9 @@ pub async fn reset_password(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TokenForm {
-    #[serde(default)]
     name: String,
 }
 

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
 use super::filters::{
-    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, page_of, trimmed,
+    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, page_of, parsed,
+    trimmed,
 };
 use super::page::{PageError, html};
 use crate::domain::{AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal};
@@ -77,12 +78,8 @@ async fn filter(
         company_id: filters::company(&q.company)?,
         checkout_id: None,
         actor_user_id: actor,
-        action: trimmed(&q.action)
-            .map(|a| AuditAction::parse(a).ok_or_else(|| bad(FilterField::Action)))
-            .transpose()?,
-        outcome: trimmed(&q.outcome)
-            .map(|o| AuditOutcome::parse(o).ok_or_else(|| bad(FilterField::Outcome)))
-            .transpose()?,
+        action: parsed(&q.action, FilterField::Action, AuditAction::parse)?,
+        outcome: parsed(&q.outcome, FilterField::Outcome, AuditOutcome::parse)?,
         from,
         to,
         before_id: q.before,
@@ -101,7 +98,7 @@ fn query_string(q: &AuditQuery, before: Option<i64>) -> String {
     filters::query_string(&fields, before.map(|b| ("before", b.to_string())))
 }
 
-fn row(e: AuditEvent, names: &HashMap<CompanyId, String>) -> Row {
+pub(super) fn row(e: AuditEvent, names: &HashMap<CompanyId, String>) -> Row {
     let ev = e.event;
     Row {
         at: ev.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),

@@ -6,24 +6,16 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::extract::{Chrome, CsrfForm, SignedIn};
+use super::audit::{Row as AuditRow, row as audit_row};
+use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
 use super::notifications::NotificationRow;
 use super::page::{PageError, html, see_other};
 use crate::domain::policy::{self, Actor};
-use crate::domain::{CheckoutId, CheckoutStatus, PaymentMethod};
+use crate::domain::{Checkout, CheckoutId, CheckoutStatus, PaymentMethod, Principal};
 use crate::error::{AppError, FormProblem, Missing};
 use crate::service::checkouts::{checkout_events, company, find_visible, refresh_visible};
 use crate::service::send_once::{SendOutcome, outcome, send_once, submission_key};
 use crate::state::AppState;
-
-pub(super) struct Event {
-    pub(super) at: String,
-    pub(super) actor: String,
-    pub(super) action: String,
-    pub(super) outcome: String,
-    pub(super) message: String,
-    pub(super) note: String,
-}
 
 #[derive(Template)]
 #[template(path = "checkouts/show.html")]
@@ -41,7 +33,7 @@ pub(super) struct ShowPage {
     pub(super) purchase_id: String,
     pub(super) expires: String,
     pub(super) timeline: Vec<(String, String)>,
-    pub(super) events: Vec<Event>,
+    pub(super) events: Vec<AuditRow>,
     pub(super) notifications: Vec<NotificationRow>,
     pub(super) can_send: bool,
     pub(super) has_snippet: bool,
@@ -70,20 +62,21 @@ pub struct ShowQuery {
     result: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SendForm {
-    #[serde(default)]
     idempotency_key: String,
-    #[serde(default)]
     note: String,
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 fn checkout_id(raw: &str) -> Result<CheckoutId, AppError> {
     raw.parse()
         .map_err(|_| AppError::NotFound(Missing::Checkout))
+}
+
+/// The checkout the path names, if the principal may see it.
+async fn visible(state: &AppState, principal: &Principal, raw: &str) -> Result<Checkout, AppError> {
+    find_visible(state, principal, checkout_id(raw)?).await
 }
 
 pub async fn show(
@@ -98,7 +91,7 @@ pub async fn show(
         t,
         ..
     } = s;
-    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
+    let c = visible(&state, &principal, &path).await?;
     let company = company(&state, c.company_id).await?;
     let history: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&c.history_json).unwrap_or_default();
@@ -107,19 +100,17 @@ pub async fn show(
         .filter_map(|(k, v)| v.as_str().map(|t| (t.to_owned(), k)))
         .collect();
     timeline.sort();
+    let names = [(company.id, company.name.clone())].into_iter().collect();
     let events = checkout_events(&state, &principal, &c)
         .await?
         .into_iter()
-        .map(|e| Event {
-            at: e.event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            actor: e.event.actor,
-            action: e.event.action.name().replace('_', " "),
-            outcome: e.event.outcome.name().to_owned(),
-            message: e.event.message,
-            note: e.event.note.unwrap_or_default(),
+        .map(|e| {
+            let mut row = audit_row(e, &names);
+            // In words here: the page reads as a history, not a log.
+            row.action = row.action.replace('_', " ");
+            row
         })
         .collect();
-    let names = [(company.id, company.name.clone())].into_iter().collect();
     let notifications = crate::service::notifications::for_checkout(&state, &principal, &c)
         .await?
         .into_iter()
@@ -164,16 +155,11 @@ pub async fn confirm(
     s: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
-    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
-    if !policy::may_send_for(Actor::from(&principal), c.company_id) {
+    let c = visible(&state, &s.principal, &path).await?;
+    if !policy::may_send_for(s.actor(), c.company_id) {
         return Err(AppError::Forbidden.into());
     }
+    let t = s.t;
     let who = if c.customer_name.is_empty() {
         c.customer_email.clone()
     } else {
@@ -186,7 +172,7 @@ pub async fn confirm(
     };
     let page = ConfirmPage {
         t,
-        chrome,
+        chrome: s.chrome,
         id: c.id.to_string(),
         consequence,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
@@ -229,8 +215,7 @@ pub async fn snippet(
     s: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, t, .. } = s;
-    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
+    let c = visible(&state, &s.principal, &path).await?;
     let company = company(&state, c.company_id).await?;
     let mut origins: Vec<String> = state.settings.payson.snippet_origins.clone();
     if let Some(o) = origin_of(&company.payson_base_url) {
@@ -242,7 +227,7 @@ pub async fn snippet(
          style-src 'unsafe-inline' {sources}; form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
     );
     let body = PreviewPage {
-        t,
+        t: s.t,
         snippet: c.snippet.as_deref().unwrap_or(""),
     }
     .render()

@@ -58,14 +58,21 @@ pub fn query_string(fields: &[(&str, &Option<String>)], extra: Option<(&str, Str
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// The company filter: a company id, or none when blank.
-pub fn company(field: &Option<String>) -> Result<Option<CompanyId>, AppError> {
-    trimmed(field)
-        .map(|c| {
-            c.parse::<CompanyId>()
-                .map_err(|_| bad(FilterField::Company))
-        })
+/// A filter field read by `parse` (which knows no such value: `None`): none when the
+/// field is blank, a 400 naming the field when `parse` cannot read it.
+pub fn parsed<T>(
+    value: &Option<String>,
+    field: FilterField,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, AppError> {
+    trimmed(value)
+        .map(|v| parse(v).ok_or_else(|| bad(field)))
         .transpose()
+}
+
+/// The company filter: a company id, or none when blank.
+pub fn company(value: &Option<String>) -> Result<Option<CompanyId>, AppError> {
+    parsed(value, FilterField::Company, |c| c.parse().ok())
 }
 
 /// The company filter's options, (id, name), in the order given (by name).

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
 use super::filters::{
-    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, page_of, trimmed,
+    self, CSV_MAX, PAGE_SIZE, company_label, company_options, day_range, page_of, parsed,
 };
 use super::i18n::Tr;
 use super::page::{PageError, html};
@@ -88,13 +88,9 @@ pub(super) struct LogPage {
 fn filter(q: &NotificationQuery) -> Result<NotificationFilter, AppError> {
     let (from, to) = day_range(&q.from, &q.to)?;
     Ok(NotificationFilter {
-        checkout_id: trimmed(&q.checkout)
-            .map(|c| c.parse().map_err(|_| bad(FilterField::Checkout)))
-            .transpose()?,
+        checkout_id: parsed(&q.checkout, FilterField::Checkout, |c| c.parse().ok())?,
         company_id: filters::company(&q.company)?,
-        result: trimmed(&q.result)
-            .map(|r| NotificationResult::parse(r).ok_or_else(|| bad(FilterField::Result)))
-            .transpose()?,
+        result: parsed(&q.result, FilterField::Result, NotificationResult::parse)?,
         from,
         to,
         before_id: q.before,

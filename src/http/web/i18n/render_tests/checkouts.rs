@@ -2,10 +2,10 @@
 
 use askama::Template;
 
-use super::{check, chrome, s};
+use super::{audit_row, check, chrome, s};
 use crate::domain::{CheckoutStatus, NotificationResult};
 use crate::http::web::bulk::{BulkPage, Line};
-use crate::http::web::checkout::{ConfirmPage, Event, PreviewPage, ShowPage};
+use crate::http::web::checkout::{ConfirmPage, PreviewPage, ShowPage};
 use crate::http::web::checkouts::{ListPage, ListQuery, Row};
 use crate::service::send_once::SendOutcome;
 
@@ -88,16 +88,7 @@ fn checkout() {
                 can_send: true,
                 timeline: vec![(s("2026-01-01"), s("ReadyToShip"))],
                 has_snippet: true,
-                events: (0..events)
-                    .map(|_| Event {
-                        at: s("2026-01-01"),
-                        actor: s("a@b.se"),
-                        action: s("payment_request"),
-                        outcome: s("success"),
-                        message: s("ok"),
-                        note: s("ok"),
-                    })
-                    .collect(),
+                events: (0..events).map(|_| audit_row()).collect(),
                 notifications: (0..events)
                     .map(|_| super::notifications::row(t, NotificationResult::Failed))
                     .collect(),

@@ -2,10 +2,10 @@
 
 use askama::Template;
 
-use super::{check, chrome, s};
+use super::{audit_row, check, chrome, s};
 use crate::error::{Invalid, Missing, Problem};
 use crate::http::web::admin::{CompaniesPage, CompanyView, KeyView, TokenView, UserView, UsersPage};
-use crate::http::web::audit::{AuditPage, AuditQuery, Row as AuditRow};
+use crate::http::web::audit::{AuditPage, AuditQuery};
 use crate::http::web::flash::{Flash, Notice};
 use crate::http::web::home::Index;
 use crate::http::web::login::SignedOut;
@@ -93,19 +93,7 @@ fn audit_log() {
             actions: vec!["login"],
             outcomes: vec!["success"],
             q: AuditQuery::default(),
-            rows: vec![AuditRow {
-                at: s("2026-01-01"),
-                actor: s("a@b.se"),
-                address: s("127.0.0.1"),
-                company: s("Acme AB"),
-                action: s("login"),
-                outcome: s("success"),
-                status: 200,
-                checkout: s("0000"),
-                message: s("ok"),
-                payson: s("ok"),
-                note: s("ok"),
-            }],
+            rows: vec![audit_row()],
             csv: s("/audit.csv?"),
             next: Some(s("/audit?before=1")),
         }
