@@ -458,32 +458,25 @@ fn insert_path(
 mod tests {
     use super::*;
 
-    #[test]
-    fn env_overrides_file_and_parses_types() {
+    /// Settings from `toml` as the file and `env` as the environment.
+    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("c.toml");
-        std::fs::write(
-            &file,
+        std::fs::write(&file, toml).unwrap();
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Settings::load(Some(&file), env)
+    }
+
+    #[test]
+    fn env_overrides_file_and_parses_types() {
+        let s = load(
             "listen = \"0.0.0.0:9000\"\n[payson]\nrequest_timeout_ms = 1000\n",
-        )
-        .unwrap();
-        let s = Settings::load(
-            Some(&file),
-            [
-                (
-                    "CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS".to_string(),
-                    "2500".to_string(),
-                ),
-                (
-                    "CHECKOUT_DESK_REQUIRE_API_KEY".to_string(),
-                    "true".to_string(),
-                ),
-                (
-                    "CHECKOUT_DESK_DATABASE_URL".to_string(),
-                    "postgres://u:pw@h/db".to_string(),
-                ),
-                ("OTHER".to_string(), "x".to_string()),
+            &[
+                ("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS", "2500"),
+                ("CHECKOUT_DESK_REQUIRE_API_KEY", "true"),
+                ("CHECKOUT_DESK_DATABASE_URL", "postgres://u:pw@h/db"),
+                ("OTHER", "x"),
             ],
         )
         .unwrap();
@@ -497,20 +490,9 @@ mod tests {
 
     #[test]
     fn oidc_providers_from_file_with_secret_from_env() {
-        let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("c.toml");
-        std::fs::write(
-            &file,
+        let s = load(
             "[oidc.keycloak]\nissuer = \"https://id.example/realms/b\"\nclient_id = \"desk\"\n",
-        )
-        .unwrap();
-        let s = Settings::load(
-            Some(&file),
-            [(
-                "CHECKOUT_DESK_OIDC__KEYCLOAK__CLIENT_SECRET".to_string(),
-                "s3cret".to_string(),
-            )],
+            &[("CHECKOUT_DESK_OIDC__KEYCLOAK__CLIENT_SECRET", "s3cret")],
         )
         .unwrap();
         let p = &s.oidc["keycloak"];
@@ -523,19 +505,12 @@ mod tests {
             "secrets never in Debug"
         );
         // Symmetric algorithms are refused outright.
-        std::fs::write(
-            &file,
-            "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\nalgorithms = [\"HS256\"]\n",
-        )
-        .unwrap();
-        assert!(Settings::load(Some(&file), []).is_err());
+        let provider = "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\n";
+        assert!(load(&format!("{provider}algorithms = [\"HS256\"]\n"), &[]).is_err());
         // An API audience equal to the client id is refused.
-        std::fs::write(
-            &file,
-            "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\napi_audience = \"d\"\n",
-        )
-        .unwrap();
-        let err = Settings::load(Some(&file), []).err().map(|e| e.to_string());
+        let err = load(&format!("{provider}api_audience = \"d\"\n"), &[])
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("api_audience")));
     }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
 use super::filters::{
-    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, page_of, parsed,
+    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, logged, parsed,
     trimmed,
 };
 use super::page::{PageError, html};
@@ -86,16 +86,16 @@ async fn filter(
     })
 }
 
-fn query_string(q: &AuditQuery, before: Option<i64>) -> String {
-    let fields = [
+/// The filters the page's links carry.
+fn fields(q: &AuditQuery) -> [(&'static str, &Option<String>); 6] {
+    [
         ("company", &q.company),
         ("user", &q.user),
         ("action", &q.action),
         ("outcome", &q.outcome),
         ("from", &q.from),
         ("to", &q.to),
-    ];
-    filters::query_string(&fields, before.map(|b| ("before", b.to_string())))
+    ]
 }
 
 pub(super) fn row(e: AuditEvent, names: &HashMap<CompanyId, String>) -> Row {
@@ -120,17 +120,10 @@ pub async fn page(
     s: SignedIn,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let f = filter(&state, &principal, &q).await?;
     let events = list(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
-    let (events, next) = page_of(events, PAGE_SIZE, |e| {
-        format!("/audit?{}", query_string(&q, Some(e.id)))
-    });
+    let page = logged(events, "/audit", &fields(&q), |e| e.id);
     let companies = company_names(&state, &principal).await?;
     let names = companies.iter().cloned().collect();
     let tpl = AuditPage {
@@ -139,10 +132,10 @@ pub async fn page(
         companies: company_options(&companies),
         actions: AuditAction::ALL.iter().map(|a| a.name()).collect(),
         outcomes: AuditOutcome::ALL.iter().map(|o| o.name()).collect(),
-        rows: events.into_iter().map(|e| row(e, &names)).collect(),
-        csv: format!("/audit.csv?{}", query_string(&q, None)),
+        rows: page.rows.into_iter().map(|e| row(e, &names)).collect(),
+        csv: page.csv,
+        next: page.next,
         q: q.into_inner(),
-        next,
     };
     html(StatusCode::OK, &tpl)
 }
@@ -152,7 +145,7 @@ pub async fn csv(
     s: SignedIn,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, .. } = s;
+    let principal = s.principal;
     let mut f = filter(&state, &principal, &q).await?;
     f.before_id = None;
     let events = list(&state, (&principal).into(), &f, CSV_MAX).await?;

@@ -85,12 +85,7 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let c = visible(&state, &principal, &path).await?;
     let company = company(&state, c.company_id).await?;
     let history: serde_json::Map<String, serde_json::Value> =

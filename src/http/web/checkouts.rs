@@ -138,12 +138,7 @@ pub async fn list(
     s: SignedIn,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let f = filter(&query)?;
     let after = query.after.as_deref().and_then(parse_cursor);
     let page = list_checkouts(&state, &principal, f.clone(), after, PAGE_SIZE).await?;
@@ -193,7 +188,7 @@ pub async fn csv(
     s: SignedIn,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, .. } = s;
+    let principal = s.principal;
     let f = filter(&query)?;
     let page = list_checkouts(&state, &principal, f, None, CSV_MAX).await?;
     let names: HashMap<CompanyId, String> = visible_company_names(&state, &principal)

@@ -89,16 +89,34 @@ pub fn company_label(names: &HashMap<CompanyId, String>, id: Option<CompanyId>) 
         .unwrap_or_default()
 }
 
-/// One page of `rows`, fetched as `size + 1` so that a further row says there is a next
-/// page; `next` makes its link from the page's last row.
-pub fn page_of<T>(
+/// A log page's rows, newest first, and its links.
+pub struct Logged<T> {
+    /// At most `PAGE_SIZE`.
+    pub rows: Vec<T>,
+    /// The older rows', when the store found more than a page.
+    pub next: Option<String>,
+    /// The CSV of every row the filters match.
+    pub csv: String,
+}
+
+/// `rows` as fetched for `path` (a page and one more, so that a further row says there
+/// is a next page) with the filters' links; `id` is a row's keyset cursor.
+pub fn logged<T>(
     mut rows: Vec<T>,
-    size: i64,
-    next: impl FnOnce(&T) -> String,
-) -> (Vec<T>, Option<String>) {
-    let size = usize::try_from(size).unwrap_or(0);
+    path: &str,
+    fields: &[(&str, &Option<String>)],
+    id: impl Fn(&T) -> i64,
+) -> Logged<T> {
+    let size = usize::try_from(PAGE_SIZE).unwrap_or(0);
     let more = rows.len() > size;
     rows.truncate(size);
-    let next = if more { rows.last().map(next) } else { None };
-    (rows, next)
+    let next = rows.last().filter(|_| more).map(|last| {
+        let before = ("before", id(last).to_string());
+        format!("{path}?{}", query_string(fields, Some(before)))
+    });
+    Logged {
+        rows,
+        next,
+        csv: format!("{path}.csv?{}", query_string(fields, None)),
+    }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
 use super::filters::{
-    self, CSV_MAX, PAGE_SIZE, company_label, company_options, day_range, page_of, parsed,
+    self, CSV_MAX, PAGE_SIZE, company_label, company_options, day_range, logged, parsed,
 };
 use super::i18n::Tr;
 use super::page::{PageError, html};
@@ -97,15 +97,15 @@ fn filter(q: &NotificationQuery) -> Result<NotificationFilter, AppError> {
     })
 }
 
-fn query_string(q: &NotificationQuery, before: Option<i64>) -> String {
-    let fields = [
+/// The filters the page's links carry.
+fn fields(q: &NotificationQuery) -> [(&'static str, &Option<String>); 5] {
+    [
         ("checkout", &q.checkout),
         ("company", &q.company),
         ("result", &q.result),
         ("from", &q.from),
         ("to", &q.to),
-    ];
-    filters::query_string(&fields, before.map(|b| ("before", b.to_string())))
+    ]
 }
 
 pub async fn page(
@@ -113,17 +113,10 @@ pub async fn page(
     s: SignedIn,
     q: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let f = filter(&q)?;
     let rows = log(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
-    let (rows, next) = page_of(rows, PAGE_SIZE, |n| {
-        format!("/notifications?{}", query_string(&q, Some(n.id)))
-    });
+    let page = logged(rows, "/notifications", &fields(&q), |n| n.id);
     let companies = company_names(&state, &principal).await?;
     let names: HashMap<CompanyId, String> = companies.iter().cloned().collect();
     let tpl = LogPage {
@@ -134,13 +127,14 @@ pub async fn page(
             .iter()
             .map(|r| (r.name(), t.notification_result(*r)))
             .collect(),
-        rows: rows
+        rows: page
+            .rows
             .into_iter()
             .map(|n| NotificationRow::new(t, n, &names))
             .collect(),
-        csv: format!("/notifications.csv?{}", query_string(&q, None)),
+        csv: page.csv,
+        next: page.next,
         q: q.into_inner(),
-        next,
     };
     html(StatusCode::OK, &tpl)
 }
@@ -150,7 +144,7 @@ pub async fn csv(
     s: SignedIn,
     q: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, .. } = s;
+    let principal = s.principal;
     let mut f = filter(&q)?;
     f.before_id = None;
     let rows = log(&state, (&principal).into(), &f, CSV_MAX).await?;
