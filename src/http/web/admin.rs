@@ -64,30 +64,30 @@ fn optional(s: &str) -> Option<&str> {
 // ---- companies ----
 
 pub(super) struct KeyView {
-    pub(super) id: String,
-    pub(super) notes: String,
-    pub(super) allowed_ips: String,
-    pub(super) expires: String,
-    pub(super) revoked: bool,
+    pub id: String,
+    pub notes: String,
+    pub allowed_ips: String,
+    pub expires: String,
+    pub revoked: bool,
 }
 
 pub(super) struct CompanyView {
-    pub(super) id: String,
-    pub(super) name: String,
-    pub(super) agent_id: String,
-    pub(super) base_url: String,
-    pub(super) keys: Vec<KeyView>,
+    pub id: String,
+    pub name: String,
+    pub agent_id: String,
+    pub base_url: String,
+    pub keys: Vec<KeyView>,
 }
 
 #[derive(Template)]
 #[template(path = "admin/companies.html")]
 pub(super) struct CompaniesPage {
-    pub(super) t: Tr,
-    pub(super) chrome: Chrome,
-    pub(super) is_super: bool,
-    pub(super) companies: Vec<CompanyView>,
-    pub(super) flash: Option<Flash>,
-    pub(super) secret: Secret,
+    pub t: Tr,
+    pub chrome: Chrome,
+    pub is_super: bool,
+    pub companies: Vec<CompanyView>,
+    pub flash: Option<Flash>,
+    pub secret: Secret,
 }
 
 async fn companies_page(
@@ -240,32 +240,32 @@ pub async fn revoke_key(
 // ---- users and tokens ----
 
 pub(super) struct TokenView {
-    pub(super) id: String,
-    pub(super) name: String,
-    pub(super) created: String,
-    pub(super) revoked: bool,
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub revoked: bool,
 }
 
 pub(super) struct UserView {
-    pub(super) id: String,
-    pub(super) email: String,
-    pub(super) company: String,
-    pub(super) company_id: String,
-    pub(super) roles: Vec<(&'static str, bool)>,
-    pub(super) disabled: bool,
-    pub(super) tokens: Vec<TokenView>,
+    pub id: String,
+    pub email: String,
+    pub company: String,
+    pub company_id: String,
+    pub roles: Vec<(&'static str, bool)>,
+    pub disabled: bool,
+    pub tokens: Vec<TokenView>,
 }
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 pub(super) struct UsersPage {
-    pub(super) t: Tr,
-    pub(super) chrome: Chrome,
-    pub(super) users: Vec<UserView>,
-    pub(super) companies: Vec<(String, String)>,
-    pub(super) roles: Vec<&'static str>,
-    pub(super) flash: Option<Flash>,
-    pub(super) secret: Secret,
+    pub t: Tr,
+    pub chrome: Chrome,
+    pub users: Vec<UserView>,
+    pub companies: Vec<(String, String)>,
+    pub roles: Vec<&'static str>,
+    pub flash: Option<Flash>,
+    pub secret: Secret,
 }
 
 async fn users_page(

@@ -22,41 +22,41 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct AuditQuery {
-    pub(super) company: Option<String>,
-    pub(super) user: Option<String>,
-    pub(super) action: Option<String>,
-    pub(super) outcome: Option<String>,
-    pub(super) from: Option<String>,
-    pub(super) to: Option<String>,
-    pub(super) before: Option<i64>,
+    pub company: Option<String>,
+    pub user: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub before: Option<i64>,
 }
 
 pub(super) struct Row {
-    pub(super) at: String,
-    pub(super) actor: String,
-    pub(super) company: String,
-    pub(super) checkout: String,
-    pub(super) action: String,
-    pub(super) outcome: String,
-    pub(super) status: u16,
-    pub(super) address: String,
-    pub(super) message: String,
-    pub(super) payson: String,
-    pub(super) note: String,
+    pub at: String,
+    pub actor: String,
+    pub company: String,
+    pub checkout: String,
+    pub action: String,
+    pub outcome: String,
+    pub status: u16,
+    pub address: String,
+    pub message: String,
+    pub payson: String,
+    pub note: String,
 }
 
 #[derive(Template)]
 #[template(path = "audit/list.html")]
 pub(super) struct AuditPage {
-    pub(super) t: super::i18n::Tr,
-    pub(super) chrome: Chrome,
-    pub(super) companies: Vec<(String, String)>,
-    pub(super) actions: Vec<&'static str>,
-    pub(super) outcomes: Vec<&'static str>,
-    pub(super) q: AuditQuery,
-    pub(super) rows: Vec<Row>,
-    pub(super) csv: String,
-    pub(super) next: Option<String>,
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub companies: Vec<(String, String)>,
+    pub actions: Vec<&'static str>,
+    pub outcomes: Vec<&'static str>,
+    pub q: AuditQuery,
+    pub rows: Vec<Row>,
+    pub csv: String,
+    pub next: Option<String>,
 }
 
 /// Turns the query into a store filter; an unknown value is a 400 naming it.

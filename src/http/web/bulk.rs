@@ -21,24 +21,24 @@ use crate::state::AppState;
 const MAX_ROWS: usize = 200;
 
 pub(super) struct Line {
-    pub(super) id: String,
-    pub(super) customer: String,
-    pub(super) amount: String,
+    pub id: String,
+    pub customer: String,
+    pub amount: String,
     /// Why the row is skipped, or the outcome after sending, in the reader's language.
-    pub(super) note: String,
-    pub(super) ok: bool,
+    pub note: String,
+    pub ok: bool,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/bulk.html")]
 pub(super) struct BulkPage {
-    pub(super) t: super::i18n::Tr,
-    pub(super) chrome: Chrome,
-    pub(super) done: bool,
-    pub(super) lines: Vec<Line>,
-    pub(super) sendable: Vec<String>,
-    pub(super) total: String,
-    pub(super) idempotency_key: String,
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub done: bool,
+    pub lines: Vec<Line>,
+    pub sendable: Vec<String>,
+    pub total: String,
+    pub idempotency_key: String,
 }
 
 /// The selected `id=` values, parsed as checkout ids (each once, in order).

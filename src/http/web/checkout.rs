@@ -20,41 +20,41 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "checkouts/show.html")]
 pub(super) struct ShowPage {
-    pub(super) t: super::i18n::Tr,
-    pub(super) chrome: Chrome,
-    pub(super) id: String,
-    pub(super) company: String,
-    pub(super) status: String,
-    pub(super) amount: String,
-    pub(super) method: String,
-    pub(super) customer: String,
-    pub(super) email: String,
-    pub(super) reference: String,
-    pub(super) purchase_id: String,
-    pub(super) expires: String,
-    pub(super) timeline: Vec<(String, String)>,
-    pub(super) events: Vec<AuditRow>,
-    pub(super) notifications: Vec<NotificationRow>,
-    pub(super) can_send: bool,
-    pub(super) has_snippet: bool,
-    pub(super) flash: Option<SendOutcome>,
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub id: String,
+    pub company: String,
+    pub status: String,
+    pub amount: String,
+    pub method: String,
+    pub customer: String,
+    pub email: String,
+    pub reference: String,
+    pub purchase_id: String,
+    pub expires: String,
+    pub timeline: Vec<(String, String)>,
+    pub events: Vec<AuditRow>,
+    pub notifications: Vec<NotificationRow>,
+    pub can_send: bool,
+    pub has_snippet: bool,
+    pub flash: Option<SendOutcome>,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/confirm.html")]
 pub(super) struct ConfirmPage {
-    pub(super) t: super::i18n::Tr,
-    pub(super) chrome: Chrome,
-    pub(super) id: String,
-    pub(super) consequence: String,
-    pub(super) idempotency_key: String,
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub id: String,
+    pub consequence: String,
+    pub idempotency_key: String,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/preview.html")]
 pub(super) struct PreviewPage<'a> {
-    pub(super) t: super::i18n::Tr,
-    pub(super) snippet: &'a str,
+    pub t: super::i18n::Tr,
+    pub snippet: &'a str,
 }
 
 #[derive(Deserialize)]

@@ -36,30 +36,30 @@ pub struct Row {
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct ListQuery {
-    pub(super) status: Option<String>,
-    pub(super) company: Option<String>,
-    pub(super) q: Option<String>,
-    pub(super) from: Option<String>,
-    pub(super) to: Option<String>,
-    pub(super) after: Option<String>,
+    pub status: Option<String>,
+    pub company: Option<String>,
+    pub q: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub after: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/list.html")]
 pub(super) struct ListPage {
-    pub(super) t: super::i18n::Tr,
-    pub(super) chrome: Chrome,
-    pub(super) show_company: bool,
-    pub(super) can_send: bool,
-    pub(super) companies: Vec<(String, String)>,
-    pub(super) statuses: Vec<&'static str>,
-    pub(super) q: ListQuery,
-    pub(super) status: String,
-    pub(super) awaiting: bool,
-    pub(super) totals: Vec<String>,
-    pub(super) rows: Vec<Row>,
-    pub(super) next: Option<String>,
-    pub(super) csv: String,
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub show_company: bool,
+    pub can_send: bool,
+    pub companies: Vec<(String, String)>,
+    pub statuses: Vec<&'static str>,
+    pub q: ListQuery,
+    pub status: String,
+    pub awaiting: bool,
+    pub totals: Vec<String>,
+    pub rows: Vec<Row>,
+    pub next: Option<String>,
+    pub csv: String,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.

@@ -10,8 +10,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "index.html")]
 pub(super) struct Index {
-    pub(super) t: super::i18n::Tr,
-    pub(super) version: &'static str,
+    pub t: super::i18n::Tr,
+    pub version: &'static str,
 }
 
 async fn index(t: super::i18n::Tr) -> HttpResponse {

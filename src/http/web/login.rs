@@ -16,8 +16,8 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "signed_out.html")]
 pub(super) struct SignedOut {
-    pub(super) t: super::i18n::Tr,
-    pub(super) provider_url: String,
+    pub t: super::i18n::Tr,
+    pub provider_url: String,
 }
 
 #[derive(Deserialize)]

@@ -23,12 +23,12 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct NotificationQuery {
-    pub(super) checkout: Option<String>,
-    pub(super) company: Option<String>,
-    pub(super) result: Option<String>,
-    pub(super) from: Option<String>,
-    pub(super) to: Option<String>,
-    pub(super) before: Option<i64>,
+    pub checkout: Option<String>,
+    pub company: Option<String>,
+    pub result: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub before: Option<i64>,
 }
 
 /// One logged notification as the pages show it.
@@ -74,14 +74,14 @@ impl NotificationRow {
 #[derive(Template)]
 #[template(path = "notifications/list.html")]
 pub(super) struct LogPage {
-    pub(super) t: Tr,
-    pub(super) chrome: Chrome,
-    pub(super) companies: Vec<(String, String)>,
-    pub(super) results: Vec<(&'static str, &'static str)>,
-    pub(super) q: NotificationQuery,
-    pub(super) rows: Vec<NotificationRow>,
-    pub(super) csv: String,
-    pub(super) next: Option<String>,
+    pub t: Tr,
+    pub chrome: Chrome,
+    pub companies: Vec<(String, String)>,
+    pub results: Vec<(&'static str, &'static str)>,
+    pub q: NotificationQuery,
+    pub rows: Vec<NotificationRow>,
+    pub csv: String,
+    pub next: Option<String>,
 }
 
 /// Turns the query into a store filter; an unreadable value is a 400 naming it.

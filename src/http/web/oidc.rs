@@ -86,7 +86,7 @@ pub struct Callback {
 #[derive(Template)]
 #[template(path = "signed_in.html")]
 pub(super) struct SignedIn {
-    pub(super) t: super::i18n::Tr,
+    pub t: super::i18n::Tr,
 }
 
 /// GET /login/oidc/{provider}/callback: check, exchange, validate, sign in.

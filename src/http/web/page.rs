@@ -31,11 +31,11 @@ pub fn see_other(location: &str) -> HttpResponse {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub(super) struct ErrorPage<'a> {
-    pub(super) t: Tr,
-    pub(super) status: u16,
-    pub(super) problem: Problem,
+    pub t: Tr,
+    pub status: u16,
+    pub problem: Problem,
     /// Empty when the page is rendered without its request.
-    pub(super) request_id: &'a str,
+    pub request_id: &'a str,
 }
 
 /// An `AppError` shown to a person: plain words, never internals, and the request id to
