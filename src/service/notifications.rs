@@ -25,7 +25,7 @@ use crate::domain::{
 use crate::error::{AppError, Missing, error_chain};
 use crate::state::AppState;
 
-use super::RequestMeta;
+use super::{RequestMeta, permitted};
 use super::audit::{self, Entry, outcome_of};
 use super::checkouts::{company, refresh_from_payson};
 
@@ -373,9 +373,7 @@ pub async fn log(
     filter: &NotificationFilter,
     limit: i64,
 ) -> Result<Vec<Notification>, AppError> {
-    if !policy::may_read_notification_log(actor) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_read_notification_log(actor))?;
     let rows = state.store.notifications(filter, limit).await?;
     Ok(redacted(actor, rows))
 }
