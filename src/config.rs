@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::domain::AddressList;
+
 pub const ENV_PREFIX: &str = "CHECKOUT_DESK_";
 
 /// Token signature algorithms a provider may use. Asymmetric only: an HMAC "signed"
@@ -19,7 +21,10 @@ pub const ALGORITHMS: &[&str] = &[
 pub struct Settings {
     /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free port).
     pub listen: String,
-    /// The URL users reach the server at; its origin is what same-origin checks expect.
+    /// The URL users reach the server at (`https://desk.example.com`). Every absolute URL
+    /// the server makes (OpenID redirects, links in e-mails) and the origin that the CSRF
+    /// check expects come from it, never from request headers. Empty: `http://` + the
+    /// address the server listens on, for local use; required when OpenID is configured.
     pub public_url: String,
     /// `sqlite://data/checkout-desk.db` (default) or `postgres://user@host/db`.
     pub database_url: String,
@@ -27,9 +32,13 @@ pub struct Settings {
     pub secret_key: String,
     /// Require a valid `x-api-key` on every API call, not only when one is sent.
     pub require_api_key: bool,
-    /// Honour `X-Forwarded-For` for the client address (only behind one trusted proxy that
-    /// appends to it: its right-most entry is taken).
-    pub trust_forwarded_for: bool,
+    /// Reverse proxies (addresses and CIDR ranges) whose `X-Forwarded-For` / `Forwarded`
+    /// entries are believed: the client is the right-most forwarded address that is not one
+    /// of them. Empty (default): the peer address, whatever the headers say.
+    pub trusted_proxies: AddressList,
+    /// Replaced by `trusted_proxies`; kept only to say so instead of "unknown field".
+    #[serde(rename = "trust_forwarded_for")]
+    pub retired_trust_forwarded_for: Option<bool>,
     /// Largest request body the API reads.
     pub max_body_bytes: usize,
     /// tracing filter, e.g. `info,checkout_desk=debug`.
@@ -207,11 +216,12 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: String::new(),
             database_url: "sqlite://data/checkout-desk.db".into(),
             secret_key: String::new(),
             require_api_key: false,
-            trust_forwarded_for: false,
+            trusted_proxies: AddressList::default(),
+            retired_trust_forwarded_for: None,
             max_body_bytes: 64 * 1024,
             log: "info".into(),
             metrics_token: None,
@@ -261,6 +271,40 @@ impl Default for ReconcileSettings {
     }
 }
 
+impl Settings {
+    /// Fills an empty `public_url` with the address actually listened on.
+    pub fn settle_public_url(&mut self, listening: std::net::SocketAddr) {
+        if self.public_url.is_empty() {
+            self.public_url = format!("http://{listening}");
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+    }
+
+    /// `public_url` + an absolute path.
+    pub fn absolute_url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_base())
+    }
+
+    /// The origin browsers send in `Origin` for our own pages.
+    pub fn public_origin(&self) -> String {
+        url::Url::parse(&self.public_base())
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+
+    pub fn served_over_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    fn public_base(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
 impl PaysonSettings {
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_millis(self.connect_timeout_ms)
@@ -279,6 +323,7 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &redact_url(&self.database_url))
             .field("secret_key", &"<redacted>")
             .field("require_api_key", &self.require_api_key)
+            .field("trusted_proxies", &self.trusted_proxies.to_string())
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
@@ -347,6 +392,34 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.retired_trust_forwarded_for.is_some() {
+            return Err(ConfigError::Invalid(
+                "trust_forwarded_for is replaced by trusted_proxies: list your reverse proxy's \
+                 addresses, e.g. trusted_proxies = [\"10.0.0.2\"]"
+                    .into(),
+            ));
+        }
+        if !self.public_url.is_empty() {
+            let ok = url::Url::parse(&self.public_url).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.query().is_none()
+                    && u.path() == "/"
+            });
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "public_url must be an http(s) URL with no path, e.g. https://desk.example.com \
+                     (got {:?})",
+                    self.public_url
+                )));
+            }
+        } else if !self.oidc.is_empty() {
+            return Err(ConfigError::Invalid(
+                "public_url is required when OpenID providers are configured: their redirect \
+                 URIs are built from it"
+                    .into(),
+            ));
+        }
         if self.max_body_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be above 0".into(),
@@ -458,25 +531,32 @@ fn insert_path(
 mod tests {
     use super::*;
 
-    /// Settings from `toml` as the file and `env` as the environment.
-    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    #[test]
+    fn env_overrides_file_and_parses_types() {
         let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("c.toml");
-        std::fs::write(&file, toml).unwrap();
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        Settings::load(Some(&file), env)
-    }
-
-    #[test]
-    fn env_overrides_file_and_parses_types() {
-        let s = load(
+        std::fs::write(
+            &file,
             "listen = \"0.0.0.0:9000\"\n[payson]\nrequest_timeout_ms = 1000\n",
-            &[
-                ("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS", "2500"),
-                ("CHECKOUT_DESK_REQUIRE_API_KEY", "true"),
-                ("CHECKOUT_DESK_DATABASE_URL", "postgres://u:pw@h/db"),
-                ("OTHER", "x"),
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&file),
+            [
+                (
+                    "CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS".to_string(),
+                    "2500".to_string(),
+                ),
+                (
+                    "CHECKOUT_DESK_REQUIRE_API_KEY".to_string(),
+                    "true".to_string(),
+                ),
+                (
+                    "CHECKOUT_DESK_DATABASE_URL".to_string(),
+                    "postgres://u:pw@h/db".to_string(),
+                ),
+                ("OTHER".to_string(), "x".to_string()),
             ],
         )
         .unwrap();
@@ -490,9 +570,20 @@ mod tests {
 
     #[test]
     fn oidc_providers_from_file_with_secret_from_env() {
-        let s = load(
-            "[oidc.keycloak]\nissuer = \"https://id.example/realms/b\"\nclient_id = \"desk\"\n",
-            &[("CHECKOUT_DESK_OIDC__KEYCLOAK__CLIENT_SECRET", "s3cret")],
+        let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "public_url = \"https://desk.example\"\n[oidc.keycloak]\nissuer = \"https://id.example/realms/b\"\nclient_id = \"desk\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&file),
+            [(
+                "CHECKOUT_DESK_OIDC__KEYCLOAK__CLIENT_SECRET".to_string(),
+                "s3cret".to_string(),
+            )],
         )
         .unwrap();
         let p = &s.oidc["keycloak"];
@@ -505,13 +596,58 @@ mod tests {
             "secrets never in Debug"
         );
         // Symmetric algorithms are refused outright.
-        let provider = "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\n";
-        assert!(load(&format!("{provider}algorithms = [\"HS256\"]\n"), &[]).is_err());
+        std::fs::write(
+            &file,
+            "public_url = \"https://desk.example\"\n[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\nalgorithms = [\"HS256\"]\n",
+        )
+        .unwrap();
+        assert!(Settings::load(Some(&file), []).is_err());
         // An API audience equal to the client id is refused.
-        let err = load(&format!("{provider}api_audience = \"d\"\n"), &[])
-            .err()
-            .map(|e| e.to_string());
+        std::fs::write(
+            &file,
+            "public_url = \"https://desk.example\"\n[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\napi_audience = \"d\"\n",
+        )
+        .unwrap();
+        let err = Settings::load(Some(&file), []).err().map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("api_audience")));
+        // OpenID without public_url: its redirect URI would have to come from `Host`.
+        std::fs::write(
+            &file,
+            "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\n",
+        )
+        .unwrap();
+        let err = Settings::load(Some(&file), []).err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("public_url is required")));
+    }
+
+    #[test]
+    fn public_url_and_trusted_proxies() {
+        let env = |k: &str, v: &str| [(format!("CHECKOUT_DESK_{k}"), v.to_string())];
+        let s = Settings::load(None, env("TRUSTED_PROXIES", r#"["10.0.0.0/8", "::1"]"#)).unwrap();
+        assert_eq!(s.trusted_proxies.to_string(), "10.0.0.0/8, ::1");
+        assert!(Settings::load(None, env("TRUSTED_PROXIES", r#"["10.0.0.x"]"#)).is_err());
+        let err = Settings::load(None, env("TRUST_FORWARDED_FOR", "true")).err();
+        assert!(err.is_some_and(|e| e.to_string().contains("trusted_proxies")));
+        for bad in [
+            "desk.example",
+            "ftp://desk.example",
+            "https://desk.example/app",
+        ] {
+            assert!(
+                Settings::load(None, env("PUBLIC_URL", bad)).is_err(),
+                "{bad}"
+            );
+        }
+        let mut s = Settings::load(None, env("PUBLIC_URL", "https://desk.example/")).unwrap();
+        s.settle_public_url("127.0.0.1:9".parse().unwrap());
+        assert_eq!(s.absolute_url("/login"), "https://desk.example/login");
+        assert_eq!(s.public_origin(), "https://desk.example");
+        assert!(s.served_over_https());
+        let mut s = Settings::default();
+        assert_eq!(s.absolute_url("/x"), "http://127.0.0.1:8080/x");
+        s.settle_public_url("127.0.0.1:4711".parse().unwrap());
+        assert_eq!(s.public_origin(), "http://127.0.0.1:4711");
+        assert!(!s.served_over_https());
     }
 
     #[test]

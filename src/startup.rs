@@ -29,10 +29,17 @@ impl Application {
         Self::build_with_clock(settings, Arc::new(SystemClock)).await
     }
 
-    pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+    pub async fn build_with_clock(
+        mut settings: Settings,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        // Checked before an empty public_url is filled in, so "OpenID without public_url"
+        // is refused rather than papered over.
+        settings.validate()?;
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        settings.settle_public_url(listener.local_addr()?);
         let state = build_state(settings, clock).await?;
-        let listener = TcpListener::bind(&state.settings.listen)
-            .with_context(|| format!("cannot listen on {}", state.settings.listen))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         Ok(Self {

@@ -4,6 +4,8 @@
 
 use std::net::IpAddr;
 
+use crate::domain::AddressList;
+
 /// What the caller presented, taken from the request headers.
 #[derive(Default)]
 pub struct ApiCredentials {
@@ -27,29 +29,13 @@ pub fn looks_like_jwt(token: &str) -> bool {
     token.split('.').count() == 3
 }
 
-/// `allowed` is a comma-separated list; empty allows any address.
+/// `allowed` is the key's comma-separated list of addresses and CIDR ranges; empty
+/// allows any address. A stored list that no longer parses allows nothing (fail closed).
 pub fn ip_allowed(allowed: &str, ip: Option<IpAddr>) -> bool {
-    let list: Vec<&str> = allowed
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if list.is_empty() {
-        return true;
-    }
-    let Some(ip) = ip else { return false };
-    list.iter()
-        .filter_map(|s| s.parse::<IpAddr>().ok())
-        .any(|a| {
-            // An IPv4 client may arrive as an IPv4-mapped IPv6 address.
-            a == ip || Some(a) == ip_to_v4(ip)
-        })
-}
-
-fn ip_to_v4(ip: IpAddr) -> Option<IpAddr> {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4),
-        IpAddr::V4(_) => None,
+    match AddressList::parse(allowed) {
+        Ok(list) if list.is_empty() => true,
+        Ok(list) => ip.is_some_and(|ip| list.contains(ip)),
+        Err(_) => false,
     }
 }
 
@@ -65,5 +51,8 @@ mod tests {
         assert!(ip_allowed("127.0.0.1", ip("::ffff:127.0.0.1")));
         assert!(!ip_allowed("127.0.0.1", ip("127.0.0.2")));
         assert!(!ip_allowed("127.0.0.1", None));
+        assert!(ip_allowed("10.0.0.0/8", ip("10.9.8.7")));
+        assert!(!ip_allowed("10.0.0.0/8", ip("11.0.0.1")));
+        assert!(!ip_allowed("10.0.0.x", ip("10.0.0.1")));
     }
 }

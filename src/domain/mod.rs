@@ -9,6 +9,7 @@ mod credentials;
 mod filter;
 mod ids;
 mod money;
+mod net;
 mod notification;
 pub mod policy;
 mod principal;
@@ -24,6 +25,7 @@ pub use credentials::{ApiToken, CompanyApiKey};
 pub use filter::{AuditFilter, CheckoutFilter};
 pub use ids::{CheckoutId, CompanyId, GuidError, UserId, parse_guid};
 pub use money::{Currency, Money, MoneyError};
+pub use net::{AddressList, AddressRange, NotAnAddress};
 pub use notification::{
     NewNotification, Notification, NotificationFilter, NotificationResult, RetriedNotification,
 };

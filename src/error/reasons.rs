@@ -106,7 +106,7 @@ pub enum Invalid {
     PaysonAgentId,
     #[error("The Payson base URL must be http(s)")]
     PaysonBaseUrl,
-    #[error("'{0}' is not an IP address")]
+    #[error("'{0}' is not an IP address or range (such as 10.0.0.0/8)")]
     NotAnIp(String),
     #[error("Days must be a number")]
     DaysNotNumber,

@@ -2,12 +2,13 @@
 //! plus a same-origin check on `Sec-Fetch-Site` / `Origin` (product.md §3).
 
 use actix_session::Session;
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, web};
 use base64::Engine as _;
 use rand::RngCore;
 
 use crate::crypto::constant_time_eq;
 use crate::error::AppError;
+use crate::state::AppState;
 
 const CSRF_KEY: &str = "csrf";
 
@@ -47,10 +48,10 @@ fn same_origin(req: &HttpRequest) -> bool {
         return site == "same-origin";
     }
     match header("origin") {
-        Some(origin) => {
-            let info = req.connection_info();
-            origin == format!("{}://{}", info.scheme(), info.host())
-        }
+        // Our origin is the configured one: `Host` is the client's to choose.
+        Some(origin) => req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| origin == s.settings.public_origin()),
         None => false,
     }
 }

@@ -31,7 +31,10 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let https = req.connection_info().scheme() == "https";
+    // HSTS follows the configured public_url, not a forgeable X-Forwarded-Proto.
+    let https = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .is_some_and(|s| s.settings.served_over_https());
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
     let mut set_default = |name: HeaderName, value: &'static str| {

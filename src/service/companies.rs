@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Actor};
-use crate::domain::{AuditAction, Company, CompanyApiKey, CompanyId};
+use crate::domain::{AddressList, AuditAction, Company, CompanyApiKey, CompanyId};
 use crate::error::{AppError, Connected, Existing, Invalid, Missing};
 use crate::state::AppState;
 
@@ -207,20 +207,11 @@ pub async fn issue_api_key(
 ) -> Result<(CompanyApiKey, Uuid), AppError> {
     let result = async {
         require_manager(actor, company)?;
+        // Stored as the administrator wrote it, once it is known to parse.
         let allowed_ips = k.allowed_ips.trim();
-        for ip in allowed_ips
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            ip.parse::<std::net::IpAddr>().map_err(|_| {
-                AppError::rejected(
-                    "AllowedIpAddresses",
-                    "InvalidFormat",
-                    Invalid::NotAnIp(ip.to_owned()),
-                )
-            })?;
-        }
+        AddressList::parse(allowed_ips).map_err(|e| {
+            AppError::rejected("AllowedIpAddresses", "InvalidFormat", Invalid::NotAnIp(e.0))
+        })?;
         let expires_at = match k.expires_in_days {
             Some(d) if !(1..=3650).contains(&d) => {
                 return Err(AppError::rejected(

@@ -18,6 +18,7 @@ mod oidc;
 mod payson_client;
 mod payson_faults;
 mod payson_sim;
+mod proxies;
 mod reconcile;
 mod routes;
 mod send_payment_request;

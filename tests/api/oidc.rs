@@ -262,6 +262,44 @@ async fn provider_down_is_a_plain_message() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
+/// The redirect URI comes from public_url: `Host`, `X-Forwarded-Host` and
+/// `X-Forwarded-Proto` are the client's to forge (issue 12 point 2).
+#[tokio::test]
+async fn the_redirect_uri_ignores_forged_host_headers() {
+    let (app, _idp) = app_with_idp(Db::Sqlite, FirstSignIn::Link, false).await;
+    let b = Browser::new(&app);
+    let r = b
+        .request(reqwest::Method::GET, "/login/oidc/test")
+        .header("host", "attacker.example")
+        .header("x-forwarded-host", "attacker.example")
+        .header("x-forwarded-proto", "https")
+        .header("forwarded", "host=attacker.example;proto=https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    let url = reqwest::Url::parse(to).unwrap();
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert_eq!(
+        redirect,
+        format!("{}/login/oidc/test/callback", app.address)
+    );
+    // The pending-sign-in cookie is not marked Secure because of a forged proto either.
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("cd_oidc="))
+        .unwrap();
+    assert!(!cookie.to_ascii_lowercase().contains("secure"), "{cookie}");
+}
+
 #[tokio::test]
 async fn sign_out_ends_the_session_here_and_at_the_provider() {
     let (app, idp) = app_with_idp(Db::Sqlite, FirstSignIn::Link, false).await;

@@ -80,7 +80,7 @@ pub async fn logout(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     csrf::verify(&req, &session, &form.csrf_token)?;
-    let provider_logout = super::oidc::end_session_url(&req, &state, &session).await;
+    let provider_logout = super::oidc::end_session_url(&state, &session).await;
     if let Some(p) = session::current(&state, &session).await? {
         signin::signed_out(&state, &request_meta(&req, &state), &p).await;
     }

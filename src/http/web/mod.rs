@@ -93,7 +93,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Session cookies: HttpOnly, SameSite=Strict, Secure and `__Host-` when served over https,
 /// an idle timeout renewed by activity (at most one session write a minute).
 pub fn session_middleware(state: &AppState) -> SessionMiddleware<DbSessionStore> {
-    let https = state.settings.public_url.starts_with("https://");
+    let https = state.settings.served_over_https();
     // The cookie key is derived from the configured secret, so restarts keep sessions.
     let key = Key::from(
         Sha512::digest(format!("session-cookie:{}", state.settings.secret_key).as_bytes())

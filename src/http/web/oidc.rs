@@ -21,13 +21,11 @@ use crate::state::AppState;
 
 const PENDING_COOKIE: &str = "cd_oidc";
 
-fn base_url(req: &HttpRequest) -> String {
-    let ci = req.connection_info();
-    format!("{}://{}", ci.scheme(), ci.host())
-}
-
+// Secure cookies and redirect URIs follow the configured public_url: `Host`,
+// `X-Forwarded-Host` and `X-Forwarded-Proto` are the client's to forge.
 fn https(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    req.app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.served_over_https())
 }
 
 fn pending_cookie(req: &HttpRequest, value: String, max_age: Duration) -> Cookie<'static> {
@@ -59,7 +57,9 @@ pub async fn start(
     t: super::i18n::Tr,
 ) -> Result<HttpResponse, PageError> {
     let provider = provider(&state, &path)?;
-    let redirect_uri = format!("{}/login/oidc/{}/callback", base_url(&req), provider.name);
+    let redirect_uri = state
+        .settings
+        .absolute_url(&format!("/login/oidc/{}/callback", provider.name));
     match state.oidc.begin(provider, &redirect_uri).await {
         Ok((url, pending)) => {
             let json = serde_json::to_string(&pending).map_err(AppError::internal)?;
@@ -185,12 +185,8 @@ async fn failed(
 
 /// Where sign-out should send the browser: the provider's end-session endpoint when the
 /// session came from a provider that has one (RP-initiated logout), else nowhere.
-pub async fn end_session_url(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-) -> Option<String> {
+pub async fn end_session_url(state: &AppState, session: &Session) -> Option<String> {
     let name = session::provider(session)?;
-    let back = format!("{}/login", base_url(req));
+    let back = state.settings.absolute_url("/login");
     signin::end_session_url(state, &name, &back).await
 }
