@@ -45,7 +45,10 @@ fn entry_source(at: &str, key: &str, entry: &toml::Value) -> String {
     let table = entry
         .as_table()
         .unwrap_or_else(|| panic!("{at} must be a table"));
-    if let Some(unknown) = table.keys().find(|k| !["args", "en", "sv"].contains(&k.as_str())) {
+    if let Some(unknown) = table
+        .keys()
+        .find(|k| !["args", "en", "sv"].contains(&k.as_str()))
+    {
         panic!("{at} has an unknown field {unknown:?}");
     }
     let en = forms(at, "en", table.get("en"));

@@ -10,9 +10,9 @@ use crate::domain::{AddressList, AuditAction, Company, CompanyApiKey, CompanyId}
 use crate::error::{AppError, Connected, Existing, Invalid, Missing};
 use crate::state::AppState;
 
-use super::{RequestMeta, permitted};
 use super::audit::audited;
 use super::checkouts::{company, credentials, payson_error};
+use super::{RequestMeta, permitted};
 
 pub struct NewCompany {
     pub id: Option<CompanyId>,
@@ -193,7 +193,15 @@ pub async fn test_connection(
         }
     }
     .await;
-    audited(state, actor, meta, (CHANGED, Some(id)), result, ToString::to_string).await
+    audited(
+        state,
+        actor,
+        meta,
+        (CHANGED, Some(id)),
+        result,
+        ToString::to_string,
+    )
+    .await
 }
 
 /// Issues a company API key for `x-api-key` (a GUID, as BokaMera's); stored hashed and
@@ -238,9 +246,14 @@ pub async fn issue_api_key(
         Ok((record, key))
     }
     .await;
-    audited(state, actor, meta, (CHANGED, Some(company)), result, |(rec, _)| {
-        format!("API key {} issued", rec.id)
-    })
+    audited(
+        state,
+        actor,
+        meta,
+        (CHANGED, Some(company)),
+        result,
+        |(rec, _)| format!("API key {} issued", rec.id),
+    )
     .await
 }
 

@@ -25,9 +25,9 @@ use crate::domain::{
 use crate::error::{AppError, Missing, error_chain};
 use crate::state::AppState;
 
-use super::{RequestMeta, permitted};
 use super::audit::{self, Entry, outcome_of};
 use super::checkouts::{company, refresh_from_payson};
+use super::{RequestMeta, permitted};
 
 /// What to answer Payson. A non-200 status makes Payson retry later.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,13 +23,13 @@ use crate::error::{AppError, Clash, Missing, PaysonRefusal, PaysonSilence};
 use crate::payson::PaysonError;
 use crate::state::AppState;
 
-use super::{RequestMeta, permitted};
 use super::audit::{self, Entry};
 use super::checkouts::{
     checkout_from_payson, company, credentials, find_in_company, not_ready, payson_error,
     resolve_company,
 };
 use super::reconcile::{self, Confirmed};
+use super::{RequestMeta, permitted};
 
 #[derive(Debug, Clone)]
 pub struct SendCommand {

@@ -8,8 +8,8 @@ use crate::domain::{ApiToken, AuditAction, CompanyId, RoleSet, User, UserId};
 use crate::error::{AppError, Clash, Existing, Invalid, Missing};
 use crate::state::AppState;
 
-use super::{RequestMeta, permitted};
 use super::audit::audited;
+use super::{RequestMeta, permitted};
 
 pub struct NewUser {
     pub email: String,

@@ -123,7 +123,9 @@ fn prelude(
 fn negotiated(req: &HttpRequest, route: Route) -> Result<(Format, Option<String>), AppError> {
     let mut route_format = route.format;
     let mut path_id = None;
-    if route.id_in_path && let Some(raw) = req.match_info().get("id") {
+    if route.id_in_path
+        && let Some(raw) = req.match_info().get("id")
+    {
         let (id, suffix) = match raw.rsplit_once('.') {
             Some((id, "json")) => (id, Some(Format::Json)),
             Some((id, "xml")) => (id, Some(Format::Xml)),

@@ -4,7 +4,9 @@ use askama::Template;
 
 use super::{audit_row, check, chrome, s};
 use crate::error::{Invalid, Missing, Problem};
-use crate::http::web::admin::{CompaniesPage, CompanyView, KeyView, TokenView, UserView, UsersPage};
+use crate::http::web::admin::{
+    CompaniesPage, CompanyView, KeyView, TokenView, UserView, UsersPage,
+};
 use crate::http::web::audit::{AuditPage, AuditQuery};
 use crate::http::web::flash::{Flash, Notice};
 use crate::http::web::home::Index;
