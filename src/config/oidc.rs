@@ -60,12 +60,27 @@ pub struct OidcProviderSettings {
     /// provider's tokens.
     #[serde(default)]
     pub api_audience: Option<String>,
+    /// Further issuers whose access tokens the API accepts from this provider (its keys),
+    /// e.g. Entra ID's v1 `https://sts.windows.net/<tenant>/` beside the v2.0 issuer.
+    #[serde(default)]
+    pub api_issuers: Vec<String>,
     /// Signature algorithms accepted (never taken from the token alone).
     #[serde(default = "default_algorithms")]
     pub algorithms: Vec<String>,
     /// Clock skew allowed on `exp`, `nbf` and `iat`.
     #[serde(default = "default_leeway")]
     pub leeway_secs: i64,
+    /// How long a fetched key set is trusted before it is fetched again, so a key the
+    /// provider removed stops working within this time.
+    #[serde(default = "default_jwks_cache")]
+    pub jwks_cache_secs: i64,
+}
+
+impl OidcProviderSettings {
+    /// The issuers an API access token may name: the provider's own, then `api_issuers`.
+    pub fn api_issuers(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.issuer.as_str()).chain(self.api_issuers.iter().map(String::as_str))
+    }
 }
 
 fn default_scopes() -> Vec<String> {
@@ -88,6 +103,9 @@ fn default_true() -> bool {
 }
 fn default_leeway() -> i64 {
     60
+}
+fn default_jwks_cache() -> i64 {
+    300
 }
 
 impl std::fmt::Debug for OidcProviderSettings {

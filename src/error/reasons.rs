@@ -80,6 +80,12 @@ pub enum Clash {
     /// Two first sign-ins at once.
     #[error("Try signing in again")]
     SignInAgain,
+    /// A second account (another `sub`) of one provider with the same verified e-mail:
+    /// whoever gets the mailbox must not get the user.
+    #[error(
+        "This checkout-desk user is already linked to another account at this provider; sign in with that account or ask a superadmin"
+    )]
+    LinkedToAnotherAccount,
 }
 
 /// Why a field was refused.

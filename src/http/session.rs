@@ -12,6 +12,7 @@ use crate::state::AppState;
 const LOGIN_AT_KEY: &str = "login_at";
 /// The OpenID provider this session signed in with, for sign-out at the provider.
 const PROVIDER_KEY: &str = "oidc_provider";
+const ID_TOKEN_KEY: &str = "oidc_id_token";
 /// When this session was last seen; rewritten at most once a minute, which is what renews
 /// the idle timeout (so a page view does not cost a session write).
 const SEEN_AT_KEY: &str = "seen_at";
@@ -70,10 +71,19 @@ pub async fn require(state: &AppState, session: &Session) -> Result<Principal, A
     current(state, session).await?.ok_or(AppError::Unauthorized)
 }
 
-pub fn set_provider(session: &Session, provider: &str) -> Result<(), AppError> {
+/// The provider this session signed in with and the ID token it gave (the
+/// `id_token_hint` of sign-out; server-side, the cookie holds only the session key).
+pub fn set_provider(session: &Session, provider: &str, id_token: &str) -> Result<(), AppError> {
     session
         .insert(PROVIDER_KEY, provider)
+        .map_err(AppError::internal)?;
+    session
+        .insert(ID_TOKEN_KEY, id_token)
         .map_err(AppError::internal)
+}
+
+pub fn id_token(session: &Session) -> Option<String> {
+    session.get::<String>(ID_TOKEN_KEY).ok().flatten()
 }
 
 pub fn provider(session: &Session) -> Option<String> {

@@ -151,14 +151,15 @@ pub enum OidcRefusal {
 
 /// The callback: its checks (one pending sign-in, state, age, issuer), the code
 /// exchange and token validation, then which local user it is. Audited either way.
+/// Returns the user and the ID token (kept for sign-out's `id_token_hint`).
 pub async fn oidc_callback(
     state: &AppState,
     meta: &RequestMeta,
     provider: &Provider,
     pending: Option<PendingLogin>,
     cb: Callback<'_>,
-) -> Result<User, OidcRefusal> {
-    let identity = match check_callback(state, provider, pending, &cb).await {
+) -> Result<(User, String), OidcRefusal> {
+    let (identity, id_token) = match check_callback(state, provider, pending, &cb).await {
         Ok(i) => i,
         Err(e) => {
             oidc_failed(state, meta, provider.label(), &e).await;
@@ -171,7 +172,7 @@ pub async fn oidc_callback(
             let why = (AuditOutcome::Success, 200);
             let message = format!("signed in with {}", provider.name);
             record_login(state, meta, Some(&p), &user.email, why, &message).await;
-            Ok(user)
+            Ok((user, id_token))
         }
         Err(e @ AppError::Internal(_)) => Err(OidcRefusal::Account(e)),
         Err(e) => {
@@ -189,7 +190,7 @@ async fn check_callback(
     provider: &Provider,
     pending: Option<PendingLogin>,
     cb: &Callback<'_>,
-) -> Result<Identity, OidcError> {
+) -> Result<(Identity, String), OidcError> {
     let pending = pending
         .filter(|p| p.provider == provider.name)
         .ok_or_else(|| OidcError::Invalid("no sign-in was started in this browser".into()))?;
@@ -229,14 +230,26 @@ pub async fn oidc_failed(state: &AppState, meta: &RequestMeta, label: &str, e: &
 }
 
 /// The provider's end-session URL (RP-initiated logout) for a session that signed in
-/// with `provider`, returning to `back`; `None` when it has none.
-pub async fn end_session_url(state: &AppState, provider: &str, back: &str) -> Option<String> {
+/// with `provider`, returning to `back`; `None` when it has none. The ID token of the
+/// sign-in goes along as `id_token_hint`, so the provider knows whose session to end
+/// without asking (OpenID Connect RP-Initiated Logout §2; Keycloak asks otherwise).
+pub async fn end_session_url(
+    state: &AppState,
+    provider: &str,
+    back: &str,
+    id_token_hint: Option<&str>,
+) -> Option<String> {
     let provider = state.oidc.provider(provider)?;
     let md = state.oidc.metadata(provider).await.ok()?;
     let mut url = url::Url::parse(md.end_session_endpoint.as_deref()?).ok()?;
-    url.query_pairs_mut()
-        .append_pair("client_id", &provider.settings.client_id)
-        .append_pair("post_logout_redirect_uri", back);
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("client_id", &provider.settings.client_id)
+            .append_pair("post_logout_redirect_uri", back);
+        if let Some(hint) = id_token_hint {
+            q.append_pair("id_token_hint", hint);
+        }
+    }
     Some(url.to_string())
 }
 

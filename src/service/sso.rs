@@ -88,6 +88,13 @@ async fn first_sign_in(
             return Err(refused(Clash::NoUserWithEmail));
         }
     };
+    if state
+        .store
+        .user_has_identity_at(&provider.name, user.id)
+        .await?
+    {
+        return Err(refused(Clash::LinkedToAnotherAccount));
+    }
     state
         .store
         .link_identity(&provider.name, &id.subject, user.id, state.clock.now())

@@ -20,6 +20,14 @@ impl Store {
         fetch!(self, fetch_optional, SQL, provider, subject)
     }
 
+    /// Whether the user is linked to some account of this provider already.
+    pub async fn user_has_identity_at(&self, provider: &str, user: UserId) -> StoreResult<bool> {
+        const SQL: &str =
+            "SELECT COUNT(*) FROM user_identities WHERE provider = $1 AND user_id = $2";
+        let (n,): (i64,) = fetch!(self, fetch_one, SQL, provider, user)?;
+        Ok(n > 0)
+    }
+
     pub async fn link_identity(
         &self,
         provider: &str,

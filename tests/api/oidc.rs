@@ -172,6 +172,44 @@ async fn first_sign_in_creates_or_refuses_by_policy() {
     assert!(r.text().await.unwrap().contains("not linked"));
 }
 
+/// A second account of the same provider with the same verified e-mail does not get the
+/// user another account is linked to: refused with a plain message, and audited.
+#[tokio::test]
+async fn a_second_provider_account_is_not_linked_to_a_linked_user() {
+    let (app, idp) = app_with_idp(Db::Postgres, FirstSignIn::Link, false).await;
+    let mut agent = Agent::new(&app, &idp);
+    assert_eq!(agent.sign_in("u-writer").await.status(), StatusCode::OK);
+    let mut intruder = Agent::new(&app, &idp);
+    let r = intruder.sign_in("u-writer-again").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("already linked to another account at this provider"),
+        "{page}"
+    );
+    assert_eq!(
+        intruder.browser.get("/checkouts").await.status(),
+        StatusCode::SEE_OTHER,
+        "not signed in"
+    );
+    // The first account still signs in.
+    let mut again = Agent::new(&app, &idp);
+    assert_eq!(again.sign_in("u-writer").await.status(), StatusCode::OK);
+    let refused = app
+        .audit_all()
+        .await
+        .into_iter()
+        .filter(|e| {
+            e.event.action == AuditAction::Login
+                && e.event.http_status == 403
+                && e.event
+                    .message
+                    .contains("already linked to another account")
+        })
+        .count();
+    assert_eq!(refused, 1);
+}
+
 #[tokio::test]
 async fn denied_consent_bad_state_replayed_code_and_wrong_nonce_are_refused() {
     let (app, idp) = app_with_idp(Db::Sqlite, FirstSignIn::Link, false).await;
@@ -317,12 +355,23 @@ async fn sign_out_ends_the_session_here_and_at_the_provider() {
         .split('"')
         .next()
         .unwrap()
-        .replace("&amp;", "&");
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
     assert!(
         to.starts_with(&format!("{}/session/end?", idp.issuer)),
         "{to}"
     );
     assert!(to.contains("client_id=checkout-desk") && to.contains("post_logout_redirect_uri="));
+    // The ID token of this sign-in, so the provider need not guess whose session ends.
+    let hint = url::Url::parse(&to)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "id_token_hint")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no id_token_hint in {to}"));
+    let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(&hint).unwrap();
+    assert_eq!(claims["sub"], "u-writer");
+    assert_eq!(claims["aud"], "checkout-desk");
     // The provider shows its sign-out confirmation for us.
     let r = agent.idp_get(&to).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -525,6 +574,8 @@ async fn signing_keys_are_cached_and_refetched_on_an_unknown_kid_after_a_cooldow
         p.token_endpoint = Some("https://idp.example/token".into());
         p.jwks_uri = Some(jwks_uri.clone());
         p.scopes = vec!["email".into()];
+        // Entra ID's v1 access tokens name another issuer than its v2.0 ID tokens.
+        p.api_issuers = vec!["https://sts.idp.example/tenant/".into()];
         s.oidc.insert("test".into(), p);
     });
     let app = spawn_with(opts).await;
@@ -598,4 +649,106 @@ async fn signing_keys_are_cached_and_refetched_on_an_unknown_kid_after_a_cooldow
         get_checkout(&app, id, &token(&der1, "k1")).await.status(),
         StatusCode::UNAUTHORIZED
     );
+    // A key the provider removes stops working once the cached set is older than
+    // jwks_cache_secs (300), though no unknown kid asks for a refetch.
+    *keys.lock().unwrap() = json!({"keys": []});
+    assert_eq!(
+        get_checkout(&app, id, &token(&der2, "k2")).await.status(),
+        StatusCode::OK,
+        "still cached"
+    );
+    clock.advance(chrono::Duration::seconds(301));
+    assert_eq!(
+        get_checkout(&app, id, &token(&der2, "k2")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(fetches().await, 4);
+    // An ID token (it carries the nonce of a browser sign-in) is not an API token.
+    *keys.lock().unwrap() = json!({"keys": [jwk1]});
+    clock.advance(chrono::Duration::seconds(11));
+    let good = token(&der1, "k1");
+    assert_eq!(get_checkout(&app, id, &good).await.status(), StatusCode::OK);
+    let mut claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(&good).unwrap();
+    claims["nonce"] = json!("n-0S6_WzA2Mj");
+    let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    h.kid = Some("k1".into());
+    let id_token =
+        jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_rsa_der(&der1)).unwrap();
+    assert_eq!(
+        get_checkout(&app, id, &id_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Another issuer of this provider's keys, when configured as such; no other.
+    for (iss, want) in [
+        ("https://sts.idp.example/tenant/", StatusCode::OK),
+        ("https://evil.example", StatusCode::UNAUTHORIZED),
+    ] {
+        claims["iss"] = json!(iss);
+        claims.as_object_mut().unwrap().remove("nonce");
+        let t = jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_rsa_der(&der1))
+            .unwrap();
+        assert_eq!(get_checkout(&app, id, &t).await.status(), want, "{iss}");
+    }
+}
+
+/// While the key set cannot be fetched, callers neither refetch it each (the cooldown
+/// counts failures) nor queue behind a hanging fetch for longer than a few seconds.
+#[tokio::test]
+async fn a_failing_or_hanging_key_set_is_asked_once_per_cooldown_and_nobody_waits_long() {
+    for hang in [false, true] {
+        let jwks_server = wiremock::MockServer::start().await;
+        let answer = if hang {
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!({"keys": []}))
+                .set_delay(std::time::Duration::from_secs(60))
+        } else {
+            wiremock::ResponseTemplate::new(500)
+        };
+        wiremock::Mock::given(wiremock::matchers::path("/jwks"))
+            .respond_with(answer)
+            .mount(&jwks_server)
+            .await;
+        let jwks_uri = format!("{}/jwks", jwks_server.uri());
+        let mut opts = Options::new(Db::Sqlite);
+        opts.manual_clock = true;
+        opts.settings = Box::new(move |s| {
+            let mut p = provider_settings("https://idp.example", FirstSignIn::Create);
+            p.authorization_endpoint = Some("https://idp.example/auth".into());
+            p.token_endpoint = Some("https://idp.example/token".into());
+            p.jwks_uri = Some(jwks_uri.clone());
+            s.oidc.insert("test".into(), p);
+        });
+        let app = spawn_with(opts).await;
+        let id = app.ready().await;
+        let (der, _) = rsa_key("k1");
+        let now = app.state.clock.now().timestamp();
+        let claims = json!({
+            "iss": "https://idp.example", "aud": AUDIENCE, "sub": "u-writer",
+            "iat": now, "exp": now + 300, "email": "writer@acme.test", "email_verified": true,
+        });
+        let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        h.kid = Some("k1".into());
+        let token =
+            jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_rsa_der(&der))
+                .unwrap();
+        let started = std::time::Instant::now();
+        let calls = (0..6).map(|_| get_checkout(&app, id, &token));
+        let statuses: Vec<_> = futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .map(|r| r.status())
+            .collect();
+        let waited = started.elapsed();
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+            "hang={hang}: {statuses:?}"
+        );
+        let fetches = jwks_server.received_requests().await.unwrap().len();
+        assert_eq!(fetches, 1, "hang={hang}: one fetch per cooldown");
+        // Without the bounds, six callers behind a 60 s answer wait minutes.
+        assert!(
+            waited < std::time::Duration::from_secs(20),
+            "hang={hang}: waited {waited:?}"
+        );
+    }
 }

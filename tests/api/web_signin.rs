@@ -467,7 +467,7 @@ async fn security_headers_on_every_page_kind() {
             .unwrap()
             .contains("frame-ancestors 'self'")
     );
-    // Behind an https proxy, HSTS is sent.
+    // A forged X-Forwarded-Proto does not make it https...
     let r = app
         .client
         .get(app.url("/login"))
@@ -475,11 +475,25 @@ async fn security_headers_on_every_page_kind() {
         .send()
         .await
         .unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none());
+    // ...an https public_url (behind a TLS-terminating proxy) does.
+    let mut opts = Options::new(Db::Sqlite);
+    opts.settings = Box::new(|s| s.public_url = "https://desk.example".into());
+    let https = spawn_with(opts).await;
+    let r = https.client.get(https.url("/login")).send().await.unwrap();
     assert!(
         r.headers()["strict-transport-security"]
             .to_str()
             .unwrap()
             .starts_with("max-age=")
+    );
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        cookie.starts_with("__host-") && cookie.contains("secure"),
+        "{cookie}"
     );
 }
 

@@ -6,13 +6,12 @@
 //! Token times are checked against the injected clock, not the system's, so tests can
 //! expire tokens.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::Validation;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
@@ -26,19 +25,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::{Mutex, RwLock};
 
+use keys::KeyCache;
+
 use crate::clock::SharedClock;
 use crate::config::{OidcProviderSettings, Settings};
 use crate::domain::{CompanyId, RoleSet};
 
 mod claims;
+mod keys;
 
 pub use crate::config::ALGORITHMS;
 pub use claims::map_identity;
 
 /// Discovery is re-read after this long.
 const METADATA_TTL_SECS: i64 = 3600;
-/// An unknown `kid` refetches the key set at most this often.
-const JWKS_COOLDOWN_SECS: i64 = 10;
 /// Largest answer read from a provider.
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
@@ -72,14 +72,6 @@ pub struct Metadata {
     pub jwks_uri: String,
     #[serde(default)]
     pub end_session_endpoint: Option<String>,
-}
-
-#[derive(Default)]
-struct KeyCache {
-    keys: HashMap<String, (DecodingKey, Option<Algorithm>)>,
-    /// Keys without a `kid`; used only when the token names none either.
-    anonymous: Vec<(DecodingKey, Option<Algorithm>)>,
-    fetched_at: Option<DateTime<Utc>>,
 }
 
 pub struct Provider {
@@ -257,75 +249,6 @@ impl Oidc {
         Ok(m)
     }
 
-    async fn fetch_keys(&self, p: &Provider) -> Result<(), OidcError> {
-        let md = self.metadata(p).await?;
-        #[derive(Deserialize)]
-        struct Set {
-            keys: Vec<Value>,
-        }
-        let set: Set = self.get_json(&md.jwks_uri).await?;
-        let mut cache = KeyCache {
-            fetched_at: Some(self.clock.now()),
-            ..KeyCache::default()
-        };
-        for raw in set.keys {
-            // A key we cannot use (encryption keys, unknown types) is skipped, not fatal.
-            let Ok(jwk) = serde_json::from_value::<Jwk>(raw) else {
-                continue;
-            };
-            if matches!(
-                jwk.common.public_key_use,
-                Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)
-            ) {
-                continue;
-            }
-            let Ok(key) = DecodingKey::from_jwk(&jwk) else {
-                continue;
-            };
-            let alg = jwk
-                .common
-                .key_algorithm
-                .and_then(|a| format!("{a:?}").parse::<Algorithm>().ok());
-            match jwk.common.key_id {
-                Some(kid) => {
-                    cache.keys.insert(kid, (key, alg));
-                }
-                None => cache.anonymous.push((key, alg)),
-            }
-        }
-        *p.keys.write().await = cache;
-        Ok(())
-    }
-
-    /// The key for `kid`; an unknown `kid` refetches the set unless that happened within
-    /// the cooldown.
-    async fn key(
-        &self,
-        p: &Provider,
-        kid: Option<&str>,
-    ) -> Result<(DecodingKey, Option<Algorithm>), OidcError> {
-        let lookup = |c: &KeyCache| pick_key(c, kid);
-        if let Some(k) = lookup(&*p.keys.read().await) {
-            return Ok(k);
-        }
-        let _flight = p.refresh.lock().await;
-        let recent = p
-            .keys
-            .read()
-            .await
-            .fetched_at
-            .is_some_and(|at| (self.clock.now() - at).num_seconds() < JWKS_COOLDOWN_SECS);
-        // Another request may have fetched while we waited.
-        if let Some(k) = lookup(&*p.keys.read().await) {
-            return Ok(k);
-        }
-        if recent {
-            return Err(invalid("unknown signing key"));
-        }
-        self.fetch_keys(p).await?;
-        lookup(&*p.keys.read().await).ok_or_else(|| invalid("unknown signing key"))
-    }
-
     /// Checks signature (key from the JWKS, algorithm pinned by configuration and the
     /// key), issuer, audience, expiry, not-before and issued-at; returns the claims.
     pub async fn verify_jwt(
@@ -333,6 +256,7 @@ impl Oidc {
         p: &Provider,
         token: &str,
         audience: &str,
+        issuers: &[&str],
     ) -> Result<Value, OidcError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("malformed token"))?;
         let alg_name = format!("{:?}", header.alg);
@@ -344,7 +268,7 @@ impl Oidc {
             return Err(invalid("the algorithm does not match the signing key"));
         }
         let mut v = Validation::new(header.alg);
-        v.set_issuer(&[&p.settings.issuer]);
+        v.set_issuer(issuers);
         v.set_audience(&[audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         // Times are checked below against our clock.
@@ -391,10 +315,19 @@ impl Oidc {
         let p = self
             .providers
             .values()
-            .find(|p| p.settings.issuer == iss && p.settings.api_audience.is_some())
+            .find(|p| {
+                p.settings.api_audience.is_some() && p.settings.api_issuers().any(|i| i == iss)
+            })
             .ok_or_else(|| invalid("unknown issuer"))?;
         let audience = p.settings.api_audience.as_deref().unwrap_or_default();
-        let claims = self.verify_jwt(p, token, audience).await?;
+        let issuers: Vec<&str> = p.settings.api_issuers().collect();
+        let claims = self.verify_jwt(p, token, audience, &issuers).await?;
+        // Only ID tokens carry the nonce of a browser sign-in; an access token never does.
+        // (With api_audience required to differ from client_id, an ID token also fails
+        // the audience check; this holds even for providers that mint odd audiences.)
+        if claims.get("nonce").is_some() {
+            return Err(invalid("an ID token is not an API access token"));
+        }
         let identity = map_identity(p, &claims)?;
         Ok((p.clone(), identity))
     }
@@ -435,12 +368,13 @@ impl Oidc {
     }
 
     /// Step 2: exchange the code (with the PKCE verifier) and validate the ID token.
+    /// Returns the identity and the ID token itself (the `id_token_hint` of sign-out).
     pub async fn finish(
         &self,
         p: &Provider,
         pending: &PendingLogin,
         code: &str,
-    ) -> Result<Identity, OidcError> {
+    ) -> Result<(Identity, String), OidcError> {
         let md = self.metadata(p).await?;
         let client = self.client(p, &md, &pending.redirect_uri)?;
         let http = self.http.clone();
@@ -465,7 +399,10 @@ impl Oidc {
             .id_token
             .as_deref()
             .ok_or_else(|| OidcError::BadProvider("no id_token in the token answer".into()))?;
-        let claims = self.verify_jwt(p, id_token, &p.settings.client_id).await?;
+        let issuer = [p.settings.issuer.as_str()];
+        let claims = self
+            .verify_jwt(p, id_token, &p.settings.client_id, &issuer)
+            .await?;
         // With several audiences, OpenID Connect Core §3.1.3.7 wants azp to be us.
         if claims.get("aud").is_some_and(Value::is_array)
             && claims.get("azp").and_then(Value::as_str) != Some(&p.settings.client_id)
@@ -476,7 +413,7 @@ impl Oidc {
         if !crate::crypto::constant_time_eq(nonce.as_bytes(), pending.nonce.as_bytes()) {
             return Err(invalid("wrong nonce"));
         }
-        map_identity(p, &claims)
+        Ok((map_identity(p, &claims)?, id_token.to_owned()))
     }
 
     fn client(
@@ -527,42 +464,4 @@ async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, reqwest::Er
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// The key a token names by `kid`. A token without one is verified only against a key set
-/// of exactly one key (with or without a `kid` of its own), never by trying several.
-fn pick_key(c: &KeyCache, kid: Option<&str>) -> Option<(DecodingKey, Option<Algorithm>)> {
-    match kid {
-        Some(k) => c.keys.get(k).cloned(),
-        None if c.keys.len() + c.anonymous.len() == 1 => {
-            c.keys.values().next().or(c.anonymous.first()).cloned()
-        }
-        None => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key() -> (DecodingKey, Option<Algorithm>) {
-        (DecodingKey::from_secret(b"k"), Some(Algorithm::RS256))
-    }
-
-    #[test]
-    fn a_token_without_kid_needs_a_single_key() {
-        let mut one_named = KeyCache::default();
-        one_named.keys.insert("a".into(), key());
-        assert!(pick_key(&one_named, None).is_some(), "the one key, named");
-        assert!(pick_key(&one_named, Some("a")).is_some());
-        assert!(pick_key(&one_named, Some("b")).is_none());
-        let mut one_anonymous = KeyCache::default();
-        one_anonymous.anonymous.push(key());
-        assert!(pick_key(&one_anonymous, None).is_some());
-        assert!(pick_key(&one_anonymous, Some("a")).is_none());
-        let mut two = one_named;
-        two.anonymous.push(key());
-        assert!(pick_key(&two, None).is_none(), "never a guess between keys");
-        assert!(pick_key(&KeyCache::default(), None).is_none());
-    }
 }

@@ -114,9 +114,9 @@ pub async fn callback(
     let meta = request_meta(&req, &state);
     let (status, problem) = match signin::oidc_callback(&state, &meta, provider, pending, cb).await
     {
-        Ok(user) => {
+        Ok((user, id_token)) => {
             session::start(&state, &session, user.id)?;
-            session::set_provider(&session, &provider.name)?;
+            session::set_provider(&session, &provider.name, &id_token)?;
             // A page that moves on by itself, not a redirect: the Strict session cookie
             // is not sent on a redirect chain that a cross-site navigation started.
             return without_pending(&req, html(StatusCode::OK, &SignedIn { t })?);
@@ -188,5 +188,6 @@ async fn failed(
 pub async fn end_session_url(state: &AppState, session: &Session) -> Option<String> {
     let name = session::provider(session)?;
     let back = state.settings.absolute_url("/login");
-    signin::end_session_url(state, &name, &back).await
+    let hint = session::id_token(session);
+    signin::end_session_url(state, &name, &back, hint.as_deref()).await
 }

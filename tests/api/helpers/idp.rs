@@ -142,7 +142,8 @@ pub fn provider_settings(issuer: &str, policy: FirstSignIn) -> OidcProviderSetti
 
 /// The usual cast: the Acme writer (a local user already), a new Acme reader the desk has
 /// never seen, someone with an unverified address, someone without roles and the other
-/// company's writer.
+/// company's writer; and a second provider account with the Acme writer's verified
+/// address (whoever got that mailbox).
 pub fn cast(app: &TestApp) -> Vec<IdpUser> {
     let acme = Some(app.company.id.to_string());
     vec![
@@ -187,6 +188,13 @@ pub fn cast(app: &TestApp) -> Vec<IdpUser> {
             verified: true,
             roles: vec!["bookingsupplier-administrator-write"],
             company: Some(app.other_company.id.to_string()),
+        },
+        IdpUser {
+            sub: "u-writer-again",
+            email: "writer@acme.test",
+            verified: true,
+            roles: vec!["bookingsupplier-administrator-write"],
+            company: Some(app.company.id.to_string()),
         },
     ]
 }

@@ -112,6 +112,7 @@ impl Tr {
             Clash::NoUserWithEmail => self.no_user_with_email().into(),
             Clash::UnknownCompanyClaim => self.unknown_company_claim().into(),
             Clash::SignInAgain => self.sign_in_again().into(),
+            Clash::LinkedToAnotherAccount => self.linked_to_another_account().into(),
         }
     }
 
