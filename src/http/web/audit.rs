@@ -22,13 +22,13 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct AuditQuery {
-    pub company: Option<String>,
-    pub user: Option<String>,
-    pub action: Option<String>,
-    pub outcome: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub before: Option<i64>,
+    company: Option<String>,
+    user: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
 }
 
 pub(super) struct Row {

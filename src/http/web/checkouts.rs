@@ -36,12 +36,12 @@ pub struct Row {
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct ListQuery {
-    pub status: Option<String>,
-    pub company: Option<String>,
-    pub q: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub after: Option<String>,
+    status: Option<String>,
+    company: Option<String>,
+    q: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    after: Option<String>,
 }
 
 #[derive(Template)]

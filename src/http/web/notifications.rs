@@ -23,12 +23,12 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct NotificationQuery {
-    pub checkout: Option<String>,
-    pub company: Option<String>,
-    pub result: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub before: Option<i64>,
+    checkout: Option<String>,
+    company: Option<String>,
+    result: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
 }
 
 /// One logged notification as the pages show it.

@@ -44,10 +44,7 @@ fn notification_log() {
                     .iter()
                     .map(|r| (r.name(), t.notification_result(*r)))
                     .collect(),
-                q: NotificationQuery {
-                    result: Some(s("failed")),
-                    ..NotificationQuery::default()
-                },
+                q: serde_urlencoded::from_str::<NotificationQuery>("result=failed").unwrap(),
                 rows: if all {
                     NotificationResult::ALL.iter().map(|r| row(t, *r)).collect()
                 } else {
