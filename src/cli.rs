@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::clock::SystemClock;
-use crate::config::Settings;
+use crate::config::{Settings, redact_url};
 use crate::domain::policy::Actor;
 use crate::domain::{CompanyId, RoleSet};
 use crate::service::{RequestMeta, companies, tokens, users};
@@ -50,6 +50,15 @@ pub enum Command {
     User(UserCmd),
     #[command(subcommand)]
     Token(TokenCmd),
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCmd {
+    /// Check the configuration file plus CHECKOUT_DESK_* variables as `serve` would read
+    /// them; exits non-zero naming what is wrong. Secrets are never printed.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -151,6 +160,35 @@ pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     Ok(Settings::load(cli.config.as_deref(), std::env::vars())?)
 }
 
+/// `config check`: every check start-up makes without opening the database.
+fn config_check(cli: &Cli) -> anyhow::Result<()> {
+    let source = cli
+        .config
+        .as_ref()
+        .map_or("no file (defaults)".to_owned(), |p| p.display().to_string());
+    let settings = load_settings(cli).map_err(|e| anyhow::anyhow!("configuration error: {e}"))?;
+    if settings.secret_key.trim().is_empty() {
+        anyhow::bail!("configuration error: secret_key is not set (CHECKOUT_DESK_SECRET_KEY)");
+    }
+    crate::crypto::SecretBox::from_base64(&settings.secret_key)
+        .map_err(|e| anyhow::anyhow!("configuration error: secret_key: {e}"))?;
+    if !(settings.database_url.starts_with("sqlite:")
+        || settings.database_url.starts_with("postgres:")
+        || settings.database_url.starts_with("postgresql:"))
+    {
+        anyhow::bail!("configuration error: database_url must start with sqlite: or postgres:");
+    }
+    println!("Configuration OK ({source})");
+    println!("  listen        {}", settings.listen);
+    println!("  public_url    {}", settings.absolute_url(""));
+    println!("  database_url  {}", redact_url(&settings.database_url));
+    println!(
+        "  OpenID        {}",
+        settings.oidc.keys().cloned().collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Demo(args) => return crate::demo::run(args.clone()).await,
@@ -164,6 +202,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await?);
         }
         _ => {}
+    }
+    if let Command::Config(ConfigCmd::Check) = &cli.command {
+        return config_check(&cli);
     }
     let settings = load_settings(&cli)?;
     crate::telemetry::init_tracing(&settings.log);
@@ -181,7 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Company(cmd) => company(&state(settings).await?, cmd).await?,
         Command::User(cmd) => user(&state(settings).await?, cmd).await?,
         Command::Token(cmd) => token(&state(settings).await?, cmd).await?,
-        Command::Demo(_) | Command::PaysonSim { .. } => {}
+        Command::Demo(_) | Command::PaysonSim { .. } | Command::Config(_) => {}
     }
     Ok(())
 }

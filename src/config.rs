@@ -267,28 +267,58 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut table = match file {
+        let (text, file_table) = match file {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|e| ConfigError::Read(p.display().to_string(), e))?;
-                text.parse::<toml::Table>()
-                    .map_err(|e| ConfigError::Invalid(e.to_string()))?
+                let table = text
+                    .parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Invalid(format!("{}: {e}", p.display())))?;
+                (Some((p, text)), table)
             }
-            None => toml::Table::new(),
+            None => (None, toml::Table::new()),
         };
-        for (k, v) in env {
-            let Some(rest) = k.strip_prefix(ENV_PREFIX) else {
-                continue;
-            };
-            if rest == "CONFIG" {
-                continue; // names the file itself
+        let env: Vec<(Vec<String>, String)> = env
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let rest = k.strip_prefix(ENV_PREFIX)?;
+                // CHECKOUT_DESK_CONFIG names the file itself.
+                (rest != "CONFIG").then(|| {
+                    let path = rest.split("__").map(str::to_ascii_lowercase).collect();
+                    (path, v)
+                })
+            })
+            .collect();
+        // An environment value is a TOML literal (`true`, `20000`, `["a"]`) unless the
+        // setting it overrides is text: then it stays text (a digits-only token).
+        let mut as_text: Vec<&[String]> = Vec::new();
+        let settings = loop {
+            let mut table = file_table.clone();
+            for (path, raw) in &env {
+                let value = if as_text.contains(&path.as_slice()) {
+                    toml::Value::String(raw.clone())
+                } else {
+                    env_value(raw)
+                };
+                insert_path(&mut table, path, value)?;
             }
-            let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
-            insert_path(&mut table, &path, env_value(&v))?;
-        }
-        let settings: Settings = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+            match serde_path_to_error::deserialize::<_, Settings>(toml::Value::Table(table)) {
+                Ok(s) => break s,
+                Err(e) => {
+                    let at = e.path().to_string();
+                    let retyped = env.iter().find(|(path, raw)| {
+                        path.join(".") == at
+                            && !as_text.contains(&path.as_slice())
+                            && !env_value(raw).is_str()
+                    });
+                    if let Some((path, _)) = retyped {
+                        as_text.push(path);
+                        continue;
+                    }
+                    return Err(explain(&e, text.as_ref(), &env));
+                }
+            }
+        };
         settings.validate()?;
         Ok(settings)
     }
@@ -404,6 +434,43 @@ fn env_value(raw: &str) -> toml::Value {
         .and_then(|mut t| t.remove("v"))
         .filter(|v| !v.is_table())
         .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+/// Where a setting went wrong: `at payson.request_timeout_ms: …`, with the file's line
+/// when the value came from the file, or the environment variable's name.
+fn explain(
+    e: &serde_path_to_error::Error<toml::de::Error>,
+    file: Option<&(&Path, String)>,
+    env: &[(Vec<String>, String)],
+) -> ConfigError {
+    let at = e.path().to_string();
+    let from_env = env.iter().any(|(p, _)| p.join(".") == at);
+    let inner = e.inner().message().trim_end().to_owned();
+    let place = if from_env {
+        let name: Vec<String> = at.split('.').map(str::to_ascii_uppercase).collect();
+        format!("{ENV_PREFIX}{}", name.join("__"))
+    } else if let Some((p, text)) = file {
+        // Deserializing the text itself gives the span the merged table has lost.
+        match toml::from_str::<Settings>(text) {
+            Err(fe) => {
+                let line = fe
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                match line {
+                    Some(l) => format!("{} line {l}", p.display()),
+                    None => p.display().to_string(),
+                }
+            }
+            Ok(_) => p.display().to_string(),
+        }
+    } else {
+        "settings".to_owned()
+    };
+    if at.is_empty() || at == "." {
+        ConfigError::Invalid(format!("{place}: {inner}"))
+    } else {
+        ConfigError::Invalid(format!("{place}: {at}: {inner}"))
+    }
 }
 
 fn insert_path(
@@ -550,6 +617,39 @@ mod tests {
         s.settle_public_url("127.0.0.1:4711".parse().unwrap());
         assert_eq!(s.public_origin(), "http://127.0.0.1:4711");
         assert!(!s.served_over_https());
+    }
+
+    #[test]
+    fn environment_values_take_the_type_of_their_setting() {
+        let env = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (format!("CHECKOUT_DESK_{k}"), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let s = Settings::load(
+            None,
+            env(&[
+                ("METRICS_TOKEN", "123456"),
+                ("LOG", "true"),
+                ("PAYSON__REQUEST_TIMEOUT_MS", "2500"),
+                ("REQUIRE_API_KEY", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.metrics_token.as_deref(), Some("123456"));
+        assert_eq!(s.log, "true");
+        assert_eq!(s.payson.request_timeout_ms, 2500);
+        assert!(s.require_api_key);
+        // A number setting given text names the variable.
+        let err = Settings::load(None, env(&[("PAYSON__REQUEST_TIMEOUT_MS", "soon")]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -103,14 +103,20 @@ async fn try_settle(
 /// Re-reads Payson for `id`'s send claim if it is open, and settles it when Payson's
 /// answer decides it. Used by a send that finds the claim open and by `run_once`.
 pub async fn confirm_claim(state: &AppState, id: CheckoutId) -> Result<Confirmed, AppError> {
+    Ok(confirm_here(state, id).await?.0)
+}
+
+/// `confirm_claim`, and whether this call is the one that settled the claim (so a run's
+/// report counts each settlement once across instances).
+async fn confirm_here(state: &AppState, id: CheckoutId) -> Result<(Confirmed, bool), AppError> {
     let now = state.clock.now();
     let Some(claim) = state.store.claim(id).await? else {
-        return Ok(Confirmed::Sendable);
+        return Ok((Confirmed::Sendable, false));
     };
     match claim.state {
-        ClaimState::Done => return Ok(Confirmed::Final(local_status(state, id).await?)),
-        ClaimState::Failed => return Ok(Confirmed::Sendable),
-        ClaimState::InFlight if claim.lease_until >= now => return Ok(Confirmed::NotYet),
+        ClaimState::Done => return Ok((Confirmed::Final(local_status(state, id).await?), false)),
+        ClaimState::Failed => return Ok((Confirmed::Sendable, false)),
+        ClaimState::InFlight if claim.lease_until >= now => return Ok((Confirmed::NotYet, false)),
         ClaimState::InFlight | ClaimState::Unknown => {}
     }
     Ok(with_lease(
@@ -119,7 +125,7 @@ pub async fn confirm_claim(state: &AppState, id: CheckoutId) -> Result<Confirmed
         confirm_leased(state, &claim),
     )
     .await?
-    .unwrap_or(Confirmed::NotYet))
+    .unwrap_or((Confirmed::NotYet, false)))
 }
 
 /// Runs `work` under the work lease `name` (long enough for one Payson call), or not at
@@ -152,10 +158,13 @@ async fn local_status(state: &AppState, id: CheckoutId) -> Result<CheckoutStatus
         .map_or(CheckoutStatus::Shipped, |c| c.status))
 }
 
-async fn confirm_leased(state: &AppState, claim: &SendClaim) -> Result<Confirmed, AppError> {
+async fn confirm_leased(
+    state: &AppState,
+    claim: &SendClaim,
+) -> Result<(Confirmed, bool), AppError> {
     let id = claim.checkout_id;
     let Some(local) = state.store.checkout(id).await? else {
-        return Ok(Confirmed::NotYet);
+        return Ok((Confirmed::NotYet, false));
     };
     let company = company(state, local.company_id).await?;
     let creds = credentials(state, &company)?;
@@ -165,7 +174,7 @@ async fn confirm_leased(state: &AppState, claim: &SendClaim) -> Result<Confirmed
         Ok(r) => r,
         Err(e) => {
             tracing::info!(checkout_id = %id, error = %e, "Payson not answering; the open claim stays open");
-            return Ok(Confirmed::NotYet);
+            return Ok((Confirmed::NotYet, false));
         }
     };
     let read_at = state.clock.now();
@@ -195,7 +204,7 @@ async fn confirm_leased(state: &AppState, claim: &SendClaim) -> Result<Confirmed
                 ),
             ),
         ),
-        _ if read_at <= claim.lease_until => return Ok(Confirmed::NotYet),
+        _ if read_at <= claim.lease_until => return Ok((Confirmed::NotYet, false)),
         _ => (
             ClaimState::Failed,
             Confirmed::Sendable,
@@ -232,10 +241,10 @@ async fn confirm_leased(state: &AppState, claim: &SendClaim) -> Result<Confirmed
         .await?
     {
         audit::count(state, &event);
-        Ok(decided)
+        Ok((decided, true))
     } else {
         // Settled meanwhile by its sender: read what it decided.
-        Box::pin(confirm_claim(state, id)).await
+        Ok((Box::pin(confirm_claim(state, id)).await?, false))
     }
 }
 
@@ -275,7 +284,7 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
                 if let Ok(Some(c)) = state.store.checkout(claim.checkout_id).await {
                     limiter.until_key_ready(&c.company_id).await;
                 }
-                confirm_claim(state, claim.checkout_id).await
+                confirm_here(state, claim.checkout_id).await
             }
         })
         .buffer_unordered(settings.concurrency)
@@ -283,8 +292,8 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
         .await;
     for o in outcomes {
         match o {
-            Ok(Confirmed::NotYet) => {}
-            Ok(_) => report.claims_settled += 1,
+            Ok((_, true)) => report.claims_settled += 1,
+            Ok((_, false)) => {}
             Err(e) => {
                 report.payson_failures += 1;
                 tracing::warn!(error = %e, "reconciliation could not settle a claim");

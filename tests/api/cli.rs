@@ -310,3 +310,66 @@ async fn demo_with_oidc_offers_sign_in_with_its_provider() {
     let _ = std::fs::remove_dir_all(&dir);
     outcome.expect("demo checks timed out");
 }
+
+/// `config check` on a file with a mistake names the line; a digits-only secret from the
+/// environment stays text; secrets are never printed.
+#[test]
+fn config_check_names_the_line_and_never_prints_secrets() {
+    let dir = std::env::temp_dir().join(format!("cd-check-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    let key = "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let check = |env: &[(&str, &str)]| {
+        let mut c = Command::new(BIN);
+        c.args(["--config", file.to_str().unwrap(), "config", "check"])
+            .env_clear()
+            .env("CHECKOUT_DESK_SECRET_KEY", key);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains(key) && !text.contains("123456"), "{text}");
+        (out.status.success(), text)
+    };
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:9000\"\n\n[payson]\nrequest_timeout_ms = \"soon\"\n",
+    )
+    .unwrap();
+    let (ok, text) = check(&[]);
+    assert!(!ok);
+    assert!(
+        text.contains("line 4") && text.contains("payson.request_timeout_ms"),
+        "{text}"
+    );
+    // The claim lease must cover the Payson timeouts: refused with the reason.
+    std::fs::write(&file, "[send]\nclaim_lease_secs = 5\n").unwrap();
+    let (ok, text) = check(&[]);
+    assert!(!ok && text.contains("claim_lease_secs"), "{text}");
+    // OpenID without public_url.
+    std::fs::write(
+        &file,
+        "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"desk\"\n",
+    )
+    .unwrap();
+    let (ok, text) = check(&[]);
+    assert!(!ok && text.contains("public_url is required"), "{text}");
+    // A good file; a digits-only metrics token from the environment is text, not a number.
+    std::fs::write(&file, "public_url = \"https://desk.example\"\n").unwrap();
+    let (ok, text) = check(&[
+        ("CHECKOUT_DESK_METRICS_TOKEN", "123456"),
+        ("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS", "nope"),
+    ]);
+    assert!(
+        !ok && text.contains("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS"),
+        "{text}"
+    );
+    let (ok, text) = check(&[("CHECKOUT_DESK_METRICS_TOKEN", "123456")]);
+    assert!(ok, "{text}");
+    assert!(text.contains("Configuration OK") && text.contains("https://desk.example"));
+}
