@@ -1,20 +1,18 @@
 //! Configuration: an optional TOML file, then `CHECKOUT_DESK_*` environment variables
 //! (`__` separates sections: `CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS=20000`).
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::domain::AddressList;
 
-pub const ENV_PREFIX: &str = "CHECKOUT_DESK_";
+mod load;
+mod oidc;
 
-/// Token signature algorithms a provider may use. Asymmetric only: an HMAC "signed"
-/// with the provider's public key must fail.
-pub const ALGORITHMS: &[&str] = &[
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
-];
+pub use oidc::{ALGORITHMS, FirstSignIn, OidcProviderSettings};
+
+pub const ENV_PREFIX: &str = "CHECKOUT_DESK_";
 
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -52,120 +50,6 @@ pub struct Settings {
     /// OpenID Connect providers by short name (`[oidc.keycloak]`), used for browser
     /// sign-in and for JWT bearer tokens on the API.
     pub oidc: std::collections::BTreeMap<String, OidcProviderSettings>,
-}
-
-/// Who may sign in through a provider for the first time.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum FirstSignIn {
-    /// Create a local user with the roles and company the claims give.
-    Create,
-    /// Link to an existing local user with the same, provider-verified e-mail.
-    #[default]
-    Link,
-    /// Only users already linked may sign in.
-    Refuse,
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OidcProviderSettings {
-    /// Shown on the login page: "Sign in with <display_name>".
-    #[serde(default)]
-    pub display_name: String,
-    /// The issuer; `<issuer>/.well-known/openid-configuration` is read unless all
-    /// endpoints below are given.
-    pub issuer: String,
-    #[serde(default)]
-    pub authorization_endpoint: Option<String>,
-    #[serde(default)]
-    pub token_endpoint: Option<String>,
-    #[serde(default)]
-    pub jwks_uri: Option<String>,
-    #[serde(default)]
-    pub end_session_endpoint: Option<String>,
-    pub client_id: String,
-    #[serde(default)]
-    pub client_secret: String,
-    #[serde(default = "default_scopes")]
-    pub scopes: Vec<String>,
-    /// Dotted path of the claim holding BokaMera role names (Keycloak: `realm_access.roles`).
-    #[serde(default = "default_roles_claim")]
-    pub roles_claim: String,
-    #[serde(default = "default_company_claim")]
-    pub company_claim: String,
-    #[serde(default = "default_email_claim")]
-    pub email_claim: String,
-    #[serde(default)]
-    pub first_sign_in: FirstSignIn,
-    /// Roles and company come from the claims (written to the user at each sign-in).
-    /// Off for providers without such claims (Google): the desk's own assignments stay.
-    #[serde(default = "default_true")]
-    pub roles_from_claims: bool,
-    /// The `aud` API access tokens must carry; without it the API does not accept this
-    /// provider's tokens.
-    #[serde(default)]
-    pub api_audience: Option<String>,
-    /// Further issuers whose access tokens the API accepts from this provider (its keys),
-    /// e.g. Entra ID's v1 `https://sts.windows.net/<tenant>/` beside the v2.0 issuer.
-    #[serde(default)]
-    pub api_issuers: Vec<String>,
-    /// Signature algorithms accepted (never taken from the token alone).
-    #[serde(default = "default_algorithms")]
-    pub algorithms: Vec<String>,
-    /// Clock skew allowed on `exp`, `nbf` and `iat`.
-    #[serde(default = "default_leeway")]
-    pub leeway_secs: i64,
-    /// How long a fetched key set is trusted before it is fetched again, so a key the
-    /// provider removed stops working within this time.
-    #[serde(default = "default_jwks_cache")]
-    pub jwks_cache_secs: i64,
-}
-
-impl OidcProviderSettings {
-    /// The issuers an API access token may name: the provider's own, then `api_issuers`.
-    pub fn api_issuers(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.issuer.as_str()).chain(self.api_issuers.iter().map(String::as_str))
-    }
-}
-
-fn default_scopes() -> Vec<String> {
-    vec!["openid".into(), "email".into(), "profile".into()]
-}
-fn default_roles_claim() -> String {
-    "realm_access.roles".into()
-}
-fn default_company_claim() -> String {
-    "company_id".into()
-}
-fn default_email_claim() -> String {
-    "email".into()
-}
-fn default_algorithms() -> Vec<String> {
-    vec!["RS256".into()]
-}
-fn default_true() -> bool {
-    true
-}
-fn default_leeway() -> i64 {
-    60
-}
-fn default_jwks_cache() -> i64 {
-    300
-}
-
-impl std::fmt::Debug for OidcProviderSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidcProviderSettings")
-            .field("issuer", &self.issuer)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
-            .field("roles_claim", &self.roles_claim)
-            .field("company_claim", &self.company_claim)
-            .field("first_sign_in", &self.first_sign_in)
-            .field("api_audience", &self.api_audience)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -378,67 +262,6 @@ pub enum ConfigError {
 }
 
 impl Settings {
-    /// Loads the file (if given) and overlays `CHECKOUT_DESK_*` variables from `env`.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
-        let (text, file_table) = match file {
-            Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| ConfigError::Read(p.display().to_string(), e))?;
-                let table = text
-                    .parse::<toml::Table>()
-                    .map_err(|e| ConfigError::Invalid(format!("{}: {e}", p.display())))?;
-                (Some((p, text)), table)
-            }
-            None => (None, toml::Table::new()),
-        };
-        let env: Vec<(Vec<String>, String)> = env
-            .into_iter()
-            .filter_map(|(k, v)| {
-                let rest = k.strip_prefix(ENV_PREFIX)?;
-                // CHECKOUT_DESK_CONFIG names the file itself.
-                (rest != "CONFIG").then(|| {
-                    let path = rest.split("__").map(str::to_ascii_lowercase).collect();
-                    (path, v)
-                })
-            })
-            .collect();
-        // An environment value is a TOML literal (`true`, `20000`, `["a"]`) unless the
-        // setting it overrides is text: then it stays text (a digits-only token).
-        let mut as_text: Vec<&[String]> = Vec::new();
-        let settings = loop {
-            let mut table = file_table.clone();
-            for (path, raw) in &env {
-                let value = if as_text.contains(&path.as_slice()) {
-                    toml::Value::String(raw.clone())
-                } else {
-                    env_value(raw)
-                };
-                insert_path(&mut table, path, value)?;
-            }
-            match serde_path_to_error::deserialize::<_, Settings>(toml::Value::Table(table)) {
-                Ok(s) => break s,
-                Err(e) => {
-                    let at = e.path().to_string();
-                    let retyped = env.iter().find(|(path, raw)| {
-                        path.join(".") == at
-                            && !as_text.contains(&path.as_slice())
-                            && !env_value(raw).is_str()
-                    });
-                    if let Some((path, _)) = retyped {
-                        as_text.push(path);
-                        continue;
-                    }
-                    return Err(explain(&e, text.as_ref(), &env));
-                }
-            }
-        };
-        settings.validate()?;
-        Ok(settings)
-    }
-
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.retired_trust_forwarded_for.is_some() {
             return Err(ConfigError::Invalid(
@@ -539,76 +362,6 @@ impl Settings {
             }
         }
         Ok(())
-    }
-}
-
-/// Environment values are TOML literals when they parse as one (`true`, `20000`), else strings.
-fn env_value(raw: &str) -> toml::Value {
-    format!("v = {raw}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .filter(|v| !v.is_table())
-        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
-}
-
-/// Where a setting went wrong: `at payson.request_timeout_ms: …`, with the file's line
-/// when the value came from the file, or the environment variable's name.
-fn explain(
-    e: &serde_path_to_error::Error<toml::de::Error>,
-    file: Option<&(&Path, String)>,
-    env: &[(Vec<String>, String)],
-) -> ConfigError {
-    let at = e.path().to_string();
-    let from_env = env.iter().any(|(p, _)| p.join(".") == at);
-    let inner = e.inner().message().trim_end().to_owned();
-    let place = if from_env {
-        let name: Vec<String> = at.split('.').map(str::to_ascii_uppercase).collect();
-        format!("{ENV_PREFIX}{}", name.join("__"))
-    } else if let Some((p, text)) = file {
-        // Deserializing the text itself gives the span the merged table has lost.
-        match toml::from_str::<Settings>(text) {
-            Err(fe) => {
-                let line = fe
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-                match line {
-                    Some(l) => format!("{} line {l}", p.display()),
-                    None => p.display().to_string(),
-                }
-            }
-            Ok(_) => p.display().to_string(),
-        }
-    } else {
-        "settings".to_owned()
-    };
-    if at.is_empty() || at == "." {
-        ConfigError::Invalid(format!("{place}: {inner}"))
-    } else {
-        ConfigError::Invalid(format!("{place}: {at}: {inner}"))
-    }
-}
-
-fn insert_path(
-    table: &mut toml::Table,
-    path: &[String],
-    value: toml::Value,
-) -> Result<(), ConfigError> {
-    match path {
-        [] => Ok(()),
-        [last] => {
-            table.insert(last.clone(), value);
-            Ok(())
-        }
-        [first, rest @ ..] => {
-            let entry = table
-                .entry(first.clone())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            match entry {
-                toml::Value::Table(t) => insert_path(t, rest, value),
-                _ => Err(ConfigError::Invalid(format!("{first} is not a section"))),
-            }
-        }
     }
 }
 

@@ -13,7 +13,7 @@ use rand::distr::Alphanumeric;
 use crate::clock::SharedClock;
 use crate::crypto::sha256_hex;
 use crate::domain::UserId;
-use crate::store::Store;
+use crate::store::{SessionWrite, Store};
 
 /// The session key under which the signed-in user's id is kept.
 pub const USER_ID_KEY: &str = "user_id";
@@ -31,6 +31,23 @@ impl DbSessionStore {
 
     fn expiry(&self, ttl: &CookieDuration) -> chrono::DateTime<chrono::Utc> {
         self.clock.now() + Duration::seconds(ttl.whole_seconds().max(1))
+    }
+
+    /// The row a save or an update writes: now, expiring after `ttl`.
+    fn write<'a>(
+        &self,
+        key_hash: &'a str,
+        state: &HashMap<String, String>,
+        text: &'a str,
+        ttl: &CookieDuration,
+    ) -> SessionWrite<'a> {
+        SessionWrite {
+            key_hash,
+            user: user_of(state),
+            state: text,
+            now: self.clock.now(),
+            expires_at: self.expiry(ttl),
+        }
     }
 }
 
@@ -69,14 +86,9 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, SaveError> {
         let text = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let key = new_key();
+        let hash = sha256_hex(&key);
         self.store
-            .session_insert(
-                &sha256_hex(&key),
-                user_of(&state),
-                &text,
-                self.clock.now(),
-                self.expiry(ttl),
-            )
+            .session_insert(&self.write(&hash, &state, &text, ttl))
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -90,15 +102,10 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let text =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let hash = sha256_hex(key.as_ref());
         let updated = self
             .store
-            .session_update(
-                &sha256_hex(key.as_ref()),
-                user_of(&state),
-                &text,
-                self.clock.now(),
-                self.expiry(ttl),
-            )
+            .session_update(&self.write(&hash, &state, &text, ttl))
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
         if updated {

@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::state::AppState;
 
-use super::RequestMeta;
+use super::{RequestMeta, permitted};
 
 /// One audit event under construction: `Entry::new(action).by(actor)…` then `record`.
 #[must_use]
@@ -165,6 +165,24 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
     }
 }
 
+/// Writes the audit event of a change (`action`, filed under `company`) and passes the
+/// result on: a refused or failed change is audited as well as a done one.
+pub(super) async fn audited<T>(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    (action, company): (AuditAction, Option<CompanyId>),
+    result: Result<T, AppError>,
+    message: impl FnOnce(&T) -> String,
+) -> Result<T, AppError> {
+    let entry = Entry::new(action)
+        .by(actor)
+        .company(company)
+        .result(&result, 200, message);
+    record(state, meta, entry).await;
+    result
+}
+
 /// The audit log, for superadmins and auditors only.
 pub async fn list(
     state: &AppState,
@@ -172,9 +190,7 @@ pub async fn list(
     filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, AppError> {
-    if !policy::may_read_audit(actor) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_read_audit(actor))?;
     Ok(state.store.audit_events(filter, limit).await?)
 }
 
@@ -184,8 +200,6 @@ pub async fn user_by_email(
     actor: Actor<'_>,
     email: &str,
 ) -> Result<Option<crate::domain::UserId>, AppError> {
-    if !policy::may_read_audit(actor) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_read_audit(actor))?;
     Ok(state.store.user_by_email(email).await?.map(|u| u.id))
 }

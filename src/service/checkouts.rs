@@ -12,6 +12,8 @@ use crate::error::{AppError, Clash, Invalid, Missing, PaysonRefusal, PaysonSilen
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
 
+use super::permitted;
+
 /// Rule 4 of the API: which company a request is about.
 /// `requested` is `None` for an absent, empty or all-zero `CompanyId`.
 pub fn resolve_company(
@@ -56,9 +58,7 @@ pub async fn get_checkout(
     requested_company: Option<CompanyId>,
     id: CheckoutId,
 ) -> Result<Checkout, AppError> {
-    if !policy::may_view_checkouts(Actor::from(principal)) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_view_checkouts(Actor::from(principal)))?;
     let company = resolve_company(principal, requested_company)?;
     find_in_company(state, principal, company, id).await
 }
@@ -189,9 +189,7 @@ pub struct CheckoutPage {
 /// Narrows a filter to what the caller may see: their own company, or any company (and
 /// the one they picked) for superadmin and auditor.
 pub fn scoped(principal: &Principal, mut f: CheckoutFilter) -> Result<CheckoutFilter, AppError> {
-    if !policy::may_view_checkouts(Actor::from(principal)) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_view_checkouts(Actor::from(principal)))?;
     if !policy::is_global(Actor::from(principal)) {
         f.company = Some(principal.company.ok_or(AppError::Forbidden)?);
     }
@@ -240,9 +238,7 @@ pub async fn find_visible(
     principal: &Principal,
     id: CheckoutId,
 ) -> Result<Checkout, AppError> {
-    if !policy::may_view_checkouts(Actor::from(principal)) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_view_checkouts(Actor::from(principal)))?;
     match state.store.checkout(id).await? {
         Some(c) if policy::may_view_company(Actor::from(principal), c.company_id) => Ok(c),
         _ => Err(AppError::NotFound(Missing::CheckoutId(id.to_string()))),
@@ -298,8 +294,24 @@ pub async fn company_names(
     state: &AppState,
     principal: &Principal,
 ) -> Result<CompanyNames, AppError> {
-    if !policy::is_global(Actor::from(principal)) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::is_global(Actor::from(principal)))?;
     Ok(state.company_names.get(&state.store).await?)
+}
+
+/// The names of the companies whose checkouts a principal sees: every company's for the
+/// global views, else only the principal's own company's.
+pub async fn visible_company_names(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<CompanyNames, AppError> {
+    let all = state.company_names.get(&state.store).await?;
+    if policy::is_global(Actor::from(principal)) {
+        return Ok(all);
+    }
+    let own = all
+        .iter()
+        .filter(|(id, _)| Some(*id) == principal.company)
+        .cloned()
+        .collect();
+    Ok(std::sync::Arc::new(own))
 }

@@ -10,9 +10,9 @@ use crate::domain::{AddressList, AuditAction, Company, CompanyApiKey, CompanyId}
 use crate::error::{AppError, Connected, Existing, Invalid, Missing};
 use crate::state::AppState;
 
-use super::RequestMeta;
-use super::audit::{self, Entry};
+use super::audit::audited;
 use super::checkouts::{company, credentials, payson_error};
+use super::{RequestMeta, permitted};
 
 pub struct NewCompany {
     pub id: Option<CompanyId>,
@@ -42,22 +42,8 @@ pub struct ManagedCompany {
     pub keys: Vec<CompanyApiKey>,
 }
 
-/// Writes the audit event of a company change and passes the result on.
-async fn audited<T>(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    company: Option<CompanyId>,
-    result: Result<T, AppError>,
-    message: impl FnOnce(&T) -> String,
-) -> Result<T, AppError> {
-    let entry = Entry::new(AuditAction::CompanyChanged)
-        .by(actor)
-        .company(company)
-        .result(&result, 200, message);
-    audit::record(state, meta, entry).await;
-    result
-}
+/// Every company change is filed as one action, under the company.
+const CHANGED: AuditAction = AuditAction::CompanyChanged;
 
 fn require_manager(actor: Actor<'_>, company: CompanyId) -> Result<(), AppError> {
     if policy::may_manage_company(actor, company) {
@@ -90,16 +76,14 @@ pub async fn add(
 ) -> Result<Company, AppError> {
     let result = add_inner(state, actor, c).await;
     let id = result.as_ref().ok().map(|c| c.id);
-    audited(state, actor, meta, id, result, |c| {
+    audited(state, actor, meta, (CHANGED, id), result, |c| {
         format!("Company {} added", c.name)
     })
     .await
 }
 
 async fn add_inner(state: &AppState, actor: Actor<'_>, c: NewCompany) -> Result<Company, AppError> {
-    if !policy::may_add_company(actor) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_add_company(actor))?;
     if c.name.trim().is_empty() {
         return Err(AppError::rejected("Name", "NotEmpty", Invalid::CompanyName));
     }
@@ -136,9 +120,7 @@ async fn add_inner(state: &AppState, actor: Actor<'_>, c: NewCompany) -> Result<
 /// The companies the actor manages, with their API keys. Someone who manages none
 /// (and could not add one) may not open the page at all.
 pub async fn managed(state: &AppState, actor: Actor<'_>) -> Result<Vec<ManagedCompany>, AppError> {
-    if !policy::may_manage_some_company(actor) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_manage_some_company(actor))?;
     let mut out = Vec::new();
     for company in state.store.companies().await? {
         if !policy::may_manage_company(actor, company.id) {
@@ -184,7 +166,7 @@ pub async fn set_payson(
         Ok(())
     }
     .await;
-    audited(state, actor, meta, Some(id), result, |()| {
+    audited(state, actor, meta, (CHANGED, Some(id)), result, |()| {
         "Payson credentials saved".to_owned()
     })
     .await
@@ -211,7 +193,15 @@ pub async fn test_connection(
         }
     }
     .await;
-    audited(state, actor, meta, Some(id), result, ToString::to_string).await
+    audited(
+        state,
+        actor,
+        meta,
+        (CHANGED, Some(id)),
+        result,
+        ToString::to_string,
+    )
+    .await
 }
 
 /// Issues a company API key for `x-api-key` (a GUID, as BokaMera's); stored hashed and
@@ -256,9 +246,14 @@ pub async fn issue_api_key(
         Ok((record, key))
     }
     .await;
-    audited(state, actor, meta, Some(company), result, |(rec, _)| {
-        format!("API key {} issued", rec.id)
-    })
+    audited(
+        state,
+        actor,
+        meta,
+        (CHANGED, Some(company)),
+        result,
+        |(rec, _)| format!("API key {} issued", rec.id),
+    )
     .await
 }
 
@@ -288,7 +283,7 @@ pub async fn revoke_api_key(
         Ok(())
     }
     .await;
-    audited(state, actor, meta, Some(company), result, |()| {
+    audited(state, actor, meta, (CHANGED, Some(company)), result, |()| {
         format!("API key {key_id} revoked")
     })
     .await

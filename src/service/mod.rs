@@ -41,6 +41,15 @@ pub async fn database_ready(state: &crate::state::AppState) -> Result<(), StoreE
 }
 
 /// A unique-key violation as the caller should read it.
+/// What the policy grants, or `Forbidden`.
+fn permitted(granted: bool) -> Result<(), AppError> {
+    if granted {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 fn conflict(what: Existing) -> impl Fn(StoreError) -> AppError {
     move |e| match e {
         StoreError::Conflict(_) => AppError::Conflict(Clash::Exists(what)),

@@ -25,9 +25,9 @@ use crate::domain::{
 use crate::error::{AppError, Missing, error_chain};
 use crate::state::AppState;
 
-use super::RequestMeta;
 use super::audit::{self, Entry, outcome_of};
 use super::checkouts::{company, refresh_from_payson};
+use super::{RequestMeta, permitted};
 
 /// What to answer Payson. A non-200 status makes Payson retry later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,9 +373,7 @@ pub async fn log(
     filter: &NotificationFilter,
     limit: i64,
 ) -> Result<Vec<Notification>, AppError> {
-    if !policy::may_read_notification_log(actor) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_read_notification_log(actor))?;
     let rows = state.store.notifications(filter, limit).await?;
     Ok(redacted(actor, rows))
 }

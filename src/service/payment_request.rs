@@ -23,13 +23,13 @@ use crate::error::{AppError, Clash, Missing, PaysonRefusal, PaysonSilence};
 use crate::payson::PaysonError;
 use crate::state::AppState;
 
-use super::RequestMeta;
 use super::audit::{self, Entry};
 use super::checkouts::{
     checkout_from_payson, company, credentials, find_in_company, not_ready, payson_error,
     resolve_company,
 };
 use super::reconcile::{self, Confirmed};
+use super::{RequestMeta, permitted};
 
 #[derive(Debug, Clone)]
 pub struct SendCommand {
@@ -97,9 +97,7 @@ async fn send_inner(
     trace: &mut Trace,
 ) -> Result<Checkout, AppError> {
     // Rule 2.
-    if !policy::may_send_some(Actor::from(principal)) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_send_some(Actor::from(principal)))?;
     // Rule 4.
     let company_id = resolve_company(principal, cmd.company_id)?;
     trace.company_id = Some(company_id);

@@ -10,7 +10,8 @@ use crate::error::{AppError, Missing};
 use crate::state::AppState;
 
 use super::RequestMeta;
-use super::users::{audited, require_user_admin, user};
+use super::audit::audited;
+use super::users::{require_user_admin, user};
 
 /// A new token and its secret, which is never stored or shown again.
 pub struct IssuedToken {

@@ -8,8 +8,8 @@ use crate::domain::{ApiToken, AuditAction, CompanyId, RoleSet, User, UserId};
 use crate::error::{AppError, Clash, Existing, Invalid, Missing};
 use crate::state::AppState;
 
-use super::RequestMeta;
-use super::audit::{self, Entry};
+use super::audit::audited;
+use super::{RequestMeta, permitted};
 
 pub struct NewUser {
     pub email: String,
@@ -23,23 +23,6 @@ pub struct NewUser {
 pub struct UserWithTokens {
     pub user: User,
     pub tokens: Vec<ApiToken>,
-}
-
-/// Writes the audit event of a user change and passes the result on.
-pub(super) async fn audited<T>(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    (action, company): (AuditAction, Option<CompanyId>),
-    result: Result<T, AppError>,
-    message: impl FnOnce(&T) -> String,
-) -> Result<T, AppError> {
-    let entry = Entry::new(action)
-        .by(actor)
-        .company(company)
-        .result(&result, 200, message);
-    audit::record(state, meta, entry).await;
-    result
 }
 
 /// The audit event of a change to one user, filed under the user's company.
@@ -56,11 +39,7 @@ async fn user_changed(
 }
 
 pub(super) fn require_user_admin(actor: Actor<'_>) -> Result<(), AppError> {
-    if policy::may_manage_users(actor) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    permitted(policy::may_manage_users(actor))
 }
 
 fn assignment(roles: RoleSet, company: Option<CompanyId>) -> Result<Assignment, AppError> {

@@ -141,6 +141,7 @@ mod identities;
 pub mod names;
 mod notifications;
 mod sessions;
+pub use sessions::SessionWrite;
 mod submissions;
 mod tokens;
 mod types;

@@ -5,6 +5,16 @@ use chrono::{DateTime, Utc};
 use super::{Db, Store, StoreResult, db_err};
 use crate::domain::UserId;
 
+/// A session as it is written, new or replacing a live one's state.
+pub struct SessionWrite<'a> {
+    pub key_hash: &'a str,
+    pub user: Option<UserId>,
+    /// The state, as JSON.
+    pub state: &'a str,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 impl Store {
     /// The session's state, if it exists and has not expired.
     pub async fn session_load(
@@ -17,29 +27,15 @@ impl Store {
         Ok(row.map(|(state,)| state))
     }
 
-    pub async fn session_insert(
-        &self,
-        key_hash: &str,
-        user: Option<UserId>,
-        state: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    pub async fn session_insert(&self, w: &SessionWrite<'_>) -> StoreResult<()> {
         const SQL: &str = "INSERT INTO sessions (key_hash, user_id, state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-        execute!(self, SQL, key_hash, user, state, now, expires_at).map(|_| ())
+        execute!(self, SQL, w.key_hash, w.user, w.state, w.now, w.expires_at).map(|_| ())
     }
 
     /// Replaces the state of a live session; false if it is gone (logged out, expired).
-    pub async fn session_update(
-        &self,
-        key_hash: &str,
-        user: Option<UserId>,
-        state: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    pub async fn session_update(&self, w: &SessionWrite<'_>) -> StoreResult<bool> {
         const SQL: &str = "UPDATE sessions SET user_id = $2, state = $3, expires_at = $5 WHERE key_hash = $1 AND expires_at > $4";
-        Ok(execute!(self, SQL, key_hash, user, state, now, expires_at)? == 1)
+        Ok(execute!(self, SQL, w.key_hash, w.user, w.state, w.now, w.expires_at)? == 1)
     }
 
     pub async fn session_touch(

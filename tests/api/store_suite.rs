@@ -7,7 +7,7 @@ use checkout_desk::domain::{
     CheckoutStatus, ClaimState, Company, CompanyApiKey, CompanyId, Currency, Money, NewAuditEvent,
     PaymentMethod, Role, RoleSet, User, UserId,
 };
-use checkout_desk::store::{Backend, Store, StoreError};
+use checkout_desk::store::{Backend, SessionWrite, Store, StoreError};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use futures_util::future::join_all;
 use sqlx::Connection;
@@ -976,7 +976,14 @@ async fn timestamps_compare_in_time_order(db: Db) {
     );
 
     // Sessions expire strictly after `expires_at`.
-    s.session_insert("k", None, "{}", t, t + ms).await.unwrap();
+    let session = SessionWrite {
+        key_hash: "k",
+        user: None,
+        state: "{}",
+        now: t,
+        expires_at: t + ms,
+    };
+    s.session_insert(&session).await.unwrap();
     assert!(s.session_load("k", t).await.unwrap().is_some());
     assert!(s.session_load("k", t + us).await.unwrap().is_some());
     assert!(s.session_load("k", t + ms).await.unwrap().is_none());

@@ -17,21 +17,28 @@ use crate::domain::policy;
 use crate::domain::{CheckoutId, CompanyId, Principal, parse_guid};
 use crate::error::AppError;
 use crate::http::request_meta;
+use crate::service::RequestMeta;
 use crate::service::checkouts::get_checkout;
 use crate::service::payment_request::{SendCommand, audit_refused, send_payment_request};
 use crate::service::signin::api_principal;
 use crate::state::AppState;
 
+/// What a route says about its request: a format its path fixes (`/json/reply/…`,
+/// `….xml`), and whether the checkout id is a path segment.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub format: Option<Format>,
+    pub id_in_path: bool,
+}
+
 pub async fn send(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
-    route_format: Option<Format>,
-    id_in_path: bool,
+    route: Route,
 ) -> Result<HttpResponse, ApiError> {
     let meta = request_meta(&req, &state);
-    let (format, path_id) = prelude(&req, route_format, id_in_path)
-        .map_err(|e| ApiError::new(e, Format::Json, &meta.request_id))?;
+    let (format, path_id) = prelude(&req, route, &meta)?;
     let mut principal: Option<Principal> = None;
     let mut edge_fields = (None, None);
     let edge = async {
@@ -69,12 +76,10 @@ pub async fn send(
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
-    route_format: Option<Format>,
-    id_in_path: bool,
+    route: Route,
 ) -> Result<HttpResponse, ApiError> {
     let meta = request_meta(&req, &state);
-    let (format, path_id) = prelude(&req, route_format, id_in_path)
-        .map_err(|e| ApiError::new(e, Format::Json, &meta.request_id))?;
+    let (format, path_id) = prelude(&req, route, &meta)?;
     let result = async {
         let p = authenticate(&req, &state, false).await?;
         let fields = bind(&req, &[], path_id.as_deref(), GET)?;
@@ -91,7 +96,11 @@ pub async fn method_not_allowed(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let meta = request_meta(&req, &state);
-    let format = prelude(&req, None, false)
+    let any = Route {
+        format: None,
+        id_in_path: false,
+    };
+    let format = negotiated(&req, any)
         .map(|(f, _)| f)
         .unwrap_or(Format::Json);
     Err(ApiError::new(
@@ -101,15 +110,22 @@ pub async fn method_not_allowed(
     ))
 }
 
-/// The response format, and the `{id}` path segment (minus a `.json`/`.xml` suffix).
+/// The response format, and the `{id}` path segment (minus a `.json`/`.xml` suffix);
+/// a format that cannot be served is answered in JSON.
 fn prelude(
     req: &HttpRequest,
-    route_format: Option<Format>,
-    id_in_path: bool,
-) -> Result<(Format, Option<String>), AppError> {
-    let mut route_format = route_format;
+    route: Route,
+    meta: &RequestMeta,
+) -> Result<(Format, Option<String>), ApiError> {
+    negotiated(req, route).map_err(|e| ApiError::new(e, Format::Json, &meta.request_id))
+}
+
+fn negotiated(req: &HttpRequest, route: Route) -> Result<(Format, Option<String>), AppError> {
+    let mut route_format = route.format;
     let mut path_id = None;
-    if id_in_path && let Some(raw) = req.match_info().get("id") {
+    if route.id_in_path
+        && let Some(raw) = req.match_info().get("id")
+    {
         let (id, suffix) = match raw.rsplit_once('.') {
             Some((id, "json")) => (id, Some(Format::Json)),
             Some((id, "xml")) => (id, Some(Format::Xml)),

@@ -18,11 +18,13 @@ const SEND: &str = "SendCheckoutPaymentRequest";
 const GET: &str = "PaysonCheckoutv2GetCheckout";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let send = |route_format: Option<Format>, id_in_path: bool| {
-        move |req, payload, state| checkout::send(req, payload, state, route_format, id_in_path)
+    let send = |format: Option<Format>, id_in_path: bool| {
+        let route = checkout::Route { format, id_in_path };
+        move |req, payload, state| checkout::send(req, payload, state, route)
     };
-    let get = |route_format: Option<Format>, id_in_path: bool| {
-        move |req, state| checkout::get(req, state, route_format, id_in_path)
+    let get = |format: Option<Format>, id_in_path: bool| {
+        let route = checkout::Route { format, id_in_path };
+        move |req, state| checkout::get(req, state, route)
     };
     cfg.route(
         "/payment/payson/v2/ipncallback",

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::extract::{Chrome, CsrfForm, SignedIn};
+use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
 use super::flash::{self, Flash, Notice};
 use super::i18n::Tr;
 use super::page::{PageError, html, see_other};
@@ -63,31 +63,31 @@ fn optional(s: &str) -> Option<&str> {
 
 // ---- companies ----
 
-struct KeyView {
-    id: String,
-    notes: String,
-    allowed_ips: String,
-    expires: String,
-    revoked: bool,
+pub(super) struct KeyView {
+    pub id: String,
+    pub notes: String,
+    pub allowed_ips: String,
+    pub expires: String,
+    pub revoked: bool,
 }
 
-struct CompanyView {
-    id: String,
-    name: String,
-    agent_id: String,
-    base_url: String,
-    keys: Vec<KeyView>,
+pub(super) struct CompanyView {
+    pub id: String,
+    pub name: String,
+    pub agent_id: String,
+    pub base_url: String,
+    pub keys: Vec<KeyView>,
 }
 
 #[derive(Template)]
 #[template(path = "admin/companies.html")]
-struct CompaniesPage {
-    t: Tr,
-    chrome: Chrome,
-    is_super: bool,
-    companies: Vec<CompanyView>,
-    flash: Option<Flash>,
-    secret: Secret,
+pub(super) struct CompaniesPage {
+    pub t: Tr,
+    pub chrome: Chrome,
+    pub is_super: bool,
+    pub companies: Vec<CompanyView>,
+    pub flash: Option<Flash>,
+    pub secret: Secret,
 }
 
 async fn companies_page(
@@ -134,15 +134,12 @@ pub async fn companies(state: web::Data<AppState>, s: SignedIn) -> Result<HttpRe
     companies_page(&state, s, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CompanyForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     agent_id: String,
-    #[serde(default)]
     api_key: String,
-    #[serde(default)]
     base_url: String,
 }
 
@@ -180,9 +177,6 @@ pub async fn payson(
     done(&s, "/admin/companies", result, |()| Notice::PaysonSaved)
 }
 
-#[derive(Deserialize)]
-pub struct NoFields {}
-
 pub async fn test(
     CsrfForm(_): CsrfForm<NoFields>,
     state: web::Data<AppState>,
@@ -194,13 +188,11 @@ pub async fn test(
     done(&s, "/admin/companies", result, Notice::Connected)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct KeyForm {
-    #[serde(default)]
     notes: String,
-    #[serde(default)]
     allowed_ips: String,
-    #[serde(default)]
     expires_in_days: String,
 }
 
@@ -247,33 +239,33 @@ pub async fn revoke_key(
 
 // ---- users and tokens ----
 
-struct TokenView {
-    id: String,
-    name: String,
-    created: String,
-    revoked: bool,
+pub(super) struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub revoked: bool,
 }
 
-struct UserView {
-    id: String,
-    email: String,
-    company: String,
-    company_id: String,
-    roles: Vec<(&'static str, bool)>,
-    disabled: bool,
-    tokens: Vec<TokenView>,
+pub(super) struct UserView {
+    pub id: String,
+    pub email: String,
+    pub company: String,
+    pub company_id: String,
+    pub roles: Vec<(&'static str, bool)>,
+    pub disabled: bool,
+    pub tokens: Vec<TokenView>,
 }
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]
-struct UsersPage {
-    t: Tr,
-    chrome: Chrome,
-    users: Vec<UserView>,
-    companies: Vec<(String, String)>,
-    roles: Vec<&'static str>,
-    flash: Option<Flash>,
-    secret: Secret,
+pub(super) struct UsersPage {
+    pub t: Tr,
+    pub chrome: Chrome,
+    pub users: Vec<UserView>,
+    pub companies: Vec<(String, String)>,
+    pub roles: Vec<&'static str>,
+    pub flash: Option<Flash>,
+    pub secret: Secret,
 }
 
 async fn users_page(
@@ -317,10 +309,7 @@ async fn users_page(
         t: s.t,
         chrome: s.chrome,
         users,
-        companies: names
-            .iter()
-            .map(|(id, name)| (id.to_string(), name.clone()))
-            .collect(),
+        companies: super::filters::company_options(&names),
         roles: Role::ALL.iter().map(|r| r.name()).collect(),
         secret,
     };
@@ -331,17 +320,13 @@ pub async fn users(state: web::Data<AppState>, s: SignedIn) -> Result<HttpRespon
     users_page(&state, s, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct UserForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     company: String,
-    #[serde(default)]
     role: Vec<String>,
 }
 
@@ -398,9 +383,9 @@ pub async fn set_roles(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DisabledForm {
-    #[serde(default)]
     disabled: String,
 }
 
@@ -446,9 +431,9 @@ pub async fn reset_password(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TokenForm {
-    #[serde(default)]
     name: String,
 }
 

@@ -1,25 +1,27 @@
 //! `/audit` and `/audit.csv`: every audit event, filtered by company, user, action,
 //! outcome and date, for superadmins and auditors.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
-use super::filters::{self, bad, day_range, trimmed};
+use super::filters::{
+    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, logged, parsed,
+    trimmed,
+};
 use super::page::{PageError, html};
 use crate::domain::{AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal};
 use crate::error::{AppError, FilterField};
 use crate::service::audit::{list, user_by_email as audit_user};
+use crate::service::checkouts::company_names;
 use crate::state::AppState;
 
-const PAGE_SIZE: i64 = 100;
-/// A CSV export is capped so one click cannot exhaust the server.
-const CSV_MAX: i64 = 100_000;
-
 #[derive(Deserialize, Default, Clone)]
-pub struct AuditQuery {
+pub(super) struct AuditQuery {
     company: Option<String>,
     user: Option<String>,
     action: Option<String>,
@@ -29,32 +31,32 @@ pub struct AuditQuery {
     before: Option<i64>,
 }
 
-struct Row {
-    at: String,
-    actor: String,
-    company: String,
-    checkout: String,
-    action: String,
-    outcome: String,
-    status: u16,
-    address: String,
-    message: String,
-    payson: String,
-    note: String,
+pub(super) struct Row {
+    pub at: String,
+    pub actor: String,
+    pub company: String,
+    pub checkout: String,
+    pub action: String,
+    pub outcome: String,
+    pub status: u16,
+    pub address: String,
+    pub message: String,
+    pub payson: String,
+    pub note: String,
 }
 
 #[derive(Template)]
 #[template(path = "audit/list.html")]
-struct AuditPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    companies: Vec<(String, String)>,
-    actions: Vec<&'static str>,
-    outcomes: Vec<&'static str>,
-    q: AuditQuery,
-    rows: Vec<Row>,
-    csv: String,
-    next: Option<String>,
+pub(super) struct AuditPage {
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub companies: Vec<(String, String)>,
+    pub actions: Vec<&'static str>,
+    pub outcomes: Vec<&'static str>,
+    pub q: AuditQuery,
+    pub rows: Vec<Row>,
+    pub csv: String,
+    pub next: Option<String>,
 }
 
 /// Turns the query into a store filter; an unknown value is a 400 naming it.
@@ -73,47 +75,35 @@ async fn filter(
         None => None,
     };
     Ok(AuditFilter {
-        company_id: trimmed(&q.company)
-            .map(|c| {
-                c.parse::<CompanyId>()
-                    .map_err(|_| bad(FilterField::Company))
-            })
-            .transpose()?,
+        company_id: filters::company(&q.company)?,
         checkout_id: None,
         actor_user_id: actor,
-        action: trimmed(&q.action)
-            .map(|a| AuditAction::parse(a).ok_or_else(|| bad(FilterField::Action)))
-            .transpose()?,
-        outcome: trimmed(&q.outcome)
-            .map(|o| AuditOutcome::parse(o).ok_or_else(|| bad(FilterField::Outcome)))
-            .transpose()?,
+        action: parsed(&q.action, FilterField::Action, AuditAction::parse)?,
+        outcome: parsed(&q.outcome, FilterField::Outcome, AuditOutcome::parse)?,
         from,
         to,
         before_id: q.before,
     })
 }
 
-fn query_string(q: &AuditQuery, before: Option<i64>) -> String {
-    let fields = [
+/// The filters the page's links carry.
+fn fields(q: &AuditQuery) -> [(&'static str, &Option<String>); 6] {
+    [
         ("company", &q.company),
         ("user", &q.user),
         ("action", &q.action),
         ("outcome", &q.outcome),
         ("from", &q.from),
         ("to", &q.to),
-    ];
-    filters::query_string(&fields, before.map(|b| ("before", b.to_string())))
+    ]
 }
 
-fn row(e: AuditEvent, names: &std::collections::HashMap<CompanyId, String>) -> Row {
+pub(super) fn row(e: AuditEvent, names: &HashMap<CompanyId, String>) -> Row {
     let ev = e.event;
     Row {
         at: ev.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         actor: ev.actor,
-        company: ev
-            .company_id
-            .map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string()))
-            .unwrap_or_default(),
+        company: company_label(names, ev.company_id),
         checkout: ev.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
         action: ev.action.name().to_owned(),
         outcome: ev.outcome.name().to_owned(),
@@ -130,41 +120,22 @@ pub async fn page(
     s: SignedIn,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let f = filter(&state, &principal, &q).await?;
     let events = list(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
-    let companies = crate::service::checkouts::company_names(&state, &principal).await?;
+    let page = logged(events, "/audit", &fields(&q), |e| e.id);
+    let companies = company_names(&state, &principal).await?;
     let names = companies.iter().cloned().collect();
-    let more = events.len() as i64 > PAGE_SIZE;
-    let events: Vec<AuditEvent> = events
-        .into_iter()
-        .take(usize::try_from(PAGE_SIZE).unwrap_or(0))
-        .collect();
-    let next = if more {
-        events
-            .last()
-            .map(|e| format!("/audit?{}", query_string(&q, Some(e.id))))
-    } else {
-        None
-    };
     let tpl = AuditPage {
         t,
         chrome,
-        companies: companies
-            .iter()
-            .map(|(id, name)| (id.to_string(), name.clone()))
-            .collect(),
+        companies: company_options(&companies),
         actions: AuditAction::ALL.iter().map(|a| a.name()).collect(),
         outcomes: AuditOutcome::ALL.iter().map(|o| o.name()).collect(),
-        rows: events.into_iter().map(|e| row(e, &names)).collect(),
-        csv: format!("/audit.csv?{}", query_string(&q, None)),
+        rows: page.rows.into_iter().map(|e| row(e, &names)).collect(),
+        csv: page.csv,
+        next: page.next,
         q: q.into_inner(),
-        next,
     };
     html(StatusCode::OK, &tpl)
 }
@@ -174,11 +145,11 @@ pub async fn csv(
     s: SignedIn,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, .. } = s;
+    let principal = s.principal;
     let mut f = filter(&state, &principal, &q).await?;
     f.before_id = None;
     let events = list(&state, (&principal).into(), &f, CSV_MAX).await?;
-    let names = crate::service::checkouts::company_names(&state, &principal)
+    let names = company_names(&state, &principal)
         .await?
         .iter()
         .cloned()

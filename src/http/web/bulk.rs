@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::extract::{Chrome, CsrfForm, SignedIn};
 use super::page::{PageError, html};
-use crate::domain::policy::{self, Actor};
+use crate::domain::policy;
 use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money};
 use crate::error::{AppError, FormProblem, Invalid, Problem};
 use crate::service::checkouts::find_visible;
@@ -20,25 +20,25 @@ use crate::state::AppState;
 /// More than this in one go is refused: each row is a Payson round trip.
 const MAX_ROWS: usize = 200;
 
-struct Line {
-    id: String,
-    customer: String,
-    amount: String,
+pub(super) struct Line {
+    pub id: String,
+    pub customer: String,
+    pub amount: String,
     /// Why the row is skipped, or the outcome after sending, in the reader's language.
-    note: String,
-    ok: bool,
+    pub note: String,
+    pub ok: bool,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/bulk.html")]
-struct BulkPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    done: bool,
-    lines: Vec<Line>,
-    sendable: Vec<String>,
-    total: String,
-    idempotency_key: String,
+pub(super) struct BulkPage {
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub done: bool,
+    pub lines: Vec<Line>,
+    pub sendable: Vec<String>,
+    pub total: String,
+    pub idempotency_key: String,
 }
 
 /// The selected `id=` values, parsed as checkout ids (each once, in order).
@@ -75,9 +75,9 @@ fn total_text(sums: &BTreeMap<&'static str, (Currency, i64)>, t: super::i18n::Tr
         .join(" + ")
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct Selection {
-    #[serde(default)]
     id: Vec<String>,
 }
 
@@ -86,12 +86,7 @@ pub async fn preview(
     state: web::Data<AppState>,
     s: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
+    let t = s.t;
     let q: Selection = serde_html_form::from_str(req.query_string())
         .map_err(|_| AppError::BadRequest("The selection could not be read".into()))?;
     let selected = ids(q.id.iter().map(String::as_str))?;
@@ -99,9 +94,9 @@ pub async fn preview(
     let mut sendable = Vec::new();
     let mut sums: BTreeMap<&'static str, (Currency, i64)> = BTreeMap::new();
     for id in selected {
-        let (customer, amount, skip) = match find_visible(&state, &principal, id).await {
+        let (customer, amount, skip) = match find_visible(&state, &s.principal, id).await {
             Ok(c) => {
-                let skip = if !policy::may_send_for(Actor::from(&principal), c.company_id) {
+                let skip = if !policy::may_send_for(s.actor(), c.company_id) {
                     Some(t.not_yours_to_send().to_owned())
                 } else if c.status != CheckoutStatus::ReadyToShip {
                     Some(t.has_status(&c.status.describe()))
@@ -133,7 +128,7 @@ pub async fn preview(
     }
     let page = BulkPage {
         t,
-        chrome,
+        chrome: s.chrome,
         done: false,
         lines,
         total: total_text(&sums, t),
@@ -143,11 +138,10 @@ pub async fn preview(
     html(StatusCode::OK, &page)
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct BulkForm {
-    #[serde(default)]
     idempotency_key: String,
-    #[serde(default)]
     id: Vec<String>,
 }
 
@@ -156,20 +150,13 @@ pub async fn send(
     state: web::Data<AppState>,
     s: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        meta,
-        t,
-        ..
-    } = s;
     let key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let mut lines = Vec::new();
     for id in ids(form.id.iter().map(String::as_str))? {
         let row_key = submission_key(key, id, true);
         let note = Some("bulk send".to_owned());
-        let outcome = match send_once(&state, &principal, &meta, &row_key, id, note).await {
+        let outcome = match send_once(&state, &s.principal, &s.meta, &row_key, id, note).await {
             Ok(o) => o,
             Err(e @ (AppError::Internal(_) | AppError::Busy)) => return Err(e.into()),
             Err(e) => SendOutcome::NotSent(Problem::from(&e)),
@@ -179,12 +166,12 @@ pub async fn send(
             customer: String::new(),
             amount: String::new(),
             ok: outcome.is_sent(),
-            note: t.bulk_outcome(&outcome),
+            note: s.t.bulk_outcome(&outcome),
         });
     }
     let page = BulkPage {
-        t,
-        chrome,
+        t: s.t,
+        chrome: s.chrome,
         done: true,
         lines,
         total: String::new(),

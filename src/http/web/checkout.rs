@@ -6,63 +6,55 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::extract::{Chrome, CsrfForm, SignedIn};
+use super::audit::{Row as AuditRow, row as audit_row};
+use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
 use super::notifications::NotificationRow;
 use super::page::{PageError, html, see_other};
 use crate::domain::policy::{self, Actor};
-use crate::domain::{CheckoutId, CheckoutStatus, PaymentMethod};
+use crate::domain::{Checkout, CheckoutId, CheckoutStatus, PaymentMethod, Principal};
 use crate::error::{AppError, FormProblem, Missing};
 use crate::service::checkouts::{checkout_events, company, find_visible, refresh_visible};
 use crate::service::send_once::{SendOutcome, outcome, send_once, submission_key};
 use crate::state::AppState;
 
-struct Event {
-    at: String,
-    actor: String,
-    action: String,
-    outcome: String,
-    message: String,
-    note: String,
-}
-
 #[derive(Template)]
 #[template(path = "checkouts/show.html")]
-struct ShowPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    id: String,
-    company: String,
-    status: String,
-    amount: String,
-    method: String,
-    customer: String,
-    email: String,
-    reference: String,
-    purchase_id: String,
-    expires: String,
-    timeline: Vec<(String, String)>,
-    events: Vec<Event>,
-    notifications: Vec<NotificationRow>,
-    can_send: bool,
-    has_snippet: bool,
-    flash: Option<SendOutcome>,
+pub(super) struct ShowPage {
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub id: String,
+    pub company: String,
+    pub status: String,
+    pub amount: String,
+    pub method: String,
+    pub customer: String,
+    pub email: String,
+    pub reference: String,
+    pub purchase_id: String,
+    pub expires: String,
+    pub timeline: Vec<(String, String)>,
+    pub events: Vec<AuditRow>,
+    pub notifications: Vec<NotificationRow>,
+    pub can_send: bool,
+    pub has_snippet: bool,
+    pub flash: Option<SendOutcome>,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/confirm.html")]
-struct ConfirmPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    id: String,
-    consequence: String,
-    idempotency_key: String,
+pub(super) struct ConfirmPage {
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub id: String,
+    pub consequence: String,
+    pub idempotency_key: String,
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/preview.html")]
-struct PreviewPage<'a> {
-    t: super::i18n::Tr,
-    snippet: &'a str,
+pub(super) struct PreviewPage<'a> {
+    pub t: super::i18n::Tr,
+    pub snippet: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -70,20 +62,21 @@ pub struct ShowQuery {
     result: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SendForm {
-    #[serde(default)]
     idempotency_key: String,
-    #[serde(default)]
     note: String,
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 fn checkout_id(raw: &str) -> Result<CheckoutId, AppError> {
     raw.parse()
         .map_err(|_| AppError::NotFound(Missing::Checkout))
+}
+
+/// The checkout the path names, if the principal may see it.
+async fn visible(state: &AppState, principal: &Principal, raw: &str) -> Result<Checkout, AppError> {
+    find_visible(state, principal, checkout_id(raw)?).await
 }
 
 pub async fn show(
@@ -92,13 +85,8 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
-    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
+    let c = visible(&state, &principal, &path).await?;
     let company = company(&state, c.company_id).await?;
     let history: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&c.history_json).unwrap_or_default();
@@ -107,19 +95,17 @@ pub async fn show(
         .filter_map(|(k, v)| v.as_str().map(|t| (t.to_owned(), k)))
         .collect();
     timeline.sort();
+    let names = [(company.id, company.name.clone())].into_iter().collect();
     let events = checkout_events(&state, &principal, &c)
         .await?
         .into_iter()
-        .map(|e| Event {
-            at: e.event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            actor: e.event.actor,
-            action: e.event.action.name().replace('_', " "),
-            outcome: e.event.outcome.name().to_owned(),
-            message: e.event.message,
-            note: e.event.note.unwrap_or_default(),
+        .map(|e| {
+            let mut row = audit_row(e, &names);
+            // In words here: the page reads as a history, not a log.
+            row.action = row.action.replace('_', " ");
+            row
         })
         .collect();
-    let names = [(company.id, company.name.clone())].into_iter().collect();
     let notifications = crate::service::notifications::for_checkout(&state, &principal, &c)
         .await?
         .into_iter()
@@ -164,16 +150,11 @@ pub async fn confirm(
     s: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
-    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
-    if !policy::may_send_for(Actor::from(&principal), c.company_id) {
+    let c = visible(&state, &s.principal, &path).await?;
+    if !policy::may_send_for(s.actor(), c.company_id) {
         return Err(AppError::Forbidden.into());
     }
+    let t = s.t;
     let who = if c.customer_name.is_empty() {
         c.customer_email.clone()
     } else {
@@ -186,7 +167,7 @@ pub async fn confirm(
     };
     let page = ConfirmPage {
         t,
-        chrome,
+        chrome: s.chrome,
         id: c.id.to_string(),
         consequence,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
@@ -229,8 +210,7 @@ pub async fn snippet(
     s: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, t, .. } = s;
-    let c = find_visible(&state, &principal, checkout_id(&path)?).await?;
+    let c = visible(&state, &s.principal, &path).await?;
     let company = company(&state, c.company_id).await?;
     let mut origins: Vec<String> = state.settings.payson.snippet_origins.clone();
     if let Some(o) = origin_of(&company.payson_base_url) {
@@ -242,7 +222,7 @@ pub async fn snippet(
          style-src 'unsafe-inline' {sources}; form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
     );
     let body = PreviewPage {
-        t,
+        t: s.t,
         snippet: c.snippet.as_deref().unwrap_or(""),
     }
     .render()

@@ -16,7 +16,7 @@ use crate::domain::CheckoutFilter;
 use crate::domain::policy;
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::{AppError, FilterField};
-use crate::service::checkouts::{list as list_checkouts, totals};
+use crate::service::checkouts::{list as list_checkouts, totals, visible_company_names};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
@@ -35,7 +35,7 @@ pub struct Row {
 }
 
 #[derive(Deserialize, Default, Clone)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     status: Option<String>,
     company: Option<String>,
     q: Option<String>,
@@ -46,20 +46,20 @@ pub struct ListQuery {
 
 #[derive(Template)]
 #[template(path = "checkouts/list.html")]
-struct ListPage {
-    t: super::i18n::Tr,
-    chrome: Chrome,
-    show_company: bool,
-    can_send: bool,
-    companies: Vec<(String, String)>,
-    statuses: Vec<&'static str>,
-    q: ListQuery,
-    status: String,
-    awaiting: bool,
-    totals: Vec<String>,
-    rows: Vec<Row>,
-    next: Option<String>,
-    csv: String,
+pub(super) struct ListPage {
+    pub t: super::i18n::Tr,
+    pub chrome: Chrome,
+    pub show_company: bool,
+    pub can_send: bool,
+    pub companies: Vec<(String, String)>,
+    pub statuses: Vec<&'static str>,
+    pub q: ListQuery,
+    pub status: String,
+    pub awaiting: bool,
+    pub totals: Vec<String>,
+    pub rows: Vec<Row>,
+    pub next: Option<String>,
+    pub csv: String,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
@@ -71,12 +71,7 @@ fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
         other => Some(CheckoutStatus::parse(other).ok_or_else(|| bad(FilterField::Status))?),
     };
     Ok(CheckoutFilter {
-        company: trimmed(&q.company)
-            .map(|c| {
-                c.parse::<CompanyId>()
-                    .map_err(|_| bad(FilterField::Company))
-            })
-            .transpose()?,
+        company: filters::company(&q.company)?,
         status,
         text: trimmed(&q.q).map(|t| t.chars().take(200).collect()),
         from,
@@ -143,12 +138,7 @@ pub async fn list(
     s: SignedIn,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let f = filter(&query)?;
     let after = query.after.as_deref().and_then(parse_cursor);
     let page = list_checkouts(&state, &principal, f.clone(), after, PAGE_SIZE).await?;
@@ -164,10 +154,7 @@ pub async fn list(
         format!("/checkouts?{}", query_string(&query, Some(cursor)))
     });
     // Already sorted by name.
-    let companies: Vec<(String, String)> = list
-        .iter()
-        .map(|(id, n)| (id.to_string(), n.clone()))
-        .collect();
+    let companies = filters::company_options(&list);
     let tpl = ListPage {
         t,
         chrome,
@@ -201,17 +188,14 @@ pub async fn csv(
     s: SignedIn,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, .. } = s;
+    let principal = s.principal;
     let f = filter(&query)?;
     let page = list_checkouts(&state, &principal, f, None, CSV_MAX).await?;
-    let names = state
-        .store
-        .companies()
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect::<HashMap<_, _>>();
+    let names: HashMap<CompanyId, String> = visible_company_names(&state, &principal)
+        .await?
+        .iter()
+        .cloned()
+        .collect();
     let rows = page.rows.iter().map(|c| {
         vec![
             c.id.to_string(),

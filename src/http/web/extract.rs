@@ -86,6 +86,10 @@ struct Token {
     csrf_token: String,
 }
 
+/// A form of buttons only: nothing but its CSRF token, which `CsrfForm` checks.
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 /// Largest form the desk accepts (a bulk selection of 200 ids fits easily).
 const MAX_FORM_BYTES: usize = 64 * 1024;
 

@@ -9,9 +9,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Template)]
 #[template(path = "index.html")]
-struct Index {
-    t: super::i18n::Tr,
-    version: &'static str,
+pub(super) struct Index {
+    pub t: super::i18n::Tr,
+    pub version: &'static str,
 }
 
 async fn index(t: super::i18n::Tr) -> HttpResponse {

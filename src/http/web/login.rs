@@ -15,9 +15,9 @@ use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "signed_out.html")]
-struct SignedOut {
-    t: super::i18n::Tr,
-    provider_url: String,
+pub(super) struct SignedOut {
+    pub t: super::i18n::Tr,
+    pub provider_url: String,
 }
 
 #[derive(Deserialize)]

@@ -10,13 +10,13 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
-    t: super::i18n::Tr,
-    csrf: String,
-    email: String,
+    pub t: super::i18n::Tr,
+    pub csrf: String,
+    pub email: String,
     /// Already in the reader's language: the template shows it as it is.
-    error: Option<String>,
+    pub error: Option<String>,
     /// (name, label) of each OpenID provider: "Sign in with <label>".
-    providers: Vec<(String, String)>,
+    pub providers: Vec<(String, String)>,
 }
 
 impl LoginPage {

@@ -10,7 +10,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
-use super::filters::{self, bad, day_range, trimmed};
+use super::filters::{
+    self, CSV_MAX, PAGE_SIZE, company_label, company_options, day_range, logged, parsed,
+};
 use super::i18n::Tr;
 use super::page::{PageError, html};
 use crate::domain::{CompanyId, Notification, NotificationFilter, NotificationResult};
@@ -19,12 +21,8 @@ use crate::service::checkouts::company_names;
 use crate::service::notifications::log;
 use crate::state::AppState;
 
-const PAGE_SIZE: i64 = 100;
-/// A CSV export is capped so one click cannot exhaust the server.
-const CSV_MAX: i64 = 100_000;
-
 #[derive(Deserialize, Default, Clone)]
-pub struct NotificationQuery {
+pub(super) struct NotificationQuery {
     checkout: Option<String>,
     company: Option<String>,
     result: Option<String>,
@@ -56,10 +54,7 @@ impl NotificationRow {
         Self {
             at: e.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             checkout: e.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
-            company: e
-                .company_id
-                .map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string()))
-                .unwrap_or_default(),
+            company: company_label(names, e.company_id),
             address: e.remote_addr,
             found: e.status_found.map(|s| s.describe()).unwrap_or_default(),
             result: e.result,
@@ -78,48 +73,39 @@ impl NotificationRow {
 
 #[derive(Template)]
 #[template(path = "notifications/list.html")]
-struct LogPage {
-    t: Tr,
-    chrome: Chrome,
-    companies: Vec<(String, String)>,
-    results: Vec<(&'static str, &'static str)>,
-    q: NotificationQuery,
-    rows: Vec<NotificationRow>,
-    csv: String,
-    next: Option<String>,
+pub(super) struct LogPage {
+    pub t: Tr,
+    pub chrome: Chrome,
+    pub companies: Vec<(String, String)>,
+    pub results: Vec<(&'static str, &'static str)>,
+    pub q: NotificationQuery,
+    pub rows: Vec<NotificationRow>,
+    pub csv: String,
+    pub next: Option<String>,
 }
 
 /// Turns the query into a store filter; an unreadable value is a 400 naming it.
 fn filter(q: &NotificationQuery) -> Result<NotificationFilter, AppError> {
     let (from, to) = day_range(&q.from, &q.to)?;
     Ok(NotificationFilter {
-        checkout_id: trimmed(&q.checkout)
-            .map(|c| c.parse().map_err(|_| bad(FilterField::Checkout)))
-            .transpose()?,
-        company_id: trimmed(&q.company)
-            .map(|c| {
-                c.parse::<CompanyId>()
-                    .map_err(|_| bad(FilterField::Company))
-            })
-            .transpose()?,
-        result: trimmed(&q.result)
-            .map(|r| NotificationResult::parse(r).ok_or_else(|| bad(FilterField::Result)))
-            .transpose()?,
+        checkout_id: parsed(&q.checkout, FilterField::Checkout, |c| c.parse().ok())?,
+        company_id: filters::company(&q.company)?,
+        result: parsed(&q.result, FilterField::Result, NotificationResult::parse)?,
         from,
         to,
         before_id: q.before,
     })
 }
 
-fn query_string(q: &NotificationQuery, before: Option<i64>) -> String {
-    let fields = [
+/// The filters the page's links carry.
+fn fields(q: &NotificationQuery) -> [(&'static str, &Option<String>); 5] {
+    [
         ("checkout", &q.checkout),
         ("company", &q.company),
         ("result", &q.result),
         ("from", &q.from),
         ("to", &q.to),
-    ];
-    filters::query_string(&fields, before.map(|b| ("before", b.to_string())))
+    ]
 }
 
 pub async fn page(
@@ -127,45 +113,28 @@ pub async fn page(
     s: SignedIn,
     q: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn {
-        principal,
-        chrome,
-        t,
-        ..
-    } = s;
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let f = filter(&q)?;
     let rows = log(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
+    let page = logged(rows, "/notifications", &fields(&q), |n| n.id);
     let companies = company_names(&state, &principal).await?;
     let names: HashMap<CompanyId, String> = companies.iter().cloned().collect();
-    let more = rows.len() as i64 > PAGE_SIZE;
-    let rows: Vec<Notification> = rows
-        .into_iter()
-        .take(usize::try_from(PAGE_SIZE).unwrap_or(0))
-        .collect();
-    let next = if more {
-        rows.last()
-            .map(|n| format!("/notifications?{}", query_string(&q, Some(n.id))))
-    } else {
-        None
-    };
     let tpl = LogPage {
         t,
         chrome,
-        companies: companies
-            .iter()
-            .map(|(id, name)| (id.to_string(), name.clone()))
-            .collect(),
+        companies: company_options(&companies),
         results: NotificationResult::ALL
             .iter()
             .map(|r| (r.name(), t.notification_result(*r)))
             .collect(),
-        rows: rows
+        rows: page
+            .rows
             .into_iter()
             .map(|n| NotificationRow::new(t, n, &names))
             .collect(),
-        csv: format!("/notifications.csv?{}", query_string(&q, None)),
+        csv: page.csv,
+        next: page.next,
         q: q.into_inner(),
-        next,
     };
     html(StatusCode::OK, &tpl)
 }
@@ -175,7 +144,7 @@ pub async fn csv(
     s: SignedIn,
     q: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let SignedIn { principal, .. } = s;
+    let principal = s.principal;
     let mut f = filter(&q)?;
     f.before_id = None;
     let rows = log(&state, (&principal).into(), &f, CSV_MAX).await?;

@@ -85,8 +85,8 @@ pub struct Callback {
 
 #[derive(Template)]
 #[template(path = "signed_in.html")]
-struct SignedIn {
-    t: super::i18n::Tr,
+pub(super) struct SignedIn {
+    pub t: super::i18n::Tr,
 }
 
 /// GET /login/oidc/{provider}/callback: check, exchange, validate, sign in.

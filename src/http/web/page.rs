@@ -30,12 +30,12 @@ pub fn see_other(location: &str) -> HttpResponse {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage<'a> {
-    t: Tr,
-    status: u16,
-    problem: Problem,
+pub(super) struct ErrorPage<'a> {
+    pub t: Tr,
+    pub status: u16,
+    pub problem: Problem,
     /// Empty when the page is rendered without its request.
-    request_id: &'a str,
+    pub request_id: &'a str,
 }
 
 /// An `AppError` shown to a person: plain words, never internals, and the request id to

@@ -1,22 +1,24 @@
-//! `messages!`: the typed catalogue's one shape. Each entry becomes a method on `Tr`
-//! that needs both an English and a Swedish form, so a template or handler calling a
-//! message that does not exist, or a catalogue entry missing a language, fails to compile.
+//! `messages!`: the typed catalogue's one shape. `build.rs` writes every key of
+//! `catalogue/*.toml` as an entry of one invocation; each entry becomes a method on `Tr`,
+//! so a template or handler calling a message that does not exist fails to compile.
 //!
 //! ```text
-//! messages! {
-//!     LIST_NAME;
-//!     /// Plain text: `t.sign_in()` → &'static str.
-//!     sign_in { en: "Sign in", sv: "Logga in" }
-//!     /// Text with parts: `t.sign_in_with(label)` → String; `{label}` names the argument.
-//!     sign_in_with(label: &str) { en: "Sign in with {label}", sv: "Logga in med {label}" }
-//!     /// A count (the first argument): one form for 1, another for every other number.
-//!     expires_in_days(n: i64) {
-//!         en: "expires in {n} day" | "expires in {n} days",
-//!         sv: "löper ut om {n} dag" | "löper ut om {n} dagar",
-//!     }
-//! }
+//! [sign_in]                      # t.sign_in() → &'static str
+//! en = "Sign in"
+//! sv = "Logga in"
+//!
+//! [sign_in_with]                 # t.sign_in_with(label) → String
+//! args = "label: &str"           # `{label}` in a form names the argument
+//! en = "Sign in with {label}"
+//! sv = "Logga in med {label}"
+//!
+//! [expires_in_days]              # a count (the first argument): one form for 1,
+//! args = "n: i64"                # another for every other number
+//! en = ["expires in {n} day", "expires in {n} days"]
+//! sv = ["löper ut om {n} dag", "löper ut om {n} dagar"]
 //! ```
-//! `LIST_NAME` is a test-only list of every entry's forms, for the catalogue tests.
+//! The list name (`CATALOGUE`) is a test-only list of every entry's forms, for the
+//! catalogue tests.
 
 macro_rules! messages {
     (

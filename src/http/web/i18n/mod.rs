@@ -1,21 +1,21 @@
 //! Swedish and English: chosen by the `lang` cookie (the switch), else `Accept-Language`,
 //! else English. Every text a page shows is a typed message, a method on `Tr` with both
-//! forms side by side (`t.sign_in()`, `t.expires_in_days(n)`), written with `messages!` in
-//! the catalogue files below; amounts follow the language (`1 234,50 kr` or
+//! forms side by side (`t.sign_in()`, `t.expires_in_days(n)`), kept as data in
+//! `catalogue/*.toml` and made into methods by `build.rs` through `messages!`; amounts
+//! follow the language (`1 234,50 kr` or
 //! `SEK 1,234.50`). What handlers and services tell a person (errors, flashes, send
 //! outcomes) is typed too and rendered by matching on it (problems.rs).
 
 #[macro_use]
 mod macros;
 
-mod admin;
-mod checkouts;
-mod desk;
+// Every catalogue entry as a `Tr` method, written by build.rs.
+include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+
 mod notifications;
 mod problems;
 #[cfg(test)]
 mod render_tests;
-mod signin;
 #[cfg(test)]
 mod tests;
 

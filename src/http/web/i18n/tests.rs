@@ -62,16 +62,7 @@ pub(super) fn catalogue() -> impl Iterator<
         &'static [&'static str],
     ),
 > {
-    [
-        desk::DESK,
-        checkouts::CHECKOUTS,
-        admin::ADMIN,
-        signin::SIGNIN,
-        problems::PROBLEMS,
-        notifications::NOTIFICATIONS,
-    ]
-    .into_iter()
-    .flatten()
+    CATALOGUE.iter()
 }
 
 fn placeholders(form: &str) -> Vec<&str> {

@@ -2,48 +2,18 @@
 
 use askama::Template;
 
-use super::{Query, check, chrome, s};
+use super::{audit_row, check, chrome, s};
 use crate::domain::{CheckoutStatus, NotificationResult};
-use crate::http::web::extract::Chrome;
-use crate::http::web::i18n::Tr;
-use crate::http::web::notifications::NotificationRow;
+use crate::http::web::bulk::{BulkPage, Line};
+use crate::http::web::checkout::{ConfirmPage, PreviewPage, ShowPage};
+use crate::http::web::checkouts::{ListPage, ListQuery, Row};
 use crate::service::send_once::SendOutcome;
-
-struct Row {
-    id: String,
-    expires_in_days: Option<i64>,
-    soon: bool,
-    status: String,
-    company: String,
-    customer: String,
-    email: String,
-    reference: String,
-    amount: String,
-}
-
-#[derive(Template)]
-#[template(path = "checkouts/list.html")]
-struct List {
-    t: Tr,
-    chrome: Chrome,
-    awaiting: bool,
-    statuses: Vec<&'static str>,
-    status: String,
-    show_company: bool,
-    can_send: bool,
-    companies: Vec<(String, String)>,
-    q: Query,
-    csv: String,
-    totals: Vec<String>,
-    rows: Vec<Row>,
-    next: Option<String>,
-}
 
 #[test]
 fn worklist() {
     for (awaiting, totals) in [(true, vec![s("2 x")]), (false, vec![])] {
         check("checkouts/list.html", |t| {
-            List {
+            ListPage {
                 t,
                 chrome: chrome(),
                 awaiting,
@@ -52,7 +22,7 @@ fn worklist() {
                 show_company: true,
                 can_send: true,
                 companies: vec![(s("1"), s("Acme AB"))],
-                q: Query::default(),
+                q: ListQuery::default(),
                 csv: s("/checkouts.csv?"),
                 totals: totals.clone(),
                 rows: [Some(1), Some(30), None]
@@ -77,7 +47,7 @@ fn worklist() {
     }
     // With nothing to show.
     check("checkouts/list.html (empty)", |t| {
-        List {
+        ListPage {
             t,
             chrome: chrome(),
             awaiting: false,
@@ -86,7 +56,7 @@ fn worklist() {
             show_company: false,
             can_send: false,
             companies: vec![],
-            q: Query::default(),
+            q: ListQuery::default(),
             csv: s("/"),
             totals: vec![],
             rows: vec![],
@@ -97,43 +67,11 @@ fn worklist() {
     });
 }
 
-struct Event {
-    at: String,
-    actor: String,
-    action: String,
-    outcome: String,
-    message: String,
-    note: String,
-}
-
-#[derive(Template)]
-#[template(path = "checkouts/show.html")]
-struct Show {
-    t: Tr,
-    chrome: Chrome,
-    id: String,
-    flash: Option<SendOutcome>,
-    status: String,
-    company: String,
-    amount: String,
-    method: String,
-    customer: String,
-    email: String,
-    reference: String,
-    purchase_id: String,
-    expires: String,
-    can_send: bool,
-    timeline: Vec<(String, String)>,
-    has_snippet: bool,
-    events: Vec<Event>,
-    notifications: Vec<NotificationRow>,
-}
-
 #[test]
 fn checkout() {
     for events in [0, 1] {
         check("checkouts/show.html", |t| {
-            Show {
+            ShowPage {
                 t,
                 chrome: chrome(),
                 id: s("0000"),
@@ -150,16 +88,7 @@ fn checkout() {
                 can_send: true,
                 timeline: vec![(s("2026-01-01"), s("ReadyToShip"))],
                 has_snippet: true,
-                events: (0..events)
-                    .map(|_| Event {
-                        at: s("2026-01-01"),
-                        actor: s("a@b.se"),
-                        action: s("payment_request"),
-                        outcome: s("success"),
-                        message: s("ok"),
-                        note: s("ok"),
-                    })
-                    .collect(),
+                events: (0..events).map(|_| audit_row()).collect(),
                 notifications: (0..events)
                     .map(|_| super::notifications::row(t, NotificationResult::Failed))
                     .collect(),
@@ -170,20 +99,10 @@ fn checkout() {
     }
 }
 
-#[derive(Template)]
-#[template(path = "checkouts/confirm.html")]
-struct Confirm {
-    t: Tr,
-    chrome: Chrome,
-    id: String,
-    consequence: String,
-    idempotency_key: String,
-}
-
 #[test]
 fn confirm() {
     check("checkouts/confirm.html", |t| {
-        Confirm {
+        ConfirmPage {
             t,
             chrome: chrome(),
             id: s("0000"),
@@ -195,17 +114,10 @@ fn confirm() {
     });
 }
 
-#[derive(Template)]
-#[template(path = "checkouts/preview.html")]
-struct Preview<'a> {
-    t: Tr,
-    snippet: &'a str,
-}
-
 #[test]
 fn snippet_preview() {
     check("checkouts/preview.html", |t| {
-        Preview {
+        PreviewPage {
             t,
             snippet: "<div id='paysonContainer'></div>",
         }
@@ -214,31 +126,11 @@ fn snippet_preview() {
     });
 }
 
-struct Line {
-    id: String,
-    customer: String,
-    amount: String,
-    note: String,
-    ok: bool,
-}
-
-#[derive(Template)]
-#[template(path = "checkouts/bulk.html")]
-struct Bulk {
-    t: Tr,
-    chrome: Chrome,
-    done: bool,
-    lines: Vec<Line>,
-    sendable: Vec<String>,
-    total: String,
-    idempotency_key: String,
-}
-
 #[test]
 fn bulk_send() {
     for done in [false, true] {
         check("checkouts/bulk.html", |t| {
-            Bulk {
+            BulkPage {
                 t,
                 chrome: chrome(),
                 done,

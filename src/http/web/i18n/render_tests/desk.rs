@@ -2,44 +2,24 @@
 
 use askama::Template;
 
-use super::{Query, check, chrome, s};
+use super::{audit_row, check, chrome, s};
 use crate::error::{Invalid, Missing, Problem};
-use crate::http::web::extract::Chrome;
+use crate::http::web::admin::{
+    CompaniesPage, CompanyView, KeyView, TokenView, UserView, UsersPage,
+};
+use crate::http::web::audit::{AuditPage, AuditQuery};
 use crate::http::web::flash::{Flash, Notice};
-use crate::http::web::i18n::Tr;
-
-struct KeyView {
-    id: String,
-    notes: String,
-    allowed_ips: String,
-    expires: String,
-    revoked: bool,
-}
-
-struct CompanyView {
-    id: String,
-    name: String,
-    agent_id: String,
-    base_url: String,
-    keys: Vec<KeyView>,
-}
-
-#[derive(Template)]
-#[template(path = "admin/companies.html")]
-struct Companies {
-    t: Tr,
-    chrome: Chrome,
-    is_super: bool,
-    companies: Vec<CompanyView>,
-    flash: Option<Flash>,
-    secret: Option<(String, String)>,
-}
+use crate::http::web::home::Index;
+use crate::http::web::login::SignedOut;
+use crate::http::web::login_page::LoginPage;
+use crate::http::web::oidc::SignedIn;
+use crate::http::web::page::ErrorPage;
 
 #[test]
 fn companies() {
     for keys in [0, 2] {
         check("admin/companies.html", |t| {
-            Companies {
+            CompaniesPage {
                 t,
                 chrome: chrome(),
                 is_super: true,
@@ -67,39 +47,10 @@ fn companies() {
     }
 }
 
-struct TokenView {
-    id: String,
-    name: String,
-    created: String,
-    revoked: bool,
-}
-
-struct UserView {
-    id: String,
-    email: String,
-    company: String,
-    company_id: String,
-    roles: Vec<(&'static str, bool)>,
-    disabled: bool,
-    tokens: Vec<TokenView>,
-}
-
-#[derive(Template)]
-#[template(path = "admin/users.html")]
-struct Users {
-    t: Tr,
-    chrome: Chrome,
-    users: Vec<UserView>,
-    companies: Vec<(String, String)>,
-    roles: Vec<&'static str>,
-    flash: Option<Flash>,
-    secret: Option<(String, String)>,
-}
-
 #[test]
 fn users() {
     check("admin/users.html", |t| {
-        Users {
+        UsersPage {
             t,
             chrome: chrome(),
             users: [false, true]
@@ -134,57 +85,17 @@ fn users() {
     });
 }
 
-struct AuditRow {
-    at: String,
-    actor: String,
-    address: String,
-    company: String,
-    action: String,
-    outcome: String,
-    status: u16,
-    checkout: String,
-    message: String,
-    payson: String,
-    note: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit/list.html")]
-struct Audit {
-    t: Tr,
-    chrome: Chrome,
-    companies: Vec<(String, String)>,
-    actions: Vec<&'static str>,
-    outcomes: Vec<&'static str>,
-    q: Query,
-    rows: Vec<AuditRow>,
-    csv: String,
-    next: Option<String>,
-}
-
 #[test]
 fn audit_log() {
     check("audit/list.html", |t| {
-        Audit {
+        AuditPage {
             t,
             chrome: chrome(),
             companies: vec![(s("1"), s("Acme AB"))],
             actions: vec!["login"],
             outcomes: vec!["success"],
-            q: Query::default(),
-            rows: vec![AuditRow {
-                at: s("2026-01-01"),
-                actor: s("a@b.se"),
-                address: s("127.0.0.1"),
-                company: s("Acme AB"),
-                action: s("login"),
-                outcome: s("success"),
-                status: 200,
-                checkout: s("0000"),
-                message: s("ok"),
-                payson: s("ok"),
-                note: s("ok"),
-            }],
+            q: AuditQuery::default(),
+            rows: vec![audit_row()],
             csv: s("/audit.csv?"),
             next: Some(s("/audit?before=1")),
         }
@@ -193,20 +104,10 @@ fn audit_log() {
     });
 }
 
-#[derive(Template)]
-#[template(path = "login.html")]
-struct Login {
-    t: Tr,
-    csrf: String,
-    email: String,
-    error: Option<String>,
-    providers: Vec<(String, String)>,
-}
-
 #[test]
 fn login() {
     check("login.html", |t| {
-        Login {
+        LoginPage {
             t,
             csrf: s("c"),
             email: s("a@b.se"),
@@ -216,19 +117,6 @@ fn login() {
         .render()
         .unwrap()
     });
-}
-
-#[derive(Template)]
-#[template(path = "signed_in.html")]
-struct SignedIn {
-    t: Tr,
-}
-
-#[derive(Template)]
-#[template(path = "signed_out.html")]
-struct SignedOut {
-    t: Tr,
-    provider_url: String,
 }
 
 #[test]
@@ -242,22 +130,6 @@ fn signed_in_and_out() {
         .render()
         .unwrap()
     });
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    t: Tr,
-    status: u16,
-    problem: Problem,
-    request_id: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "index.html")]
-struct Index {
-    t: Tr,
-    version: &'static str,
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Every page template rendered in both languages from made-up data: each renders, reads
 //! differently in Swedish and English, and shows no text of the catalogue's other
-//! language. The structs below mirror what each template reads, not the handlers' own.
+//! language. The pages are the handlers' own structs, filled with made-up values.
 
 mod checkouts;
 mod desk;
@@ -9,6 +9,7 @@ mod notifications;
 use super::tests::{catalogue, readable_text};
 use super::{Lang, Tr};
 use crate::domain::policy::Nav;
+use crate::http::web::audit::Row as AuditRow;
 use crate::http::web::extract::Chrome;
 
 pub(super) fn chrome() -> Chrome {
@@ -21,6 +22,23 @@ pub(super) fn chrome() -> Chrome {
             notifications: true,
         },
         csrf: s("c"),
+    }
+}
+
+/// An audit event as the audit log and a checkout's page show it.
+pub(super) fn audit_row() -> AuditRow {
+    AuditRow {
+        at: s("2026-01-01"),
+        actor: s("a@b.se"),
+        address: s("127.0.0.1"),
+        company: s("Acme AB"),
+        action: s("login"),
+        outcome: s("success"),
+        status: 200,
+        checkout: s("0000"),
+        message: s("ok"),
+        payson: s("ok"),
+        note: s("ok"),
     }
 }
 
@@ -63,16 +81,4 @@ pub(super) fn check(name: &str, render: impl Fn(Tr) -> String) {
             }
         }
     }
-}
-
-/// The filters the list pages read back into their forms.
-#[derive(Default)]
-pub(super) struct Query {
-    pub company: Option<String>,
-    pub q: Option<String>,
-    pub user: Option<String>,
-    pub action: Option<String>,
-    pub outcome: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
 }

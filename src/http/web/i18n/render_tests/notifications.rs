@@ -4,9 +4,8 @@ use askama::Template;
 
 use super::{check, chrome, s};
 use crate::domain::NotificationResult;
-use crate::http::web::extract::Chrome;
 use crate::http::web::i18n::Tr;
-use crate::http::web::notifications::NotificationRow;
+use crate::http::web::notifications::{LogPage, NotificationQuery, NotificationRow};
 
 /// A logged notification with `result`, retried and answered from a shared read.
 pub(super) fn row(t: Tr, result: NotificationResult) -> NotificationRow {
@@ -33,34 +32,11 @@ pub(super) fn row(t: Tr, result: NotificationResult) -> NotificationRow {
     }
 }
 
-/// The filters the log reads back into its form.
-#[derive(Default)]
-struct Query {
-    checkout: Option<String>,
-    company: Option<String>,
-    result: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "notifications/list.html")]
-struct Log {
-    t: Tr,
-    chrome: Chrome,
-    companies: Vec<(String, String)>,
-    results: Vec<(&'static str, &'static str)>,
-    q: Query,
-    rows: Vec<NotificationRow>,
-    csv: String,
-    next: Option<String>,
-}
-
 #[test]
 fn notification_log() {
     for all in [false, true] {
         check("notifications/list.html", |t| {
-            Log {
+            LogPage {
                 t,
                 chrome: chrome(),
                 companies: vec![(s("1"), s("Acme AB"))],
@@ -68,10 +44,7 @@ fn notification_log() {
                     .iter()
                     .map(|r| (r.name(), t.notification_result(*r)))
                     .collect(),
-                q: Query {
-                    result: Some(s("failed")),
-                    ..Query::default()
-                },
+                q: serde_urlencoded::from_str::<NotificationQuery>("result=failed").unwrap(),
                 rows: if all {
                     NotificationResult::ALL.iter().map(|r| row(t, *r)).collect()
                 } else {
