@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod limits;
+pub use limits::{AuthSettings, HttpSettings};
+
 pub const ENV_PREFIX: &str = "CHECKOUT_DESK_";
 
 /// Token signature algorithms a provider may use. Asymmetric only: an HMAC "signed"
@@ -40,6 +43,8 @@ pub struct Settings {
     pub send: SendSettings,
     pub reconcile: ReconcileSettings,
     pub session: SessionSettings,
+    pub auth: AuthSettings,
+    pub http: HttpSettings,
     /// OpenID Connect providers by short name (`[oidc.keycloak]`), used for browser
     /// sign-in and for JWT bearer tokens on the API.
     pub oidc: std::collections::BTreeMap<String, OidcProviderSettings>,
@@ -219,6 +224,8 @@ impl Default for Settings {
             send: SendSettings::default(),
             reconcile: ReconcileSettings::default(),
             session: SessionSettings::default(),
+            auth: AuthSettings::default(),
+            http: HttpSettings::default(),
             oidc: std::collections::BTreeMap::new(),
         }
     }
@@ -287,6 +294,8 @@ impl std::fmt::Debug for Settings {
             .field("send", &self.send)
             .field("reconcile", &self.reconcile)
             .field("session", &self.session)
+            .field("auth", &self.auth)
+            .field("http", &self.http)
             .field("oidc", &self.oidc)
             .finish_non_exhaustive()
     }
@@ -385,6 +394,7 @@ impl Settings {
                 "reconcile.concurrency, per_company_per_second and batch must be above 0".into(),
             ));
         }
+        limits::validate(&self.auth, &self.http).map_err(ConfigError::Invalid)?;
         for (name, p) in &self.oidc {
             let slug_ok = !name.is_empty()
                 && name

@@ -29,3 +29,12 @@ messages! {
     and_optionally { en: "and optionally", sv: "och eventuellt" }
     version(v: &str) { en: "Version {v}", sv: "Version {v}" }
 }
+
+// Bounded resources (issue 9): the sign-in that found every password slot taken.
+messages! {
+    SIGNIN_LIMITS;
+    sign_ins_busy {
+        en: "Too many sign-ins are being checked right now; try again in a moment.",
+        sv: "Just nu kontrolleras för många inloggningar; försök igen om en stund.",
+    }
+}

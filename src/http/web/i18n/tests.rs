@@ -67,6 +67,7 @@ pub(super) fn catalogue() -> impl Iterator<
         checkouts::CHECKOUTS,
         admin::ADMIN,
         signin::SIGNIN,
+        signin::SIGNIN_LIMITS,
         problems::PROBLEMS,
         notifications::NOTIFICATIONS,
     ]
