@@ -217,9 +217,18 @@ mod tests {
     async fn slots_reuse_buffers_and_refuse_when_full() {
         let slots = Arc::new(PasswordSlots::new(1, Duration::from_millis(50)));
         let h = slots.hash("a long password".into()).await.unwrap();
-        assert!(slots.verify("a long password".into(), h.clone()).await.unwrap());
+        assert!(
+            slots
+                .verify("a long password".into(), h.clone())
+                .await
+                .unwrap()
+        );
         assert!(!slots.verify("another".into(), h.clone()).await.unwrap());
-        assert_eq!(slots.buffers.lock().unwrap().len(), 1, "one slot, one buffer");
+        assert_eq!(
+            slots.buffers.lock().unwrap().len(),
+            1,
+            "one slot, one buffer"
+        );
         // With the one slot taken, a verification gives up after the wait.
         let held = slots.slots.clone().acquire_owned().await.unwrap();
         assert_eq!(slots.verify("x".into(), h.clone()).await, Err(Busy));

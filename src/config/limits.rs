@@ -64,8 +64,7 @@ pub(super) fn validate(auth: &AuthSettings, http: &HttpSettings) -> Result<(), S
     }
     if !(1..1000).contains(&http.ready_timeout_ms) {
         return Err(
-            "http.ready_timeout_ms must be between 1 and 999, so /readyz answers within 1 s"
-                .into(),
+            "http.ready_timeout_ms must be between 1 and 999, so /readyz answers within 1 s".into(),
         );
     }
     Ok(())
@@ -96,7 +95,10 @@ mod tests {
             env("HTTP__BODY_READ_TIMEOUT_MS", "0"),
             env("HTTP__READY_TIMEOUT_MS", "1000"),
         ] {
-            assert!(super::super::Settings::load(None, [bad.clone()]).is_err(), "{bad:?}");
+            assert!(
+                super::super::Settings::load(None, [bad.clone()]).is_err(),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -125,9 +125,10 @@ fn percent_decode(raw: &[u8]) -> Result<String, &'static str> {
 /// Parses a request body by its `Content-Type` (sniffed when absent).
 pub fn body_fields(content_type: Option<&str>, body: &[u8], dto: &str) -> Result<Fields, AppError> {
     let is_form = content_type.is_some_and(|c| {
-        c.split(';')
-            .next()
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        c.split(';').next().is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
     });
     if is_form {
         // Read as bytes: a value that is not UTF-8 names its member.
@@ -433,8 +434,12 @@ mod tests {
     #[test]
     fn values_of_the_wrong_type_name_their_member_unless_replaced() {
         let members = ["CompanyId", "Id"];
-        let f = body_fields(Some("application/json"), br#"{"Id":[1,2],"Extra":{"a":1}}"#, "D")
-            .unwrap();
+        let f = body_fields(
+            Some("application/json"),
+            br#"{"Id":[1,2],"Extra":{"a":1}}"#,
+            "D",
+        )
+        .unwrap();
         assert_eq!(field_named(f.check(&members)), Some("Id"));
         // A path value wins over the body, problems included.
         let f = f.overlay(Fields::from_pairs([("Id", "x")]));
@@ -444,7 +449,13 @@ mod tests {
         assert_eq!(field_named(f.check(&members)), Some("CompanyId"));
         assert_eq!(get(&f, "Id"), Some(Some("a".into())));
         let form = Some("application/x-www-form-urlencoded");
-        for body in [&b"Id=%zz"[..], b"Id=%4", b"Id=%FF%FE", b"Id=\xff", b"CompanyId=1&Id=a%"] {
+        for body in [
+            &b"Id=%zz"[..],
+            b"Id=%4",
+            b"Id=%FF%FE",
+            b"Id=\xff",
+            b"CompanyId=1&Id=a%",
+        ] {
             let f = body_fields(form, body, "D").unwrap();
             assert_eq!(field_named(f.check(&members)), Some("Id"), "{body:?}");
         }
