@@ -5,6 +5,7 @@ pub mod helpers;
 
 mod api_keys;
 mod bad_input;
+mod bad_load;
 mod bad_requests;
 mod browser;
 mod cli;
