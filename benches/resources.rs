@@ -13,6 +13,8 @@
 
 #[path = "../tests/api/bad_requests.rs"]
 mod bad_requests;
+#[path = "../tests/api/child.rs"]
+mod child;
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
@@ -223,19 +225,7 @@ async fn main() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let started = Instant::now();
-    while !client
-        .get(format!("{}/readyz", server.base))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server started"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    child::wait_until_up(&client, &format!("{}/readyz", server.base)).await;
     let sampler = Sampler::start(pid);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (rss, _) = memory(pid);

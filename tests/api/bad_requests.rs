@@ -130,10 +130,8 @@ fn bad_body(rng: &mut Rng, id: &str) -> Vec<u8> {
         )
         .as_bytes()
         .to_vec(),
-        10 => format!(
-            r#"<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><SendCheckoutPaymentRequest><Id>&xxe;</Id></SendCheckoutPaymentRequest>"#
-        )
-        .into_bytes(),
+        10 => br#"<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><SendCheckoutPaymentRequest><Id>&xxe;</Id></SendCheckoutPaymentRequest>"#
+            .to_vec(),
         11 => format!("<SendCheckoutPaymentRequest><Id>{id}</Id>").into_bytes(),
         12 => format!("<SendCheckoutPaymentRequest><Id><Guid>{id}</Guid></Id></SendCheckoutPaymentRequest>")
             .into_bytes(),
@@ -243,7 +241,6 @@ pub fn generate(rng: &mut Rng, ids: &Ids) -> BadRequest {
                 "/login/%00",
                 "/%2e%2e/%2e%2e/etc/passwd",
             ]);
-            drop(own);
             if caller == Caller::Writer && matches!(method, Method::PUT | Method::POST) {
                 body = bad_body(rng, &real);
             }

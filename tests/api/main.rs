@@ -8,6 +8,7 @@ mod bad_input;
 mod bad_load;
 mod bad_requests;
 mod browser;
+mod child;
 mod cli;
 mod concurrency;
 mod convergence;

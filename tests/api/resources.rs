@@ -288,19 +288,7 @@ async fn malformed_http_is_logged_below_error() {
         .unwrap();
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while !client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server started"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::child::wait_until_up(&client, &format!("{base}/healthz")).await;
     for garbage in [
         &b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n"[..],
         b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
