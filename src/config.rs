@@ -7,6 +7,9 @@ use serde::Deserialize;
 
 use crate::domain::AddressList;
 
+mod limits;
+pub use limits::{AuthSettings, HttpSettings};
+
 mod load;
 mod oidc;
 
@@ -47,6 +50,8 @@ pub struct Settings {
     pub send: SendSettings,
     pub reconcile: ReconcileSettings,
     pub session: SessionSettings,
+    pub auth: AuthSettings,
+    pub http: HttpSettings,
     /// OpenID Connect providers by short name (`[oidc.keycloak]`), used for browser
     /// sign-in and for JWT bearer tokens on the API.
     pub oidc: std::collections::BTreeMap<String, OidcProviderSettings>,
@@ -131,6 +136,8 @@ impl Default for Settings {
             send: SendSettings::default(),
             reconcile: ReconcileSettings::default(),
             session: SessionSettings::default(),
+            auth: AuthSettings::default(),
+            http: HttpSettings::default(),
             oidc: std::collections::BTreeMap::new(),
         }
     }
@@ -234,6 +241,8 @@ impl std::fmt::Debug for Settings {
             .field("send", &self.send)
             .field("reconcile", &self.reconcile)
             .field("session", &self.session)
+            .field("auth", &self.auth)
+            .field("http", &self.http)
             .field("oidc", &self.oidc)
             .finish_non_exhaustive()
     }
@@ -329,6 +338,7 @@ impl Settings {
                 "reconcile.concurrency, per_company_per_second and batch must be above 0".into(),
             ));
         }
+        limits::validate(&self.auth, &self.http).map_err(ConfigError::Invalid)?;
         for (name, p) in &self.oidc {
             let slug_ok = !name.is_empty()
                 && name

@@ -99,6 +99,10 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         settings.session.login_attempts_per_minute,
     ));
     let oidc = Arc::new(crate::auth::oidc::Oidc::new(&settings, clock.clone())?);
+    let passwords = Arc::new(crate::auth::password::PasswordSlots::new(
+        settings.auth.password_concurrency,
+        std::time::Duration::from_millis(settings.auth.password_wait_ms),
+    ));
     Ok(AppState {
         store,
         payson,
@@ -109,6 +113,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         secrets,
         settings: Arc::new(settings),
         login_throttle,
+        passwords,
     })
 }
 
@@ -117,6 +122,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(from_fn(http::middleware::body_deadline))
             // Built per worker: the middleware is not Send.
             .wrap(from_fn(http::web::page::localized_errors))
             .wrap(http::web::session_middleware(&data))

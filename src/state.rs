@@ -17,6 +17,8 @@ pub struct AppState {
     pub secrets: SecretBox,
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
+    /// Every Argon2 computation goes through these slots (bounded memory).
+    pub passwords: Arc<crate::auth::password::PasswordSlots>,
     pub oidc: Arc<crate::auth::oidc::Oidc>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub company_names: Arc<crate::store::names::CompanyNames>,

@@ -37,7 +37,11 @@ impl RequestMeta {
 
 /// Whether the database answers (`/readyz`).
 pub async fn database_ready(state: &crate::state::AppState) -> Result<(), StoreError> {
-    state.store.ping().await
+    // Bounded: the pool itself would wait 10 s for a connection, and a probe gives up
+    // long before that.
+    tokio::time::timeout(state.settings.http.ready_timeout(), state.store.ping())
+        .await
+        .unwrap_or(Err(StoreError::Busy))
 }
 
 /// A unique-key violation as the caller should read it.

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use crate::auth::api::{ApiCredentials, ip_allowed, looks_like_jwt};
 use crate::auth::oidc::{Identity, OidcError, PendingLogin, Provider};
-use crate::auth::password::{hash_password, verify_password};
+use crate::auth::password::hash_password;
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::domain::policy::Actor;
 use crate::domain::{AuditAction, AuditOutcome, AuthMethod, Principal, User, UserId};
@@ -54,6 +54,8 @@ async fn record_login(
 #[derive(Debug)]
 pub enum LocalRefusal {
     Throttled,
+    /// Every password slot stayed taken for `auth.password_wait_ms`.
+    Busy,
     WrongCredentials,
     Failed(AppError),
 }
@@ -88,10 +90,12 @@ pub async fn local(
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.clone());
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| LocalRefusal::Failed(AppError::internal(e)))?;
+    let Ok(ok) = state.passwords.verify(password, hash).await else {
+        let why = (AuditOutcome::Rejected, 503);
+        let message = "too many sign-ins being checked; not checked";
+        record_login(state, meta, None, &email, why, message).await;
+        return Err(LocalRefusal::Busy);
+    };
     match user {
         Some(u) if ok && !u.disabled && u.password_hash.is_some() => {
             let p = principal_of(&u, AuthMethod::Session);

@@ -1,7 +1,7 @@
 //! Users, their roles and passwords. Only superadmins (and the operator) manage users;
 //! every change, and every refused attempt, is audited.
 
-use crate::auth::password::{check_strength, hash_password};
+use crate::auth::password::check_strength;
 use crate::crypto::new_api_token;
 use crate::domain::policy::{self, Actor, Assignment};
 use crate::domain::{ApiToken, AuditAction, CompanyId, RoleSet, User, UserId};
@@ -107,7 +107,7 @@ pub(super) async fn create(state: &AppState, u: NewUser) -> Result<User, AppErro
     existing_company(state, u.company_id).await?;
     let a = assignment(u.roles, u.company_id)?;
     let password_hash = match u.password {
-        Some(p) => Some(hash(&p)?),
+        Some(p) => Some(hash(state, &p).await?),
         None => None,
     };
     let user = User {
@@ -132,10 +132,14 @@ pub(super) async fn create(state: &AppState, u: NewUser) -> Result<User, AppErro
     Ok(user)
 }
 
-fn hash(password: &str) -> Result<String, AppError> {
+async fn hash(state: &AppState, password: &str) -> Result<String, AppError> {
     check_strength(password)
         .map_err(|_| AppError::rejected("Password", "Length", Invalid::PasswordTooShort))?;
-    hash_password(password).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))
+    state
+        .passwords
+        .hash(password.to_owned())
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))
 }
 
 /// Every user with their API tokens, for the Users page.
@@ -237,7 +241,7 @@ pub async fn set_password(
     let result = async {
         require_user_admin(actor)?;
         let u = user(state, id).await?;
-        let hash = hash(password)?;
+        let hash = hash(state, password).await?;
         state.store.set_user_password(id, &hash).await?;
         state.store.sessions_delete_for_user(id).await?;
         Ok(u)

@@ -1,6 +1,10 @@
 //! ServiceStack-style request binding: a DTO's fields come from the path, the query
 //! string and the body (JSON in any key casing, DataContract XML, form-urlencoded, or
 //! nothing). A path variable wins over the body, and the body over the query string.
+//! Members the DTO does not have are ignored; a member whose value cannot be a value of
+//! its field (an array, an element, a bad %-escape) is remembered as a problem, and
+//! `Fields::check` turns it into a 400 naming the field, unless a later source
+//! replaced it.
 
 use std::collections::HashMap;
 
@@ -11,21 +15,55 @@ use crate::error::AppError;
 
 /// Raw field values by lower-cased name; `None` is an explicit null/nil.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Fields(HashMap<String, Option<String>>);
+pub struct Fields {
+    values: HashMap<String, Option<String>>,
+    /// Members whose value could not be read, with why.
+    problems: HashMap<String, &'static str>,
+}
 
 impl Fields {
     pub fn get(&self, name: &str) -> Option<&Option<String>> {
-        self.0.get(&name.to_ascii_lowercase())
+        self.values.get(&name.to_ascii_lowercase())
     }
 
     fn set(&mut self, name: &str, value: Option<String>) {
-        self.0.insert(name.to_ascii_lowercase(), value);
+        let key = name.to_ascii_lowercase();
+        self.problems.remove(&key);
+        self.values.insert(key, value);
     }
 
-    /// Fields of `other` replace ours.
+    fn problem(&mut self, name: &str, why: &'static str) {
+        let key = name.to_ascii_lowercase();
+        self.values.remove(&key);
+        self.problems.insert(key, why);
+    }
+
+    /// Fields of `other` replace ours (its problems too).
     pub fn overlay(mut self, other: Fields) -> Fields {
-        self.0.extend(other.0);
+        for (k, v) in other.values {
+            self.problems.remove(&k);
+            self.values.insert(k, v);
+        }
+        for (k, why) in other.problems {
+            self.values.remove(&k);
+            self.problems.insert(k, why);
+        }
         self
+    }
+
+    /// Rule 3: the first of the DTO's `members` whose value could not be read is a 400
+    /// naming it. Problems of members the DTO does not have are ignored, as the members are.
+    pub fn check(&self, members: &[&'static str]) -> Result<(), AppError> {
+        for name in members {
+            if let Some(why) = self.problems.get(&name.to_ascii_lowercase()) {
+                return Err(AppError::invalid(
+                    name,
+                    "InvalidFormat",
+                    format!("'{name}' could not be read: {why}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Fields {
@@ -37,17 +75,65 @@ impl Fields {
     }
 }
 
-/// Parses the query string (`a=1&b=2`).
+/// Parses the query string (`a=1&b=2`); a pair that does not decode is a problem of
+/// its member.
 pub fn query_fields(query: &str) -> Result<Fields, AppError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-        .map_err(|_| AppError::BadRequest("The query string could not be read".into()))?;
-    Ok(Fields::from_pairs(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ))
+    Ok(urlencoded_fields(query.as_bytes()))
+}
+
+/// `application/x-www-form-urlencoded`, strictly: `+` is a space, `%` must be followed by
+/// two hex digits, and what it decodes to must be UTF-8.
+fn urlencoded_fields(raw: &[u8]) -> Fields {
+    let mut f = Fields::default();
+    for pair in raw.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (k, v) = match pair.iter().position(|b| *b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &pair[pair.len()..]),
+        };
+        let name = match percent_decode(k) {
+            Ok(name) => name,
+            // The member cannot be named exactly; its readable part still names it.
+            Err(_) => String::from_utf8_lossy(k).into_owned(),
+        };
+        match percent_decode(v) {
+            Ok(value) => f.set(&name, Some(value)),
+            Err(why) => f.problem(&name, why),
+        }
+    }
+    f
+}
+
+fn percent_decode(raw: &[u8]) -> Result<String, &'static str> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = raw.get(i + 1..i + 3).ok_or("a '%' escape is cut short")?;
+                let s = std::str::from_utf8(hex).map_err(|_| "a '%' escape is not hex")?;
+                out.push(u8::from_str_radix(s, 16).map_err(|_| "a '%' escape is not hex")?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| "it does not decode to UTF-8")
 }
 
 /// Parses a request body by its `Content-Type` (sniffed when absent).
 pub fn body_fields(content_type: Option<&str>, body: &[u8], dto: &str) -> Result<Fields, AppError> {
+    let is_form = content_type.is_some_and(|c| {
+        c.split(';').next().is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+    });
+    if is_form {
+        // Read as bytes: a value that is not UTF-8 names its member.
+        return Ok(urlencoded_fields(body.trim_ascii()));
+    }
     let text = std::str::from_utf8(body)
         .map_err(|_| AppError::BadRequest("The request body is not UTF-8".into()))?;
     let text = text.trim_start_matches('\u{feff}');
@@ -75,7 +161,7 @@ pub fn body_fields(content_type: Option<&str>, body: &[u8], dto: &str) -> Result
     match kind {
         Kind::Json => json_fields(text),
         Kind::Xml => xml_fields(text, dto),
-        Kind::Form => query_fields(text.trim()),
+        Kind::Form => Ok(urlencoded_fields(text.trim().as_bytes())),
     }
 }
 
@@ -99,15 +185,15 @@ fn json_fields(text: &str) -> Result<Fields, AppError> {
     };
     let mut f = Fields::default();
     for (k, v) in obj {
-        let v = match v {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) => Some(s),
+        match v {
+            serde_json::Value::Null => f.set(&k, None),
+            serde_json::Value::String(s) => f.set(&k, Some(s)),
             // A number or bool is kept as text so the field's own parser names the field.
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            serde_json::Value::Bool(b) => Some(b.to_string()),
-            _ => Some(format!("{v}")),
-        };
-        f.set(&k, v);
+            serde_json::Value::Number(n) => f.set(&k, Some(n.to_string())),
+            serde_json::Value::Bool(b) => f.set(&k, Some(b.to_string())),
+            serde_json::Value::Array(_) => f.problem(&k, "an array is not a value"),
+            serde_json::Value::Object(_) => f.problem(&k, "an object is not a value"),
+        }
     }
     Ok(f)
 }
@@ -120,7 +206,7 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
     let mut fields = Fields::default();
     let mut depth = 0usize;
     let mut root_seen = false;
-    let mut current: Option<(String, String, bool)> = None; // (name, text, nil)
+    let mut current: Option<(String, String, Nested)> = None; // (name, text, what else)
     loop {
         let event = reader.read_event().map_err(|e| bad(e.to_string()))?;
         match event {
@@ -146,6 +232,8 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
                     }
                 } else if depth == 2 {
                     current = Some((name, String::new(), is_nil(&e)?));
+                } else if depth == 3 {
+                    nested_in_field(&mut current);
                 }
             }
             Event::Empty(e) => {
@@ -158,14 +246,16 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
                         )));
                     }
                 } else if depth == 1 {
-                    let nil = is_nil(&e)?;
+                    let nil = is_nil(&e)? == Nested::Nil;
                     fields.set(&name, if nil { None } else { Some(String::new()) });
+                } else if depth == 2 {
+                    nested_in_field(&mut current);
                 }
             }
             Event::Text(t) => {
                 if let Some((_, buf, _)) = current.as_mut().filter(|_| depth == 2) {
                     buf.push_str(&t.xml10_content());
-                } else if !t.xml10_content().trim().is_empty() {
+                } else if depth < 3 && !t.xml10_content().trim().is_empty() {
                     return Err(bad("unexpected text".into()));
                 }
             }
@@ -194,7 +284,11 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
                 if depth == 2
                     && let Some((name, value, nil)) = current.take()
                 {
-                    fields.set(&name, if nil { None } else { Some(value) });
+                    if nil == Nested::Element {
+                        fields.problem(&name, "an element is not a value");
+                    } else {
+                        fields.set(&name, (nil == Nested::No).then_some(value));
+                    }
                 }
                 depth = depth.saturating_sub(1);
             }
@@ -207,17 +301,32 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
     Ok(fields)
 }
 
+/// What a field element held besides text: nothing, `i:nil`, or an element (a value
+/// of the wrong type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nested {
+    No,
+    Nil,
+    Element,
+}
+
+fn nested_in_field(current: &mut Option<(String, String, Nested)>) {
+    if let Some((_, _, n)) = current.as_mut() {
+        *n = Nested::Element;
+    }
+}
+
 /// `i:nil="true"` (any prefix bound to XMLSchema-instance; the prefix is not checked).
-fn is_nil(e: &quick_xml::events::BytesStart<'_>) -> Result<bool, AppError> {
+fn is_nil(e: &quick_xml::events::BytesStart<'_>) -> Result<Nested, AppError> {
     for a in e.attributes() {
         let a = a.map_err(|err| {
             AppError::BadRequest(format!("The XML body could not be read: {err}"))
         })?;
         if a.key.local_name().as_ref() == "nil" && a.value.trim() == "true" {
-            return Ok(true);
+            return Ok(Nested::Nil);
         }
     }
-    Ok(false)
+    Ok(Nested::No)
 }
 
 #[cfg(test)]
@@ -313,5 +422,47 @@ mod tests {
             body_fields(Some("text/plain"), b"x", "D"),
             Err(AppError::UnsupportedMediaType(_))
         ));
+    }
+
+    fn field_named(r: Result<(), AppError>) -> Option<&'static str> {
+        match r {
+            Err(AppError::Validation(v)) => Some(v.field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_name_their_member_unless_replaced() {
+        let members = ["CompanyId", "Id"];
+        let f = body_fields(
+            Some("application/json"),
+            br#"{"Id":[1,2],"Extra":{"a":1}}"#,
+            "D",
+        )
+        .unwrap();
+        assert_eq!(field_named(f.check(&members)), Some("Id"));
+        // A path value wins over the body, problems included.
+        let f = f.overlay(Fields::from_pairs([("Id", "x")]));
+        assert!(f.check(&members).is_ok());
+        let xml = b"<D><CompanyId><Guid>1</Guid></CompanyId><Id>a</Id></D>";
+        let f = body_fields(Some("application/xml"), xml, "D").unwrap();
+        assert_eq!(field_named(f.check(&members)), Some("CompanyId"));
+        assert_eq!(get(&f, "Id"), Some(Some("a".into())));
+        let form = Some("application/x-www-form-urlencoded");
+        for body in [
+            &b"Id=%zz"[..],
+            b"Id=%4",
+            b"Id=%FF%FE",
+            b"Id=\xff",
+            b"CompanyId=1&Id=a%",
+        ] {
+            let f = body_fields(form, body, "D").unwrap();
+            assert_eq!(field_named(f.check(&members)), Some("Id"), "{body:?}");
+        }
+        let f = body_fields(form, b"Other=%zz&Id=a+b%2B", "D").unwrap();
+        assert!(f.check(&members).is_ok(), "unknown members are ignored");
+        assert_eq!(get(&f, "id"), Some(Some("a b+".into())));
+        let q = query_fields("CompanyId=%G0").unwrap();
+        assert_eq!(field_named(q.check(&members)), Some("CompanyId"));
     }
 }

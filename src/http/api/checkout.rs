@@ -235,7 +235,10 @@ fn bind(
         .and_then(|v| v.to_str().ok());
     let body = body_fields(content_type, body, dto)?;
     let path = Fields::from_pairs(path_id.map(|id| ("Id", id)));
-    Ok(query.overlay(body).overlay(path))
+    let fields = query.overlay(body).overlay(path);
+    // Both DTOs have the same two members.
+    fields.check(&["CompanyId", "Id"])?;
+    Ok(fields)
 }
 
 /// Rule 3: turns raw fields into a command, naming the field that is wrong.

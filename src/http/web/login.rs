@@ -64,6 +64,10 @@ pub async fn submit(
             StatusCode::TOO_MANY_REQUESTS,
             t.too_many_attempts().to_owned(),
         ),
+        Err(LocalRefusal::Busy) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            t.sign_ins_busy().to_owned(),
+        ),
         Err(LocalRefusal::WrongCredentials) => (
             StatusCode::UNAUTHORIZED,
             t.wrong_email_or_password().to_owned(),
