@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod digest;
+pub use digest::{DigestSettings, Secret, SmtpSettings, SmtpTls};
+
 pub const ENV_PREFIX: &str = "CHECKOUT_DESK_";
 
 /// Token signature algorithms a provider may use. Asymmetric only: an HMAC "signed"
@@ -40,6 +43,8 @@ pub struct Settings {
     pub send: SendSettings,
     pub reconcile: ReconcileSettings,
     pub session: SessionSettings,
+    pub smtp: SmtpSettings,
+    pub digest: DigestSettings,
     /// OpenID Connect providers by short name (`[oidc.keycloak]`), used for browser
     /// sign-in and for JWT bearer tokens on the API.
     pub oidc: std::collections::BTreeMap<String, OidcProviderSettings>,
@@ -219,6 +224,8 @@ impl Default for Settings {
             send: SendSettings::default(),
             reconcile: ReconcileSettings::default(),
             session: SessionSettings::default(),
+            smtp: SmtpSettings::default(),
+            digest: DigestSettings::default(),
             oidc: std::collections::BTreeMap::new(),
         }
     }
@@ -287,6 +294,8 @@ impl std::fmt::Debug for Settings {
             .field("send", &self.send)
             .field("reconcile", &self.reconcile)
             .field("session", &self.session)
+            .field("smtp", &self.smtp)
+            .field("digest", &self.digest)
             .field("oidc", &self.oidc)
             .finish_non_exhaustive()
     }
@@ -385,6 +394,7 @@ impl Settings {
                 "reconcile.concurrency, per_company_per_second and batch must be above 0".into(),
             ));
         }
+        digest::validate(&self.smtp, &self.digest, &self.public_url)?;
         for (name, p) in &self.oidc {
             let slug_ok = !name.is_empty()
                 && name

@@ -92,12 +92,15 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         settings.session.login_attempts_per_minute,
     ));
     let oidc = Arc::new(crate::auth::oidc::Oidc::new(&settings, clock.clone())?);
+    let mailer = crate::mail::from_settings(&settings.smtp)?;
     Ok(AppState {
         store,
         payson,
         oidc,
         metrics: Arc::new(crate::metrics::Metrics::default()),
         company_names: Arc::default(),
+        mailer,
+        digest_done: Arc::default(),
         clock,
         secrets,
         settings: Arc::new(settings),

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod convergence;
+mod digest;
 mod errors;
 mod i18n;
 mod messages;

@@ -11,6 +11,7 @@ mod macros;
 mod admin;
 mod checkouts;
 mod desk;
+mod digest;
 mod notifications;
 mod problems;
 #[cfg(test)]
