@@ -50,6 +50,7 @@ impl Mailer for NoMailer {
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    timeout: std::time::Duration,
 }
 
 impl SmtpMailer {
@@ -61,6 +62,7 @@ impl SmtpMailer {
         Ok(Self {
             transport: transport(settings)?,
             from,
+            timeout: settings.timeout(),
         })
     }
 }
@@ -73,7 +75,9 @@ pub fn transport(settings: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Exe
         // Plain text, on purpose (a local relay): nothing is upgraded.
         SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
         // STARTTLS is required: a server that does not offer it gets nothing, not plain text.
-        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(smtp)?,
+        SmtpTls::Starttls => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(smtp)?
+        }
         SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(smtp)?,
     };
     let mut builder = builder
@@ -102,11 +106,15 @@ impl Mailer for SmtpMailer {
                 .header(ContentType::TEXT_PLAIN)
                 .body(mail.text.clone())
                 .map_err(|e| MailError::Build(e.to_string()))?;
-            self.transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| MailError::Smtp(e.to_string()))
+            // lettre's own timeout covers connecting, not a server that stops answering
+            // mid-conversation; the whole exchange gets this one.
+            match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+                Ok(sent) => sent.map(|_| ()).map_err(|e| MailError::Smtp(e.to_string())),
+                Err(_) => Err(MailError::Smtp(format!(
+                    "no answer within {} s",
+                    self.timeout.as_secs()
+                ))),
+            }
         })
     }
 }
@@ -164,6 +172,9 @@ mod tests {
             text: "t".into(),
         };
         let err = NoMailer.send(&m).await.err().map(|e| e.to_string());
-        assert_eq!(err.as_deref(), Some("no SMTP server is configured ([smtp] host)"));
+        assert_eq!(
+            err.as_deref(),
+            Some("no SMTP server is configured ([smtp] host)")
+        );
     }
 }

@@ -23,7 +23,11 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "<unset>" } else { "<redacted>" })
+        f.write_str(if self.0.is_empty() {
+            "<unset>"
+        } else {
+            "<redacted>"
+        })
     }
 }
 
@@ -207,10 +211,22 @@ mod tests {
         };
         assert!(validate(&half_auth, &DigestSettings::default(), url).is_err());
         for bad in [
-            DigestSettings { hour: 24, ..on.clone() },
-            DigestSettings { window_days: 0, ..on.clone() },
-            DigestSettings { window_days: 59, ..on.clone() },
-            DigestSettings { stale_after_secs: 10, ..on.clone() },
+            DigestSettings {
+                hour: 24,
+                ..on.clone()
+            },
+            DigestSettings {
+                window_days: 0,
+                ..on.clone()
+            },
+            DigestSettings {
+                window_days: 59,
+                ..on.clone()
+            },
+            DigestSettings {
+                stale_after_secs: 10,
+                ..on.clone()
+            },
         ] {
             assert!(validate(&smtp(), &bad, url).is_err(), "{bad:?}");
         }

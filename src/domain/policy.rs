@@ -284,11 +284,26 @@ mod tests {
             disabled,
             created_at: chrono::DateTime::UNIX_EPOCH,
         };
-        assert!(receives_digest(&person(&[Role::AdminWrite], Some(a), false), a));
-        assert!(!receives_digest(&person(&[Role::AdminWrite], Some(a), true), a));
-        assert!(!receives_digest(&person(&[Role::AdminRead], Some(a), false), a));
-        assert!(!receives_digest(&person(&[Role::AdminWrite], Some(CompanyId::new_random()), false), a));
-        assert!(!receives_digest(&person(&[Role::SuperAdmin], None, false), a));
+        assert!(receives_digest(
+            &person(&[Role::AdminWrite], Some(a), false),
+            a
+        ));
+        assert!(!receives_digest(
+            &person(&[Role::AdminWrite], Some(a), true),
+            a
+        ));
+        assert!(!receives_digest(
+            &person(&[Role::AdminRead], Some(a), false),
+            a
+        ));
+        assert!(!receives_digest(
+            &person(&[Role::AdminWrite], Some(CompanyId::new_random()), false),
+            a
+        ));
+        assert!(!receives_digest(
+            &person(&[Role::SuperAdmin], None, false),
+            a
+        ));
     }
 
     #[test]

@@ -153,7 +153,13 @@ async fn company_digest(
         Ok(Delivered::Partly { mailed, failed, .. }) => (
             DigestState::Failed,
             mailed.len(),
-            Some(failed.iter().map(|(e, why)| format!("{e}: {why}")).collect::<Vec<_>>().join("; ")),
+            Some(
+                failed
+                    .iter()
+                    .map(|(e, why)| format!("{e}: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         ),
         Err(e) => (DigestState::Failed, 0, Some(e.to_string())),
     };
@@ -169,21 +175,33 @@ async fn company_digest(
         .company(Some(id));
     let entry = match result? {
         Delivered::Nothing => return Ok(Outcome::Empty),
-        Delivered::All { mailed, summary } => entry
-            .success(0, format!("Daily digest sent to {}: {summary}", mailed.join(", "))),
+        Delivered::All { mailed, summary } => entry.success(
+            0,
+            format!("Daily digest sent to {}: {summary}", mailed.join(", ")),
+        ),
         Delivered::Partly {
             mailed,
             failed,
             summary,
-        } => entry.outcome(
-            AuditOutcome::Failed,
-            0,
-            format!(
-                "Daily digest not sent to {} (the next run retries); sent to {}: {summary}",
-                failed.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>().join(", "),
-                if mailed.is_empty() { "nobody".to_owned() } else { mailed.join(", ") },
-            ),
-        ).note(error),
+        } => entry
+            .outcome(
+                AuditOutcome::Failed,
+                0,
+                format!(
+                    "Daily digest not sent to {} (the next run retries); sent to {}: {summary}",
+                    failed
+                        .iter()
+                        .map(|(e, _)| e.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if mailed.is_empty() {
+                        "nobody".to_owned()
+                    } else {
+                        mailed.join(", ")
+                    },
+                ),
+            )
+            .note(error),
     };
     audit::record(state, meta, entry).await;
     Ok(if to == DigestState::Sent {
@@ -246,7 +264,11 @@ async fn deliver(
         .company(id)
         .await?
         .ok_or(AppError::NotFound(Missing::Company))?;
-    let worklist = worklist_path(id, after.date_naive(), (before - Duration::days(1)).date_naive());
+    let worklist = worklist_path(
+        id,
+        after.date_naive(),
+        (before - Duration::days(1)).date_naive(),
+    );
     let content = DigestContent {
         company: &company.name,
         window_days: window,

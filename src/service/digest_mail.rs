@@ -70,11 +70,7 @@ fn intro(lang: Language, company: &str, days: i64) -> String {
 }
 
 fn line(lang: Language, c: &Checkout, link: &str) -> String {
-    let (who, amount, expires) = (
-        &c.customer_name,
-        money(lang, c.amount),
-        day(c.expires_at()),
-    );
+    let (who, amount, expires) = (&c.customer_name, money(lang, c.amount), day(c.expires_at()));
     match lang {
         Language::En => format!(
             "- Checkout {id}\n  Customer: {who}\n  Amount: {amount}\n  Expires: {expires}\n  {link}",
@@ -134,8 +130,5 @@ pub fn compose(lang: Language, content: &DigestContent<'_>) -> (String, String) 
     body.push_str("\n\n-- \n");
     body.push_str(&footer(lang, &format!("{base}/settings")));
     body.push('\n');
-    (
-        subject(lang, n, content.window_days, content.company),
-        body,
-    )
+    (subject(lang, n, content.window_days, content.company), body)
 }

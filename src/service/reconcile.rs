@@ -334,12 +334,10 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
     state.store.purge_leases(now - Span::hours(1)).await?;
     state.login_throttle.forget_idle();
     // Its own claims make it once per company-day; a failure waits for the next run.
-    report.digest = super::digest::run_due(state)
-        .await
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "digest run failed; the next run retries");
-            Default::default()
-        });
+    report.digest = super::digest::run_due(state).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "digest run failed; the next run retries");
+        Default::default()
+    });
     Ok(report)
 }
 

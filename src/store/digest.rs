@@ -135,9 +135,12 @@ impl Store {
         const SQL: &str = "SELECT digest, language FROM user_settings WHERE user_id = $1";
         let row: Option<(bool, Option<crate::domain::Language>)> =
             fetch!(self, fetch_optional, SQL, user)?;
-        Ok(row.map_or_else(UserSettings::default, |(digest, language)| {
-            UserSettings { digest, language }
-        }))
+        Ok(
+            row.map_or_else(UserSettings::default, |(digest, language)| UserSettings {
+                digest,
+                language,
+            }),
+        )
     }
 
     pub async fn set_user_settings(
