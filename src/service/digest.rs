@@ -352,21 +352,17 @@ pub async fn save_settings(
             .store
             .set_user_settings(user, new, state.clock.now())
             .await?;
-        Ok((u, new))
+        Ok(u)
     }
     .await;
-    let company = result.as_ref().ok().and_then(|(u, _)| u.company_id);
-    let entry = Entry::new(AuditAction::UserChanged)
-        .by(actor)
-        .company(company)
-        .result(&result, 200, |(u, s)| {
-            format!(
-                "Daily digest for {} turned {}; mail language {}",
-                u.email,
-                if s.digest { "on" } else { "off" },
-                s.language.map_or("not set", |l| l.code())
-            )
-        });
-    audit::record(state, meta, entry).await;
-    result.map(|(_, s)| s)
+    super::users::user_changed(state, actor, meta, result, |u| {
+        format!(
+            "Daily digest for {} turned {}; mail language {}",
+            u.email,
+            if new.digest { "on" } else { "off" },
+            new.language.map_or("not set", |l| l.code())
+        )
+    })
+    .await
+    .map(|_| new)
 }

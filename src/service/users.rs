@@ -43,7 +43,7 @@ pub(super) async fn audited<T>(
 }
 
 /// The audit event of a change to one user, filed under the user's company.
-async fn user_changed(
+pub(super) async fn user_changed(
     state: &AppState,
     actor: Actor<'_>,
     meta: &RequestMeta,

@@ -146,17 +146,31 @@ async fn ready_days_ago(app: &TestApp, other: bool, days_ago: i64) -> CheckoutId
     id
 }
 
-async fn set_settings(app: &TestApp, email: &str, s: UserSettings) {
-    let u = app.user(email).await;
-    digest::save_settings(
-        &app.state,
-        Actor::Operator,
-        &RequestMeta::internal("test"),
-        u.id,
-        s,
-    )
-    .await
-    .unwrap();
+/// A write administrator of our company, with `settings` saved when given.
+async fn writer(
+    app: &TestApp,
+    email: &str,
+    settings: Option<UserSettings>,
+) -> checkout_desk::domain::User {
+    let u = add_user(&app.state, email, &[Role::AdminWrite], Some(&app.company)).await;
+    if let Some(s) = settings {
+        let meta = RequestMeta::internal("test");
+        digest::save_settings(&app.state, Actor::Operator, &meta, u.id, s)
+            .await
+            .unwrap();
+    }
+    u
+}
+
+/// Our company's digest row for `day`.
+async fn our_row(app: &TestApp, day: chrono::NaiveDate) -> checkout_desk::domain::DigestSend {
+    let row = app.state.store.digest_send(app.company.id, day).await;
+    row.unwrap().expect("a digest_sends row")
+}
+
+/// `text` is in the message's body.
+fn says(m: &Delivered, text: &str) {
+    assert!(m.body.contains(text), "no {text:?} in:\n{}", m.body);
 }
 
 fn rcpts(msgs: &[Delivered]) -> BTreeSet<String> {
@@ -179,45 +193,17 @@ async fn write_admins_get_one_mail_a_day_with_what_expires(db: Db) {
     let sink = Sink::start(free_port(), None);
     let app = app_with(db, sink.port, None).await;
     // A Swedish-reading write administrator, one who opted out, and a disabled one.
-    add_user(
-        &app.state,
-        "sv@acme.test",
-        &[Role::AdminWrite],
-        Some(&app.company),
-    )
-    .await;
-    set_settings(
-        &app,
-        "sv@acme.test",
-        UserSettings {
-            digest: true,
-            language: Some(Language::Sv),
-        },
-    )
-    .await;
-    add_user(
-        &app.state,
-        "quiet@acme.test",
-        &[Role::AdminWrite],
-        Some(&app.company),
-    )
-    .await;
-    set_settings(
-        &app,
-        "quiet@acme.test",
-        UserSettings {
-            digest: false,
-            language: None,
-        },
-    )
-    .await;
-    let gone = add_user(
-        &app.state,
-        "gone@acme.test",
-        &[Role::AdminWrite],
-        Some(&app.company),
-    )
-    .await;
+    let sv = UserSettings {
+        digest: true,
+        language: Some(Language::Sv),
+    };
+    writer(&app, "sv@acme.test", Some(sv)).await;
+    let off = UserSettings {
+        digest: false,
+        language: None,
+    };
+    writer(&app, "quiet@acme.test", Some(off)).await;
+    let gone = writer(&app, "gone@acme.test", None).await;
     checkout_desk::service::users::set_disabled(
         &app.state,
         Actor::Operator,
@@ -270,11 +256,7 @@ async fn write_admins_get_one_mail_a_day_with_what_expires(db: Db) {
     );
     let base = app.state.settings.public_url.trim_end_matches('/');
     for id in [soon, edge] {
-        assert!(
-            en.body.contains(&format!("{base}/checkouts/{id}")),
-            "{}",
-            en.body
-        );
+        says(en, &format!("{base}/checkouts/{id}"));
     }
     for id in [later, expired, theirs] {
         assert!(
@@ -286,32 +268,16 @@ async fn write_admins_get_one_mail_a_day_with_what_expires(db: Db) {
     // Soonest first, with customer, amount and expiry date.
     assert!(en.body.find(&soon.to_string()) < en.body.find(&edge.to_string()));
     let c = app.local(soon).await;
-    assert!(
-        en.body.contains(&format!("Customer: {}", c.customer_name)),
-        "{}",
-        en.body
-    );
-    assert!(
-        en.body
-            .contains(&format!("Amount: {}", c.amount.format_en()))
-    );
+    says(en, &format!("Customer: {}", c.customer_name));
+    says(en, &format!("Amount: {}", c.amount.format_en()));
     let expires = c.expires_at().unwrap().format("%Y-%m-%d").to_string();
-    assert!(
-        en.body.contains(&format!("Expires: {expires}")),
-        "{}",
-        en.body
-    );
+    says(en, &format!("Expires: {expires}"));
     let total = Money::from_minor(
         c.amount.minor() + app.local(edge).await.amount.minor(),
         c.amount.currency(),
     );
-    assert!(
-        en.body
-            .contains(&format!("Total: 2 checkouts, {}", total.format_en())),
-        "{}",
-        en.body
-    );
-    assert!(en.body.contains(&format!("{base}/settings")));
+    says(en, &format!("Total: 2 checkouts, {}", total.format_en()));
+    says(en, &format!("{base}/settings"));
 
     // The worklist link shows exactly the listed checkouts.
     let link = en
@@ -339,23 +305,9 @@ async fn write_admins_get_one_mail_a_day_with_what_expires(db: Db) {
 
     let sv = &sink.to("sv@acme.test")[0];
     assert_eq!(sv.subject, "2 köp löper ut inom 7 dagar – Acme Bokning AB");
-    assert!(
-        sv.body.contains(&format!("Kund: {}", c.customer_name)),
-        "{}",
-        sv.body
-    );
-    assert!(
-        sv.body
-            .contains(&format!("Belopp: {}", c.amount.format_sv())),
-        "{}",
-        sv.body
-    );
-    assert!(
-        sv.body
-            .contains(&format!("Totalt: 2 köp, {}", total.format_sv())),
-        "{}",
-        sv.body
-    );
+    says(sv, &format!("Kund: {}", c.customer_name));
+    says(sv, &format!("Belopp: {}", c.amount.format_sv()));
+    says(sv, &format!("Totalt: 2 köp, {}", total.format_sv()));
     assert!(sv.body.contains("Alla i arbetslistan: "));
     assert!(!sv.body.contains("Customer:"));
 
@@ -392,16 +344,8 @@ async fn write_admins_get_one_mail_a_day_with_what_expires(db: Db) {
     let r = digest::run_due(&fresh.state).await.unwrap();
     assert_eq!(r.mails, 0, "{r:?}");
     assert_eq!(sink.messages().len(), 3);
-    assert_eq!(
-        app.state
-            .store
-            .digest_send(app.company.id, morning().date_naive())
-            .await
-            .unwrap()
-            .unwrap()
-            .state,
-        DigestState::Sent
-    );
+    let row = our_row(&app, morning().date_naive()).await;
+    assert_eq!(row.state, DigestState::Sent);
 
     // The next day, it comes again.
     app.clock
@@ -419,13 +363,7 @@ async fn two_instances_at_once_send_each_company_day_once(db: Db) {
     let a = app_with(db, sink.port, None).await;
     let b = app_with(db, sink.port, Some(a.database_url.clone())).await;
     for i in 0..3 {
-        add_user(
-            &a.state,
-            &format!("w{i}@acme.test"),
-            &[Role::AdminWrite],
-            Some(&a.company),
-        )
-        .await;
+        writer(&a, &format!("w{i}@acme.test"), None).await;
     }
     ready_days_ago(&a, false, 55).await;
     ready_days_ago(&a, true, 54).await;
@@ -456,13 +394,7 @@ async fn nothing_expiring_means_no_mail(db: Db) {
     );
     assert!(sink.messages().is_empty());
     assert!(digest_events(&app).await.is_empty());
-    let row = app
-        .state
-        .store
-        .digest_send(app.company.id, morning().date_naive())
-        .await
-        .unwrap()
-        .unwrap();
+    let row = our_row(&app, morning().date_naive()).await;
     assert_eq!(row.state, DigestState::Empty);
 }
 
@@ -470,25 +402,13 @@ on_both!(smtp_down_fails_audited_and_the_next_run_sends_once);
 async fn smtp_down_fails_audited_and_the_next_run_sends_once(db: Db) {
     let port = free_port(); // nothing listens yet
     let app = app_with(db, port, None).await;
-    add_user(
-        &app.state,
-        "w2@acme.test",
-        &[Role::AdminWrite],
-        Some(&app.company),
-    )
-    .await;
+    writer(&app, "w2@acme.test", None).await;
     ready_days_ago(&app, false, 55).await;
 
     let r = reconcile::run_once(&app.state).await.unwrap().digest;
     assert_eq!((r.failed, r.sent, r.mails), (1, 0, 0), "{r:?}");
     let day = morning().date_naive();
-    let row = app
-        .state
-        .store
-        .digest_send(app.company.id, day)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = our_row(&app, day).await;
     assert_eq!(row.state, DigestState::Failed);
     assert!(row.error.is_some());
     let events = digest_events(&app).await;
@@ -517,13 +437,7 @@ async fn smtp_down_fails_audited_and_the_next_run_sends_once(db: Db) {
             .into()
     );
     assert_eq!(sink.messages().len(), 2);
-    let row = app
-        .state
-        .store
-        .digest_send(app.company.id, day)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = our_row(&app, day).await;
     assert_eq!(
         (row.state, row.attempts, row.mails),
         (DigestState::Sent, 2, 2)
@@ -542,13 +456,7 @@ async fn a_claim_left_sending_by_a_dead_instance_is_taken_over_when_stale(db: Db
     let sink = Sink::start(free_port(), None);
     let app = app_with(db, sink.port, None).await;
     ready_days_ago(&app, false, 55).await;
-    let w2 = add_user(
-        &app.state,
-        "w2@acme.test",
-        &[Role::AdminWrite],
-        Some(&app.company),
-    )
-    .await;
+    let w2 = writer(&app, "w2@acme.test", None).await;
     let now = app.state.clock.now();
     let day = now.date_naive();
     // An instance claimed the company-day, mailed w2, and died before the others.
@@ -762,13 +670,7 @@ async fn the_command_line_toggles_and_sends() {
         );
         text
     };
-    add_user(
-        &app.state,
-        "w2@acme.test",
-        &[Role::AdminWrite],
-        Some(&app.company),
-    )
-    .await;
+    writer(&app, "w2@acme.test", None).await;
     let out = run(&["user", "digest", "--email", "w2@acme.test", "--off"]);
     assert_eq!(out.trim(), "Daily digest for w2@acme.test turned off.");
     let w2 = app.user("w2@acme.test").await;

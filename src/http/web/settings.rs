@@ -10,10 +10,9 @@ use serde::Deserialize;
 use super::extract::{Chrome, CsrfForm, SignedIn};
 use super::flash::{self, Flash, Notice};
 use super::i18n::{Lang, Tr};
-use super::page::{PageError, html, see_other};
+use super::page::{PageError, html};
 use crate::domain::policy;
 use crate::domain::{Language, UserSettings};
-use crate::error::{AppError, Problem};
 use crate::service::digest;
 use crate::state::AppState;
 
@@ -80,10 +79,5 @@ pub async fn save(
         digest::save_settings(&state, s.actor(), &s.meta, user, new).await
     }
     .await;
-    match result {
-        Ok(_) => flash::set(&s.session, Flash::Done(Notice::SettingsSaved)),
-        Err(e @ (AppError::Internal(_) | AppError::Busy)) => return Err(e.into()),
-        Err(e) => flash::set(&s.session, Flash::Refused(Problem::from(&e))),
-    }
-    Ok(see_other("/settings"))
+    super::admin::done(&s, "/settings", result, |_| Notice::SettingsSaved)
 }
