@@ -11,7 +11,7 @@ use crate::clock::SystemClock;
 use crate::config::{Settings, redact_url};
 use crate::domain::policy::Actor;
 use crate::domain::{CompanyId, RoleSet};
-use crate::service::{RequestMeta, companies, tokens, users};
+use crate::service::{RequestMeta, companies, digest, tokens, users};
 use crate::startup::{Application, build_state};
 use crate::state::AppState;
 
@@ -52,6 +52,8 @@ pub enum Command {
     Token(TokenCmd),
     #[command(subcommand)]
     Config(ConfigCmd),
+    #[command(subcommand)]
+    Digest(DigestCmd),
 }
 
 #[derive(Subcommand)]
@@ -59,6 +61,12 @@ pub enum ConfigCmd {
     /// Check the configuration file plus CHECKOUT_DESK_* variables as `serve` would read
     /// them; exits non-zero naming what is wrong. Secrets are never printed.
     Check,
+}
+
+#[derive(Subcommand)]
+pub enum DigestCmd {
+    /// Send today's expiry digest now, whatever the hour (still once per company and day).
+    Send,
 }
 
 #[derive(Subcommand)]
@@ -141,6 +149,15 @@ pub enum UserCmd {
         #[arg(long)]
         enable: bool,
     },
+    /// Turn a user's daily expiry digest off or on.
+    Digest {
+        #[arg(long)]
+        email: String,
+        #[arg(long, conflicts_with = "on", required_unless_present = "on")]
+        off: bool,
+        #[arg(long)]
+        on: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -222,6 +239,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Company(cmd) => company(&state(settings).await?, cmd).await?,
         Command::User(cmd) => user(&state(settings).await?, cmd).await?,
         Command::Token(cmd) => token(&state(settings).await?, cmd).await?,
+        Command::Digest(DigestCmd::Send) => {
+            let r = digest::send_now(&state(settings).await?, OP, &meta()).await?;
+            println!(
+                "Digest: {} companies checked, {} sent ({} mails), {} with nothing to send, {} failed, {} busy elsewhere.",
+                r.companies_checked, r.sent, r.mails, r.skipped_empty, r.failed, r.busy
+            );
+        }
         Command::Demo(_) | Command::PaysonSim { .. } | Command::Config(_) => {}
     }
     Ok(())
@@ -372,6 +396,20 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
                 "{} {}.",
                 u.email,
                 if enable { "enabled" } else { "disabled" }
+            );
+        }
+        UserCmd::Digest { email, off, on: _ } => {
+            let u = users::by_email(state, OP, &email).await?;
+            let current = digest::settings(state, OP, u.id).await?;
+            let new = crate::domain::UserSettings {
+                digest: !off,
+                ..current
+            };
+            digest::save_settings(state, OP, &meta(), u.id, new).await?;
+            println!(
+                "Daily digest for {} turned {}.",
+                u.email,
+                if off { "off" } else { "on" }
             );
         }
     }

@@ -7,6 +7,9 @@ use serde::Deserialize;
 
 use crate::domain::AddressList;
 
+mod digest;
+pub use digest::{DigestSettings, Secret, SmtpSettings, SmtpTls};
+
 mod limits;
 pub use limits::{AuthSettings, HttpSettings};
 
@@ -52,6 +55,8 @@ pub struct Settings {
     pub session: SessionSettings,
     pub auth: AuthSettings,
     pub http: HttpSettings,
+    pub smtp: SmtpSettings,
+    pub digest: DigestSettings,
     /// OpenID Connect providers by short name (`[oidc.keycloak]`), used for browser
     /// sign-in and for JWT bearer tokens on the API.
     pub oidc: std::collections::BTreeMap<String, OidcProviderSettings>,
@@ -138,6 +143,8 @@ impl Default for Settings {
             session: SessionSettings::default(),
             auth: AuthSettings::default(),
             http: HttpSettings::default(),
+            smtp: SmtpSettings::default(),
+            digest: DigestSettings::default(),
             oidc: std::collections::BTreeMap::new(),
         }
     }
@@ -243,6 +250,8 @@ impl std::fmt::Debug for Settings {
             .field("session", &self.session)
             .field("auth", &self.auth)
             .field("http", &self.http)
+            .field("smtp", &self.smtp)
+            .field("digest", &self.digest)
             .field("oidc", &self.oidc)
             .finish_non_exhaustive()
     }
@@ -339,6 +348,7 @@ impl Settings {
             ));
         }
         limits::validate(&self.auth, &self.http).map_err(ConfigError::Invalid)?;
+        digest::validate(&self.smtp, &self.digest, &self.public_url)?;
         for (name, p) in &self.oidc {
             let slug_ok = !name.is_empty()
                 && name

@@ -103,12 +103,15 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         settings.auth.password_concurrency,
         std::time::Duration::from_millis(settings.auth.password_wait_ms),
     ));
+    let mailer = crate::mail::from_settings(&settings.smtp)?;
     Ok(AppState {
         store,
         payson,
         oidc,
         metrics: Arc::new(crate::metrics::Metrics::default()),
         company_names: Arc::default(),
+        mailer,
+        digest_done: Arc::default(),
         clock,
         secrets,
         settings: Arc::new(settings),

@@ -22,6 +22,11 @@ pub struct AppState {
     pub oidc: Arc<crate::auth::oidc::Oidc>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub company_names: Arc<crate::store::names::CompanyNames>,
+    /// Sends the daily digest (SMTP, or nothing when `[smtp]` has no host).
+    pub mailer: Arc<dyn crate::mail::Mailer>,
+    /// The last UTC day this instance finished the digest for, so later runs that day
+    /// cost nothing.
+    pub digest_done: Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
 }
 
 impl AppState {

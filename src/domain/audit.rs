@@ -15,10 +15,11 @@ pub enum AuditAction {
     CompanyChanged,
     UserChanged,
     PaysonNotification,
+    ExpiryDigest,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 11] = [
         Self::SendPaymentRequest,
         Self::GetCheckout,
         Self::RefreshCheckout,
@@ -29,6 +30,7 @@ impl AuditAction {
         Self::CompanyChanged,
         Self::UserChanged,
         Self::PaysonNotification,
+        Self::ExpiryDigest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +45,7 @@ impl AuditAction {
             Self::CompanyChanged => "company_changed",
             Self::UserChanged => "user_changed",
             Self::PaysonNotification => "payson_notification",
+            Self::ExpiryDigest => "expiry_digest",
         }
     }
 

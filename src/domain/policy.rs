@@ -2,23 +2,25 @@
 //! they act, and the pages ask it which links and buttons to show, so the two never
 //! disagree.
 
-use super::{CompanyId, Principal, Role, RoleSet};
+use super::{CompanyId, Principal, Role, RoleSet, User, UserId};
 
 /// Whoever a use case acts for: a signed-in principal, or the operator at the command
 /// line (who has the server's own authority and is audited as "operator"), or the
-/// background reconciliation (the server itself, audited as "reconciliation").
+/// background reconciliation (the server itself, audited as "reconciliation"), or the
+/// daily digest the server sends by itself (audited as "digest").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor<'a> {
     User(&'a Principal),
     Operator,
     Reconciliation,
+    Digest,
 }
 
 impl<'a> Actor<'a> {
     pub fn principal(self) -> Option<&'a Principal> {
         match self {
             Self::User(p) => Some(p),
-            Self::Operator | Self::Reconciliation => None,
+            Self::Operator | Self::Reconciliation | Self::Digest => None,
         }
     }
 
@@ -28,13 +30,14 @@ impl<'a> Actor<'a> {
             Self::User(p) => &p.email,
             Self::Operator => "operator",
             Self::Reconciliation => "reconciliation",
+            Self::Digest => "digest",
         }
     }
 
     fn has_any(self, roles: &[Role]) -> bool {
         match self {
             Self::User(p) => p.has_any(roles),
-            Self::Operator | Self::Reconciliation => true,
+            Self::Operator | Self::Reconciliation | Self::Digest => true,
         }
     }
 
@@ -64,7 +67,7 @@ pub const SEND_ROLES: [Role; 2] = [Role::AdminWrite, Role::SuperAdmin];
 pub fn is_global(actor: Actor<'_>) -> bool {
     match actor {
         Actor::User(p) => p.is_global(),
-        Actor::Operator | Actor::Reconciliation => true,
+        Actor::Operator | Actor::Reconciliation | Actor::Digest => true,
     }
 }
 
@@ -124,6 +127,31 @@ pub fn may_read_notification_log(actor: Actor<'_>) -> bool {
 /// superadmins only.
 pub fn may_read_internal_errors(actor: Actor<'_>) -> bool {
     actor.has_any(&[Role::SuperAdmin])
+}
+
+/// A user's own settings (the digest opt-out): only that user, or the operator.
+pub fn may_change_settings(actor: Actor<'_>, user: UserId) -> bool {
+    match actor {
+        Actor::User(p) => p.user_id == user,
+        Actor::Operator => true,
+        Actor::Reconciliation | Actor::Digest => false,
+    }
+}
+
+/// Who the daily digest is for: enabled write administrators of the company itself
+/// (superadmins see every company's worklist and are not mailed about each).
+pub fn receives_digest(user: &User, company: CompanyId) -> bool {
+    !user.disabled && user.company_id == Some(company) && user.roles.contains(Role::AdminWrite)
+}
+
+/// Whether the daily digest is for the actor (the settings page offers its opt-out).
+pub fn gets_digest(actor: Actor<'_>) -> bool {
+    matches!(actor, Actor::User(p) if p.company.is_some() && p.has_any(&[Role::AdminWrite]))
+}
+
+/// Sending the digest by hand (the command line): the operator only.
+pub fn may_send_digest(actor: Actor<'_>) -> bool {
+    matches!(actor, Actor::Operator | Actor::Digest)
 }
 
 /// Which parts of the desk the navigation offers: only what the user may use.
@@ -234,6 +262,48 @@ mod tests {
         assert!(!may_read_notification_log(writer) && !may_read_notification_log(reader));
         assert!(may_read_internal_errors(sa) && !may_read_internal_errors(auditor));
         assert!(!may_read_internal_errors(writer));
+    }
+
+    #[test]
+    fn own_settings_and_digest_recipients() {
+        let a = CompanyId::new_random();
+        let w = user(&[Role::AdminWrite], Some(a));
+        let other = user(&[Role::AdminWrite], Some(a));
+        assert!(may_change_settings(Actor::from(&w), w.user_id));
+        assert!(!may_change_settings(Actor::from(&w), other.user_id));
+        assert!(may_change_settings(Actor::Operator, w.user_id));
+        assert!(!may_change_settings(Actor::Digest, w.user_id));
+        assert!(may_send_digest(Actor::Operator) && !may_send_digest(Actor::from(&w)));
+        let person = |roles: &[Role], company: Option<CompanyId>, disabled: bool| User {
+            id: UserId::new_random(),
+            email: "u@example.com".into(),
+            display_name: String::new(),
+            password_hash: None,
+            company_id: company,
+            roles: roles.iter().copied().collect(),
+            disabled,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        assert!(receives_digest(
+            &person(&[Role::AdminWrite], Some(a), false),
+            a
+        ));
+        assert!(!receives_digest(
+            &person(&[Role::AdminWrite], Some(a), true),
+            a
+        ));
+        assert!(!receives_digest(
+            &person(&[Role::AdminRead], Some(a), false),
+            a
+        ));
+        assert!(!receives_digest(
+            &person(&[Role::AdminWrite], Some(CompanyId::new_random()), false),
+            a
+        ));
+        assert!(!receives_digest(
+            &person(&[Role::SuperAdmin], None, false),
+            a
+        ));
     }
 
     #[test]

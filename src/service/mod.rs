@@ -6,6 +6,8 @@
 pub mod audit;
 pub mod checkouts;
 pub mod companies;
+pub mod digest;
+mod digest_mail;
 pub mod notifications;
 pub mod payment_request;
 pub mod reconcile;

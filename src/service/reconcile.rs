@@ -263,6 +263,8 @@ pub struct RunReport {
     pub notifications_retried: usize,
     pub purged_sessions: u64,
     pub purged_submissions: u64,
+    /// The daily expiry digest, when it was due.
+    pub digest: super::digest::DigestRun,
 }
 
 /// One pass over everything reconciliation looks after. Safe to run on several
@@ -340,6 +342,11 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
         .await?;
     state.store.purge_leases(now - Span::hours(1)).await?;
     state.login_throttle.forget_idle();
+    // Its own claims make it once per company-day; a failure waits for the next run.
+    report.digest = super::digest::run_due(state).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "digest run failed; the next run retries");
+        Default::default()
+    });
     Ok(report)
 }
 
@@ -389,10 +396,12 @@ pub async fn run_forever(state: AppState) {
     loop {
         tick.tick().await;
         match run_once(&state).await {
-            Ok(r) if r.claims_settled + r.changed > 0 => {
+            Ok(r) if r.claims_settled + r.changed + r.digest.mails + r.digest.failed > 0 => {
                 tracing::info!(
                     settled = r.claims_settled,
                     changed = r.changed,
+                    digest_mails = r.digest.mails,
+                    digest_failed = r.digest.failed,
                     "reconciliation run"
                 );
             }

@@ -26,7 +26,7 @@ pub struct UserWithTokens {
 }
 
 /// The audit event of a change to one user, filed under the user's company.
-async fn user_changed(
+pub(super) async fn user_changed(
     state: &AppState,
     actor: Actor<'_>,
     meta: &RequestMeta,

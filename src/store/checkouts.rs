@@ -165,6 +165,23 @@ impl Store {
         )
     }
 
+    /// `company`'s ReadyToShip checkouts that became so after `after` and before `before`
+    /// (the daily digest's "expiring soon"), soonest-expiring first, at most `limit`.
+    pub async fn expiring_checkouts(
+        &self,
+        company: CompanyId,
+        after: DateTime<Utc>,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Checkout>> {
+        const SQL: &str = sql!(
+            SELECT,
+            " WHERE company_id = $1 AND status = 'ReadyToShip' AND ready_to_ship_at > $2 \
+            AND ready_to_ship_at < $3 ORDER BY ready_to_ship_at, id LIMIT $4"
+        );
+        fetch!(self, fetch_all, SQL, company, after, before, limit)
+    }
+
     pub async fn checkout(&self, id: CheckoutId) -> StoreResult<Option<Checkout>> {
         const SQL: &str = sql!(SELECT, " WHERE id = $1");
         fetch!(self, fetch_optional, SQL, id)

@@ -137,6 +137,7 @@ mod audit;
 mod checkouts;
 mod claims;
 mod companies;
+mod digest;
 mod identities;
 pub mod names;
 mod notifications;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::{
     AuditAction, AuditOutcome, CheckoutId, CheckoutStatus, ClaimState, CompanyId, Currency,
-    PaymentMethod, RoleSet, UserId,
+    DigestState, Language, PaymentMethod, RoleSet, UserId,
 };
 
 /// A plain `Uuid` id (API tokens, company API keys) as TEXT. sqlx's own `Uuid` is a BLOB in
@@ -104,6 +104,12 @@ column_type!(RoleSet as String, |v| v.to_list(), |s| {
 });
 column_type!(ClaimState as String, |v| v.name().to_owned(), |s| {
     ClaimState::parse(s)
+});
+column_type!(DigestState as String, |v| v.name().to_owned(), |s| {
+    DigestState::parse(s)
+});
+column_type!(Language as String, |v| v.code().to_owned(), |s| {
+    Language::parse(s)
 });
 column_type!(AuditAction as String, |v| v.name().to_owned(), |s| {
     AuditAction::parse(s)

@@ -13,6 +13,7 @@ mod cli;
 mod concurrency;
 mod config_file;
 mod convergence;
+mod digest;
 mod errors;
 mod i18n;
 mod messages;

@@ -24,7 +24,7 @@ type Secret = Option<(String, String)>;
 
 /// After a change: back to the page with the outcome as a flash. Internal errors are
 /// an error page instead (they are logged there, with the request id).
-fn done<T>(
+pub(super) fn done<T>(
     s: &SignedIn,
     back: &str,
     result: Result<T, AppError>,

@@ -21,6 +21,7 @@ pub enum Notice {
     UserDisabled,
     UserEnabled,
     TokenRevoked(String),
+    SettingsSaved,
 }
 
 /// A message for the next page: the change made, or why it was refused.

@@ -20,6 +20,7 @@ mod login_page;
 mod notifications;
 mod oidc;
 pub mod page;
+mod settings;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
@@ -41,6 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(oidc::callback),
         )
         .route("/lang", web::post().to(lang_switch::switch))
+        .route("/settings", web::get().to(settings::page))
+        .route("/settings", web::post().to(settings::save))
         .route("/admin/companies", web::get().to(admin::companies))
         .route("/admin/companies", web::post().to(admin::add_company))
         .route(

@@ -146,6 +146,7 @@ impl Tr {
             Notice::UserDisabled => self.user_disabled().into(),
             Notice::UserEnabled => self.user_enabled().into(),
             Notice::TokenRevoked(id) => self.token_revoked(id),
+            Notice::SettingsSaved => self.settings_saved().into(),
         }
     }
 
