@@ -3,6 +3,7 @@
 
 mod binding;
 mod checkout;
+pub mod describe;
 pub mod format;
 mod ipn;
 mod render;
