@@ -238,7 +238,9 @@ pub static OPERATIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| {
             },
             response: &CHECKOUT_RESPONSE,
             batchable: true,
-            statuses: &[200, 400, 401, 403, 404, 406, 409, 413, 415, 500, 502, 503],
+            statuses: &[
+                200, 400, 401, 403, 404, 406, 409, 413, 415, 429, 500, 502, 503, 504,
+            ],
         },
         Operation {
             name: super::GET,
@@ -256,7 +258,7 @@ pub static OPERATIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| {
             },
             response: &CHECKOUT_RESPONSE,
             batchable: true,
-            statuses: &[200, 400, 401, 403, 404, 406, 500, 502, 503],
+            statuses: &[200, 400, 401, 403, 404, 406, 429, 500, 502, 503, 504],
         },
         Operation {
             name: IPN,
@@ -281,7 +283,7 @@ pub static OPERATIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| {
             },
             response: &IPN_RESPONSE,
             batchable: false,
-            statuses: &[200, 500, 503],
+            statuses: &[200, 400, 500, 503],
         },
     ]
 });
@@ -334,7 +336,7 @@ mod tests {
     }
 
     pub(crate) fn sample_checkout() -> Checkout {
-        let now = chrono::Utc::now();
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         Checkout {
             id: uuid::Uuid::new_v4().into(),
             company_id: CompanyId::from_request(uuid::Uuid::new_v4()).expect("non-nil"),

@@ -8,7 +8,7 @@ mod cors;
 pub mod describe;
 pub mod format;
 mod ipn;
-mod modifiers;
+pub mod modifiers;
 mod render;
 mod xml;
 

@@ -11,6 +11,7 @@ mod macros;
 mod admin;
 mod checkouts;
 mod desk;
+mod metadata;
 mod notifications;
 mod problems;
 #[cfg(test)]

@@ -69,6 +69,7 @@ pub(super) fn catalogue() -> impl Iterator<
         signin::SIGNIN,
         problems::PROBLEMS,
         notifications::NOTIFICATIONS,
+        metadata::METADATA,
     ]
     .into_iter()
     .flatten()
