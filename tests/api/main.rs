@@ -22,6 +22,7 @@ mod reconcile;
 mod routes;
 mod send_payment_request;
 mod service_rules;
+mod servicestack_clients;
 mod servicestack_metadata;
 mod servicestack_wire;
 mod store_suite;
