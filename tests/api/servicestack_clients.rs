@@ -115,7 +115,12 @@ async fn typescript_dtos_compile_strict_and_send_with_the_servicestack_client() 
     assert_eq!(v["sent"]["id"], id.to_string(), "{v}");
     assert_eq!(v["sent"]["shipped"], true, "{v}");
     assert_eq!(v["got"], "Shipped");
-    assert!(v["second"]["errorCode"].as_str().is_some_and(|c| !c.is_empty()), "{v}");
+    assert!(
+        v["second"]["errorCode"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty()),
+        "{v}"
+    );
     assert_eq!(v["batch"], serde_json::json!(["Shipped", "Shipped"]));
     assert_eq!(app.sim.ship_count(id.as_uuid()), 1);
 }
@@ -171,11 +176,24 @@ async fn python_dtos_send_with_the_servicestack_pip_client() {
     assert_eq!(v["sent"]["id"], id.to_string());
     assert_eq!(v["sent"]["status"], "Shipped");
     assert_eq!(v["sent"]["enum"], "Payson2CheckoutStatus");
-    assert!(v["second"]["status"].as_u64().is_some_and(|s| (400..500).contains(&s)), "{v}");
-    assert!(v["second"]["error_code"].as_str().is_some_and(|c| !c.is_empty()), "{v}");
+    assert!(
+        v["second"]["status"]
+            .as_u64()
+            .is_some_and(|s| (400..500).contains(&s)),
+        "{v}"
+    );
+    assert!(
+        v["second"]["error_code"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty()),
+        "{v}"
+    );
     assert_eq!(
         v["batch"],
-        serde_json::json!(["PaysonCheckoutV2Response:Shipped", "PaysonCheckoutV2Response:Shipped"])
+        serde_json::json!([
+            "PaysonCheckoutV2Response:Shipped",
+            "PaysonCheckoutV2Response:Shipped"
+        ])
     );
     assert_eq!(app.local(id).await.status, CheckoutStatus::Shipped);
 }
@@ -202,6 +220,7 @@ async fn schemathesis_finds_no_server_error_and_no_schema_break() {
     .unwrap();
     let schema = app.url("/openapi.json");
     let (address, token) = (app.address.clone(), app.tokens.writer.clone());
+    let cwd = dir.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("schemathesis")
             .arg("--config-file")
@@ -220,6 +239,8 @@ async fn schemathesis_finds_no_server_error_and_no_schema_break() {
                 "--no-color",
             ])
             .env("SCHEMATHESIS_HOOKS", "")
+            // Its cache directory lands in the scratch directory, not the work tree.
+            .current_dir(&cwd)
             .output()
             .expect("schemathesis runs (pip install schemathesis; see .ci/run)")
     })
@@ -233,7 +254,15 @@ async fn schemathesis_finds_no_server_error_and_no_schema_break() {
         "schemathesis found problems:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("3 selected"), "all three operations fuzzed:\n{stdout}");
-    let shipped = app.audit_all().await.iter().filter(|e| e.event.outcome == checkout_desk::domain::AuditOutcome::Success).count();
+    assert!(
+        stdout.contains("3 selected"),
+        "all three operations fuzzed:\n{stdout}"
+    );
+    let shipped = app
+        .audit_all()
+        .await
+        .iter()
+        .filter(|e| e.event.outcome == checkout_desk::domain::AuditOutcome::Success)
+        .count();
     assert!(shipped > 0, "the fuzzer reached a real send");
 }

@@ -237,3 +237,28 @@ async fn the_openapi_document_describes_the_operations() {
         "x-api-key"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swagger_ui_renders_the_document_under_the_csp() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (status, headers, html) = get(&app, "/swagger-ui/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "no inline script or style"
+    );
+    let d = crate::helpers::webdriver::Driver::start().await;
+    d.run("swagger_ui_renders_the_document_under_the_csp", async {
+        // The operations appear only if the vendored script ran under the page's CSP.
+        d.goto(&app.url("/swagger-ui/")).await;
+        let paths = d.wait_text("#swagger-ui", "sendpaymentrequest").await;
+        assert!(paths.contains("ipncallback"), "{paths}");
+    })
+    .await;
+}

@@ -104,8 +104,9 @@ fn header(
         opts.base_url
     );
     for (k, v) in rest {
-        if v.starts_with('!') {
-            let _ = writeln!(out, "{k}: {}", &v[1..]);
+        // A value set by the caller is written without the comment prefix ("!" marks it).
+        if let Some(set) = v.strip_prefix('!') {
+            let _ = writeln!(out, "{k}: {set}");
         } else {
             let _ = writeln!(out, "{off}{k}: {v}");
         }

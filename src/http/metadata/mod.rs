@@ -1,11 +1,13 @@
 //! ServiceStack's self-description, all written from `describe`: the metadata pages
 //! (`/metadata`, `/{json,xml}/metadata?op=…[&lang=…]`), "Add ServiceStack Reference"
-//! (`/types`, `/types/{lang}`) and the OpenAPI document (`/openapi.json`). Public, as
+//! (`/types`, `/types/{lang}`) and the OpenAPI document (`/openapi.json`, shown by the
+//! vendored Swagger UI at `/swagger-ui/`). Public, as
 //! BokaMera's are: they describe the API, they hold no data.
 
 mod langs;
 pub mod openapi;
 mod samples;
+mod swagger;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -29,7 +31,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/types", web::get().to(types_index))
         .route("/types/{lang}", web::get().to(types))
-        .route("/openapi.json", web::get().to(openapi::document_handler));
+        .route("/openapi.json", web::get().to(openapi::document_handler))
+        .route("/swagger-ui", web::get().to(swagger::page))
+        .route("/swagger-ui/", web::get().to(swagger::page))
+        .route("/swagger-ui/{file}", web::get().to(swagger::file));
 }
 
 fn param(req: &HttpRequest, name: &str) -> Option<String> {

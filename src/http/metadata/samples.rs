@@ -37,7 +37,7 @@ pub fn json(d: &Dto) -> String {
     let map: serde_json::Map<String, serde_json::Value> = d
         .members
         .iter()
-        .filter(|m| !(m.ty == Ty::Guid && !m.nullable))
+        .filter(|m| m.ty != Ty::Guid || m.nullable)
         .map(|m| {
             let v = match m.ty {
                 Ty::Bool => serde_json::Value::Bool(false),
