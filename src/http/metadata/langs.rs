@@ -114,8 +114,49 @@ fn header(
     let _ = writeln!(out, "{close}\n");
 }
 
+/// The options every language's header lists, between its own.
+fn with_common(
+    first: &[(&'static str, &str)],
+    last: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut out = vec![("GlobalNamespace", String::new())];
+    out.extend(first.iter().map(|(k, v)| (*k, v.to_string())));
+    out.extend([
+        ("AddServiceStackTypes", "True".into()),
+        ("AddResponseStatus", "False".into()),
+        ("AddImplicitVersion", String::new()),
+        ("AddDescriptionAsComments", "True".into()),
+        ("IncludeTypes", String::new()),
+        ("ExcludeTypes", String::new()),
+    ]);
+    out.extend(last.iter().cloned());
+    out
+}
+
 fn op_of<'a>(ops: &[&'a Operation], dto: &Dto) -> Option<&'a Operation> {
     ops.iter().copied().find(|o| o.request.name == dto.name)
+}
+
+/// A request DTO's `Route` attributes (and, where the language shows it, the sign-in
+/// validator), each line `open` + attribute + `close`.
+fn annotate(out: &mut String, op: Option<&Operation>, (open, close): (&str, &str), auth: bool) {
+    let Some(op) = op else { return };
+    for r in &op.routes {
+        let _ = writeln!(
+            out,
+            "{open}Route(\"{}\", \"{}\"){close}",
+            r.path,
+            r.verb.name()
+        );
+    }
+    if auth && matches!(op.auth, Auth::Roles(_)) {
+        let _ = writeln!(out, "{open}ValidateRequest(\"IsAuthenticated\"){close}");
+    }
+}
+
+/// What a request DTO implements: `IReturn<response>` and its verb's marker.
+fn returns(op: Option<&Operation>) -> Option<(&'static str, &'static str)> {
+    op.map(|o| (o.response.name, o.verb().marker()))
 }
 
 fn api_member_attr(m: &Member) -> String {
@@ -177,25 +218,13 @@ fn csharp(out: &mut String, opts: &Options, ops: &[&Operation], dtos: &[&Dto]) {
     let _ = writeln!(out, "\nnamespace {}\n{{", describe::DTO_NAMESPACE);
     for d in dtos {
         let op = op_of(ops, d);
-        if let Some(op) = op {
-            for r in &op.routes {
-                let _ = writeln!(out, "    [Route(\"{}\", \"{}\")]", r.path, r.verb.name());
-            }
-            if matches!(op.auth, Auth::Roles(_)) {
-                let _ = writeln!(out, "    [ValidateRequest(\"IsAuthenticated\")]");
-            }
-        }
+        annotate(out, op, ("    [", "]"), true);
         if dc {
             let _ = writeln!(out, "    [DataContract]");
         }
         let _ = write!(out, "    public partial class {}", d.name);
-        if let Some(op) = op {
-            let _ = write!(
-                out,
-                "\n        : IReturn<{}>, {}",
-                op.response.name,
-                op.verb().marker()
-            );
+        if let Some((response, marker)) = returns(op) {
+            let _ = write!(out, "\n        : IReturn<{response}>, {marker}");
         }
         let _ = writeln!(out, "\n    {{");
         for m in &d.members {
@@ -252,17 +281,10 @@ fn typescript(out: &mut String, opts: &Options, ops: &[&Operation], dtos: &[&Dto
         out,
         opts,
         ("/*", "*/", "//"),
-        &[
-            ("GlobalNamespace", String::new()),
-            ("MakePropertiesOptional", "False".into()),
-            ("AddServiceStackTypes", "True".into()),
-            ("AddResponseStatus", "False".into()),
-            ("AddImplicitVersion", String::new()),
-            ("AddDescriptionAsComments", "True".into()),
-            ("IncludeTypes", String::new()),
-            ("ExcludeTypes", String::new()),
-            ("DefaultImports", String::new()),
-        ],
+        &with_common(
+            &[("MakePropertiesOptional", "False")],
+            &[("DefaultImports", String::new())],
+        ),
     );
     let _ = writeln!(
         out,
@@ -274,25 +296,13 @@ fn typescript(out: &mut String, opts: &Options, ops: &[&Operation], dtos: &[&Dto
     ts_enum(out, &STATUS);
     for d in dtos {
         let op = op_of(ops, d);
-        if let Some(op) = op {
-            if !op.summary.is_empty() {
-                let _ = writeln!(out, "/** @description {} */", op.summary);
-            }
-            for r in &op.routes {
-                let _ = writeln!(out, "// @Route(\"{}\", \"{}\")", r.path, r.verb.name());
-            }
-            if matches!(op.auth, Auth::Roles(_)) {
-                let _ = writeln!(out, "// @ValidateRequest(Validator=\"IsAuthenticated\")");
-            }
+        if let Some(op) = op.filter(|o| !o.summary.is_empty()) {
+            let _ = writeln!(out, "/** @description {} */", op.summary);
         }
+        annotate(out, op, ("// @", ""), true);
         let _ = write!(out, "export class {}", d.name);
-        if let Some(op) = op {
-            let _ = write!(
-                out,
-                " implements IReturn<{}>, {}",
-                op.response.name,
-                op.verb().marker()
-            );
+        if let Some((response, marker)) = returns(op) {
+            let _ = write!(out, " implements IReturn<{response}>, {marker}");
         }
         let _ = writeln!(out, "\n{{");
         for m in &d.members {
@@ -381,11 +391,7 @@ fn mjs(out: &mut String, opts: &Options, ops: &[&Operation], dtos: &[&Dto]) {
             .iter()
             .map(|m| format!("{}?:{}", m.name, ts_member(m).0))
             .collect();
-        if let Some(op) = op {
-            for r in &op.routes {
-                let _ = writeln!(out, "// @Route(\"{}\", \"{}\")", r.path, r.verb.name());
-            }
-        }
+        annotate(out, op, ("// @", ""), false);
         let _ = writeln!(out, "export class {} {{", d.name);
         let _ = writeln!(
             out,
@@ -437,21 +443,17 @@ fn python(out: &mut String, opts: &Options, ops: &[&Operation], dtos: &[&Dto]) {
         out,
         opts,
         ("\"\"\"", "\"\"\"", "#"),
-        &[
-            ("GlobalNamespace", String::new()),
-            ("AddServiceStackTypes", "True".into()),
-            ("AddResponseStatus", "False".into()),
-            ("AddImplicitVersion", String::new()),
-            ("AddDescriptionAsComments", "True".into()),
-            ("IncludeTypes", String::new()),
-            ("ExcludeTypes", String::new()),
+        &with_common(
+            &[],
+            &[
             (
                 "DefaultImports",
                 "datetime,decimal,marshmallow.fields:*,servicestack:*,typing:*,dataclasses:dataclass/field,dataclasses_json:dataclass_json/LetterCase/Undefined/config,enum:Enum/IntEnum".into(),
             ),
             ("DataClass", String::new()),
             ("DataClassJson", String::new()),
-        ],
+            ],
+        ),
     );
     let _ = writeln!(
         out,
@@ -464,24 +466,14 @@ fn python(out: &mut String, opts: &Options, ops: &[&Operation], dtos: &[&Dto]) {
     let _ = writeln!(out, "\n");
     for d in dtos {
         let op = op_of(ops, d);
-        if let Some(op) = op {
-            for r in &op.routes {
-                let _ = writeln!(out, "# @Route(\"{}\", \"{}\")", r.path, r.verb.name());
-            }
-        }
+        annotate(out, op, ("# @", ""), false);
         let _ = writeln!(
             out,
             "@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)\n@dataclass"
         );
-        match op {
-            Some(op) => {
-                let _ = writeln!(
-                    out,
-                    "class {}(IReturn[{}], {}):",
-                    d.name,
-                    op.response.name,
-                    op.verb().marker()
-                );
+        match returns(op) {
+            Some((response, marker)) => {
+                let _ = writeln!(out, "class {}(IReturn[{response}], {marker}):", d.name);
             }
             None => {
                 let _ = writeln!(out, "class {}:", d.name);
