@@ -233,6 +233,29 @@ async fn main() {
             .bearer_auth(&token)
     })
     .await;
+    // ServiceStack's modifiers rewrite the rendered JSON; batches carry 100 reads each.
+    let gj = load(gets, |i| {
+        client
+            .get(format!(
+                "{base}/payment/payson/v2/checkout/{}?jsconfig=eccn,edv&callback=cb",
+                ids[i % ids.len()]
+            ))
+            .bearer_auth(&token)
+    })
+    .await;
+    let batch: Vec<_> = ids
+        .iter()
+        .take(100)
+        .map(|id| json!({ "Id": id.to_string() }))
+        .collect();
+    let batches = (gets / 100).max(1);
+    let gb = load(batches, |_| {
+        client
+            .post(format!("{base}/api/PaysonCheckoutv2GetCheckout[]"))
+            .json(&batch)
+            .bearer_auth(&token)
+    })
+    .await;
     let rss_after_gets = rss_mb();
     let puts_before = sim.counters().update;
     let s = load(sends, |i| {
@@ -256,6 +279,14 @@ async fn main() {
     c.print("ceiling: bare actix handler");
     g.print("GET checkout (token auth + read)");
     s.print("PUT sendpaymentrequest (to sim)");
+    gj.print("GET + ?jsconfig=eccn,edv&callback");
+    gb.print("POST GetCheckout[] (batches)");
+    println!(
+        "jsconfig+JSONP / plain GET ratio: {:.2}; batched reads: {:.0} items/s ({} per batch)",
+        gj.rps() / g.rps(),
+        gb.rps() * batch.len() as f64,
+        batch.len()
+    );
     println!("GET / ceiling ratio:  {:.2}", g.rps() / c.rps());
     println!(
         "send / ceiling ratio: {:.2}  (each send = 2 Payson calls + 4 writes)",

@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use crate::domain::AddressList;
 
+mod api;
 mod digest;
+pub use api::ApiSettings;
 pub use digest::{DigestSettings, Secret, SmtpSettings, SmtpTls};
 
 mod limits;
@@ -60,6 +62,7 @@ pub struct Settings {
     /// OpenID Connect providers by short name (`[oidc.keycloak]`), used for browser
     /// sign-in and for JWT bearer tokens on the API.
     pub oidc: std::collections::BTreeMap<String, OidcProviderSettings>,
+    pub api: ApiSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -146,6 +149,7 @@ impl Default for Settings {
             smtp: SmtpSettings::default(),
             digest: DigestSettings::default(),
             oidc: std::collections::BTreeMap::new(),
+            api: ApiSettings::default(),
         }
     }
 }
@@ -253,6 +257,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp", &self.smtp)
             .field("digest", &self.digest)
             .field("oidc", &self.oidc)
+            .field("api", &self.api)
             .finish_non_exhaustive()
     }
 }

@@ -3,11 +3,18 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-const ASSETS: &[(&str, &str, &str)] = &[(
-    "css/app.css",
-    "text/css; charset=utf-8",
-    include_str!("../../static/css/app.css"),
-)];
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "css/app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/css/app.css"),
+    ),
+    (
+        "css/metadata.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/css/metadata.css"),
+    ),
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{path:.*}", web::get().to(asset));

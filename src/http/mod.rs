@@ -5,6 +5,7 @@ pub mod api;
 mod assets;
 pub mod csrf;
 mod health;
+mod metadata;
 pub mod middleware;
 pub mod session;
 pub mod web;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
     cfg.configure(health::configure)
         .configure(assets::configure)
         .configure(api::configure)
+        .configure(metadata::configure)
         .configure(web::configure);
 }
 

@@ -147,7 +147,7 @@ fn negotiated(req: &HttpRequest, route: Route) -> Result<(Format, Option<String>
 /// API credentials when the caller sent any; else the browser's signed-in session
 /// (product.md §2), which for a state-changing call must carry the page's CSRF token in
 /// `X-CSRF-Token` and come from our own origin, like a form.
-async fn authenticate(
+pub(super) async fn authenticate(
     req: &HttpRequest,
     state: &AppState,
     changes_state: bool,
@@ -195,7 +195,7 @@ fn credentials(req: &HttpRequest, state: &AppState) -> ApiCredentials {
 }
 
 /// Reads at most `limit` bytes; a larger body is refused without reading it all.
-async fn read_body(
+pub(super) async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
@@ -242,7 +242,7 @@ fn bind(
 }
 
 /// Rule 3: turns raw fields into a command, naming the field that is wrong.
-fn command(fields: &Fields) -> Result<SendCommand, AppError> {
+pub(super) fn command(fields: &Fields) -> Result<SendCommand, AppError> {
     let id = match fields
         .get("Id")
         .cloned()

@@ -12,6 +12,9 @@ use crate::http::request_meta;
 use crate::service::notifications;
 use crate::state::AppState;
 
+/// The one request member, lower-case as Payson appends it (`?checkout=<id>`).
+pub(super) const CHECKOUT_FIELD: &str = "checkout";
+
 pub async fn ipn_callback(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let meta = request_meta(&req, &state);
     let query = query_fields(req.query_string()).unwrap_or_default();
@@ -23,7 +26,7 @@ pub async fn ipn_callback(req: HttpRequest, state: web::Data<AppState>) -> HttpR
     )
     .unwrap_or(Format::Json);
     let id = query
-        .get("checkout")
+        .get(CHECKOUT_FIELD)
         .cloned()
         .flatten()
         .and_then(|s| parse_guid(&s).ok())

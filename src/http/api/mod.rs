@@ -1,14 +1,19 @@
 //! The BokaMera-compatible API: `SendCheckoutPaymentRequest` and its sibling
 //! `PaysonCheckoutv2GetCheckout`, on their custom routes and ServiceStack's predefined ones.
 
+mod batch;
 mod binding;
 mod checkout;
+mod cors;
+pub mod describe;
 pub mod format;
 mod ipn;
+pub mod modifiers;
 mod render;
 mod xml;
 
-use actix_web::web;
+use actix_web::middleware::from_fn;
+use actix_web::{Resource, web};
 
 use format::Format;
 
@@ -16,6 +21,23 @@ pub use render::ApiError;
 
 const SEND: &str = "SendCheckoutPaymentRequest";
 const GET: &str = "PaysonCheckoutv2GetCheckout";
+
+/// An API resource: it wears ServiceStack's JSON modifiers and CORS.
+fn resource(
+    path: String,
+) -> Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path)
+        .wrap(from_fn(modifiers::json_modifiers))
+        .wrap(from_fn(cors::cors))
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let send = |format: Option<Format>, id_in_path: bool| {
@@ -26,9 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         let route = checkout::Route { format, id_in_path };
         move |req, state| checkout::get(req, state, route)
     };
-    cfg.route(
-        "/payment/payson/v2/ipncallback",
-        web::post().to(ipn::ipn_callback),
+    cfg.service(
+        resource("/payment/payson/v2/ipncallback".into())
+            .route(web::post().to(ipn::ipn_callback))
+            .default_service(web::to(checkout::method_not_allowed)),
     );
     let base = "/payment/payson/v2/checkout/{id}";
     for (suffix, f) in [
@@ -37,14 +60,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (".xml", Some(Format::Xml)),
     ] {
         cfg.service(
-            web::resource(format!("{base}/sendpaymentrequest{suffix}"))
+            resource(format!("{base}/sendpaymentrequest{suffix}"))
                 .route(web::put().to(send(f, true)))
                 .default_service(web::to(checkout::method_not_allowed)),
         );
     }
     // `{id}` may carry the `.json`/`.xml` suffix here; the handler strips it.
     cfg.service(
-        web::resource(base)
+        resource(base.into())
             .route(web::get().to(get(None, true)))
             .default_service(web::to(checkout::method_not_allowed)),
     );
@@ -54,15 +77,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("/api", None),
     ] {
         cfg.service(
-            web::resource(format!("{prefix}/{SEND}"))
+            resource(format!("{prefix}/{SEND}"))
                 .route(web::put().to(send(f, false)))
                 .route(web::post().to(send(f, false)))
                 .default_service(web::to(checkout::method_not_allowed)),
         );
         cfg.service(
-            web::resource(format!("{prefix}/{GET}"))
+            resource(format!("{prefix}/{GET}"))
                 .route(web::get().to(get(f, false)))
                 .default_service(web::to(checkout::method_not_allowed)),
         );
+    }
+    // Auto-batched requests, the brackets literal or percent-encoded.
+    for prefix in ["/json/reply", "/api"] {
+        for (op, name) in [(batch::Op::Send, SEND), (batch::Op::Get, GET)] {
+            for brackets in ["[]", "%5B%5D"] {
+                cfg.service(
+                    resource(format!("{prefix}/{name}{brackets}"))
+                        .route(
+                            web::post().to(move |req, payload, state| {
+                                batch::batch(req, payload, state, op)
+                            }),
+                        )
+                        .default_service(web::to(checkout::method_not_allowed)),
+                );
+            }
+        }
     }
 }

@@ -44,13 +44,24 @@ impl Document for CheckoutResponse<'_> {
     const NAMESPACE: Namespace = Namespace::Dtos;
 }
 
-pub fn checkout(format: Format, c: &Checkout) -> HttpResponse {
-    let dto = CheckoutResponse {
+fn checkout_dto(c: &Checkout) -> CheckoutResponse<'_> {
+    CheckoutResponse {
         id: c.id.to_string(),
         snippet: c.snippet.as_deref(),
         status: c.status.name(),
-    };
-    respond(StatusCode::OK, format, &dto)
+    }
+}
+
+pub fn checkout(format: Format, c: &Checkout) -> HttpResponse {
+    respond(StatusCode::OK, format, &checkout_dto(c))
+}
+
+/// An auto-batched request's answer: the responses in request order (JSON only).
+pub fn checkout_list(checkouts: &[Checkout]) -> HttpResponse {
+    let dtos: Vec<_> = checkouts.iter().map(checkout_dto).collect();
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, Format::Json.content_type()))
+        .body(serde_json::to_string(&dtos).unwrap_or_default())
 }
 
 #[derive(Serialize)]
@@ -76,6 +87,9 @@ struct ResponseStatus {
     error_code: String,
     message: String,
     errors: Vec<ResponseError>,
+    /// Only `AutoBatchIndex` so far, and only batches (which answer JSON) carry it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<std::collections::BTreeMap<&'static str, String>>,
 }
 
 /// ServiceStack numbers these members (`DataMember(Order)`), so they are not alphabetical.
@@ -106,7 +120,7 @@ impl Contract for ResponseError {
 impl ErrorResponse {
     /// Never a stack trace, SQL text or secret: internal errors only say that something
     /// went wrong and give the request id.
-    fn of(e: &AppError, request_id: &str) -> Self {
+    fn of(e: &AppError, request_id: &str, batch_index: Option<u32>) -> Self {
         let message = match e {
             AppError::Internal(_) => {
                 format!("An unexpected error occurred (request id {request_id})")
@@ -127,6 +141,7 @@ impl ErrorResponse {
                 error_code: e.error_code().to_owned(),
                 message,
                 errors,
+                meta: batch_index.map(|i| [("AutoBatchIndex", i.to_string())].into()),
             },
         }
     }
@@ -138,7 +153,9 @@ impl ErrorResponse {
 pub struct ApiError {
     pub error: AppError,
     pub format: Format,
-    pub request_id: String,
+    pub request_id: Box<str>,
+    /// Which item of an auto-batched request failed (`ResponseStatus.Meta.AutoBatchIndex`).
+    pub batch_index: Option<u32>,
 }
 
 impl ApiError {
@@ -146,7 +163,8 @@ impl ApiError {
         Self {
             error,
             format,
-            request_id: request_id.to_owned(),
+            request_id: request_id.into(),
+            batch_index: None,
         }
     }
 }
@@ -167,7 +185,7 @@ impl actix_web::ResponseError for ApiError {
         let mut resp = respond(
             self.error.status(),
             self.format,
-            &ErrorResponse::of(&self.error, &self.request_id),
+            &ErrorResponse::of(&self.error, &self.request_id, self.batch_index),
         );
         if matches!(self.error, AppError::Unauthorized) {
             resp.headers_mut().insert(
@@ -269,7 +287,7 @@ mod tests {
 
     #[test]
     fn error_response_lists_field_errors() {
-        let doc = ErrorResponse::of(&field_error(), "r1");
+        let doc = ErrorResponse::of(&field_error(), "r1", None);
         assert_eq!(xml::to_string(&doc), golden!("ErrorResponse.xml"));
         assert_eq!(
             serde_json::to_string(&doc).unwrap(),
@@ -280,7 +298,7 @@ mod tests {
     #[test]
     fn internal_error_response_gives_only_the_request_id() {
         let e = AppError::internal(anyhow::anyhow!("SELECT secret FROM <table>"));
-        let doc = ErrorResponse::of(&e, "abc123");
+        let doc = ErrorResponse::of(&e, "abc123", None);
         assert_eq!(xml::to_string(&doc), golden!("ErrorResponse-internal.xml"));
     }
 
@@ -317,7 +335,7 @@ mod tests {
         let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
         assert_eq!(
             body,
-            serde_json::to_string(&ErrorResponse::of(&field_error(), "r1")).unwrap()
+            serde_json::to_string(&ErrorResponse::of(&field_error(), "r1", None)).unwrap()
         );
     }
 }
