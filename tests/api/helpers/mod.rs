@@ -164,8 +164,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     // Tests run reconciliation by hand (`reconcile::run_once`), at the moment they choose.
     settings.reconcile.interval_secs = 0;
     (opts.settings)(&mut settings);
-    // OpenID needs a public_url known before start-up (its redirect URI is built from it).
-    if !settings.oidc.is_empty() && settings.public_url.is_empty() {
+    // OpenID and the digest need a public_url known before start-up (redirect URIs and
+    // the links in mails are built from it).
+    if (!settings.oidc.is_empty() || settings.digest.enabled) && settings.public_url.is_empty() {
         let port = free_port();
         settings.listen = format!("127.0.0.1:{port}");
         settings.public_url = format!("http://127.0.0.1:{port}");
