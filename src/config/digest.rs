@@ -103,6 +103,10 @@ pub struct DigestSettings {
     /// A company-day claimed this long ago and still `sending` is taken over (its
     /// instance died); must exceed a run's SMTP time.
     pub stale_after_secs: i64,
+    /// A company-day whose sending failed is tried again by the background run at most
+    /// this often (the operator's `digest send` retries at once), so an SMTP outage costs
+    /// one attempt and one audit event per company every few minutes, not every run.
+    pub retry_after_secs: i64,
 }
 
 impl Default for DigestSettings {
@@ -112,6 +116,7 @@ impl Default for DigestSettings {
             hour: 6,
             window_days: 7,
             stale_after_secs: 900,
+            retry_after_secs: 300,
         }
     }
 }
@@ -144,6 +149,9 @@ pub(super) fn validate(
     }
     if !(1..=58).contains(&digest.window_days) {
         return invalid("digest.window_days must be between 1 and 58");
+    }
+    if digest.retry_after_secs < 0 {
+        return invalid("digest.retry_after_secs must not be negative");
     }
     if (digest.stale_after_secs as u64) < 2 * smtp.timeout_secs || digest.stale_after_secs <= 0 {
         return invalid("digest.stale_after_secs must be at least twice smtp.timeout_secs");

@@ -139,9 +139,14 @@ async fn company_digest(
     let settings = &state.settings.digest;
     let owner = uuid::Uuid::new_v4().to_string();
     let stale_before = now - Duration::seconds(settings.stale_after_secs);
+    let retry_before = if matches!(actor, Actor::Operator) {
+        now
+    } else {
+        now - Duration::seconds(settings.retry_after_secs)
+    };
     if !state
         .store
-        .claim_digest(id, day, &owner, now, stale_before)
+        .claim_digest(id, day, &owner, now, stale_before, retry_before)
         .await?
     {
         return Ok(Outcome::Busy);

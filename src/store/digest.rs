@@ -50,7 +50,8 @@ impl Store {
     }
 
     /// Claims `company`'s digest for `day` for `owner`; false when another instance holds
-    /// it (claimed at or after `stale_before`) or it is already final.
+    /// it (claimed at or after `stale_before`), it failed too recently (claimed at or
+    /// after `retry_before`) or it is already final.
     pub async fn claim_digest(
         &self,
         company: CompanyId,
@@ -58,13 +59,24 @@ impl Store {
         owner: &str,
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
+        retry_before: DateTime<Utc>,
     ) -> StoreResult<bool> {
         const SQL: &str = "INSERT INTO digest_sends (company_id, day, state, owner, claimed_at, attempts, mails) \
             VALUES ($1, $2, 'sending', $3, $4, 1, 0) \
             ON CONFLICT (company_id, day) DO UPDATE SET state = 'sending', owner = excluded.owner, \
             claimed_at = excluded.claimed_at, attempts = digest_sends.attempts + 1 \
-            WHERE digest_sends.state = 'failed' OR (digest_sends.state = 'sending' AND digest_sends.claimed_at < $5)";
-        Ok(execute!(self, SQL, company, day_key(day), owner, now, stale_before)? == 1)
+            WHERE (digest_sends.state = 'failed' AND digest_sends.claimed_at < $6) \
+            OR (digest_sends.state = 'sending' AND digest_sends.claimed_at < $5)";
+        Ok(execute!(
+            self,
+            SQL,
+            company,
+            day_key(day),
+            owner,
+            now,
+            stale_before,
+            retry_before
+        )? == 1)
     }
 
     /// Ends `owner`'s claim in `state` (`sent`, `failed` or `empty`); false if `owner` no

@@ -423,9 +423,15 @@ async fn smtp_down_fails_audited_and_the_next_run_sends_once(db: Db) {
         events[0].event.message
     );
 
-    // The server is back: the next run sends, once.
+    // The server is back, but a failed company-day waits retry_after_secs (300) before the
+    // background run tries again: an outage is not an attempt and an audit event per run.
     let sink = Sink::start(port, None);
     app.clock.as_ref().unwrap().advance(Duration::minutes(1));
+    let r = reconcile::run_once(&app.state).await.unwrap().digest;
+    assert_eq!((r.failed, r.sent, r.mails), (0, 0, 0), "{r:?}");
+    assert_eq!(digest_events(&app).await.len(), 1);
+    // Past the retry delay the next run sends, once.
+    app.clock.as_ref().unwrap().advance(Duration::minutes(5));
     let r = reconcile::run_once(&app.state).await.unwrap().digest;
     assert_eq!((r.failed, r.sent, r.mails), (0, 1, 2), "{r:?}");
     let r = reconcile::run_once(&app.state).await.unwrap().digest;
@@ -463,7 +469,7 @@ async fn a_claim_left_sending_by_a_dead_instance_is_taken_over_when_stale(db: Db
     assert!(
         app.state
             .store
-            .claim_digest(app.company.id, day, "dead", now, now)
+            .claim_digest(app.company.id, day, "dead", now, now, now)
             .await
             .unwrap()
     );
