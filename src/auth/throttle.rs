@@ -64,4 +64,23 @@ mod tests {
             "one address trying many accounts"
         );
     }
+
+    #[test]
+    fn idle_keys_are_forgotten_and_busy_ones_kept() {
+        // 60,000 a minute: one attempt is replenished within a millisecond.
+        let t = LoginThrottle::new(60_000);
+        for i in 0..100 {
+            assert!(t.allow(&format!("u{i}@x"), &format!("10.0.0.{i}")));
+        }
+        assert_eq!(t.remembered(), 200);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        t.forget_idle();
+        assert_eq!(t.remembered(), 0, "every limit has recovered");
+        // A key still below its full allowance is kept.
+        let slow = LoginThrottle::new(1);
+        assert!(slow.allow("a@x", "1.1.1.1"));
+        slow.forget_idle();
+        assert_eq!(slow.remembered(), 2);
+        assert!(!slow.allow("a@x", "1.1.1.2"), "the limit is not reset by forgetting");
+    }
 }
