@@ -81,6 +81,9 @@ mod tests {
         assert!(slow.allow("a@x", "1.1.1.1"));
         slow.forget_idle();
         assert_eq!(slow.remembered(), 2);
-        assert!(!slow.allow("a@x", "1.1.1.2"), "the limit is not reset by forgetting");
+        assert!(
+            !slow.allow("a@x", "1.1.1.2"),
+            "the limit is not reset by forgetting"
+        );
     }
 }
