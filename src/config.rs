@@ -353,6 +353,7 @@ impl Settings {
             ));
         }
         limits::validate(&self.auth, &self.http).map_err(ConfigError::Invalid)?;
+        api::validate(&self.api).map_err(ConfigError::Invalid)?;
         digest::validate(&self.smtp, &self.digest, &self.public_url)?;
         for (name, p) in &self.oidc {
             let slug_ok = !name.is_empty()

@@ -132,7 +132,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(from_fn(http::middleware::security_headers))
             .wrap(from_fn(http::middleware::metrics))
             .wrap(from_fn(http::middleware::request_id))
-            .configure(http::configure)
+            .configure(|c| http::configure(c, &data.settings))
     })
     .listen(listener)?
     .shutdown_timeout(5)

@@ -31,3 +31,75 @@ impl Default for ApiSettings {
         }
     }
 }
+
+/// Checked at start-up: actix-cors refuses (by panicking) an origin, method or header it
+/// cannot use, so a mistake here must stop the server with a message instead.
+pub(super) fn validate(api: &ApiSettings) -> Result<(), String> {
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    for o in &api.cors_allowed_origins {
+        let o = o.trim().trim_end_matches('/');
+        let ok = o == "*"
+            || url::Url::parse(o).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.path() == "/"
+                    && u.query().is_none()
+                    && u.username().is_empty()
+            });
+        if !ok {
+            return Err(format!(
+                "api.cors_allowed_origins: {o:?} is not an origin such as https://app.example (or \"*\")"
+            ));
+        }
+    }
+    if let Some(m) = api.cors_allowed_methods.iter().find(|m| !token(m)) {
+        return Err(format!(
+            "api.cors_allowed_methods: {m:?} is not an HTTP method"
+        ));
+    }
+    if let Some(h) = api.cors_allowed_headers.iter().find(|h| !token(h)) {
+        return Err(format!(
+            "api.cors_allowed_headers: {h:?} is not a header name"
+        ));
+    }
+    if api.max_batch == 0 {
+        return Err("api.max_batch must be above 0".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cors_settings_that_actix_cors_would_refuse_stop_the_start() {
+        let with = |origins: &[&str]| ApiSettings {
+            cors_allowed_origins: origins.iter().map(|o| o.to_string()).collect(),
+            ..ApiSettings::default()
+        };
+        assert!(
+            validate(&with(&[
+                "https://app.example",
+                "http://localhost:3000/",
+                "*"
+            ]))
+            .is_ok()
+        );
+        for bad in [
+            "app.example",
+            "https://app.example/path",
+            "ftp://x.example",
+            "https://",
+        ] {
+            assert!(validate(&with(&[bad])).is_err(), "{bad}");
+        }
+        let mut s = ApiSettings::default();
+        s.cors_allowed_headers.push("Bad Header".into());
+        assert!(validate(&s).is_err());
+    }
+}

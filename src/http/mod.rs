@@ -21,10 +21,10 @@ use crate::domain::AddressList;
 use crate::service::RequestMeta;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut aweb::ServiceConfig) {
+pub fn configure(cfg: &mut aweb::ServiceConfig, settings: &Settings) {
     cfg.configure(health::configure)
         .configure(assets::configure)
-        .configure(api::configure)
+        .configure(|c| api::configure(c, settings))
         .configure(metadata::configure)
         .configure(web::configure);
 }
