@@ -224,7 +224,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return config_check(&cli);
     }
     let settings = load_settings(&cli)?;
-    crate::telemetry::init_tracing(&settings.log);
+    crate::telemetry::init_tracing_as(&settings.log, settings.log_format);
     match cli.command {
         Command::Serve => {
             tracing::info!(settings = ?settings, "starting");
