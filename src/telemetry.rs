@@ -1,5 +1,7 @@
 //! Logging: one subscriber for the server, the CLI and the demo.
 
+use std::io::IsTerminal;
+
 use tracing::{Event, Level, Metadata, Subscriber};
 
 pub use crate::config::LogFormat;
@@ -31,9 +33,16 @@ where
 {
     let json = format == LogFormat::Json;
     // Logs go to stderr so command output on stdout (tokens, ids) stays clean to parse.
-    let ours = fmt::layer().with_target(false).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal, not in journald or a file.
+    let ansi = std::io::stderr().is_terminal();
+    let ours = fmt::layer()
+        .with_target(false)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
     let ours = if json {
+        // The target stays in JSON: `"target":"access"` picks out the access log.
         ours.json()
+            .with_target(true)
             .with_current_span(true)
             .with_span_list(false)
             .with_filter(filter_fn(|m| !client_fault(m)))
