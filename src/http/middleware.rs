@@ -113,11 +113,12 @@ pub async fn refuse_when_draining(
         Some(d) if !health => match d.admit() {
             Some(g) => Some(g),
             None => {
+                let lang = crate::http::web::i18n::Lang::of(req.request());
                 let refused = HttpResponse::ServiceUnavailable()
                     .insert_header((header::CONNECTION, "close"))
                     .insert_header((header::RETRY_AFTER, "5"))
                     .content_type("text/plain; charset=utf-8")
-                    .body("The server is shutting down; please try again in a moment");
+                    .body(crate::http::web::i18n::Tr(lang).shutting_down().to_string());
                 return Ok(req.into_response(refused).map_into_right_body());
             }
         },

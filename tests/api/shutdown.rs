@@ -94,6 +94,15 @@ async fn sigterm_lets_a_send_in_flight_finish_and_refuses_new_requests(db: Db) {
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(r.headers().contains_key("x-request-id"));
     assert!(r.text().await.unwrap().contains("shutting down"));
+    let r = app
+        .client
+        .get(server.url("/login"))
+        .header("accept-language", "sv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.text().await.unwrap().contains("stängs av"));
 
     let answer = send
         .await
