@@ -230,7 +230,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(settings = ?settings, "starting");
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "listening");
-            app.run_until_stopped().await?;
+            app.run_until_signalled().await?;
         }
         Command::Migrate => {
             build_state(settings, Arc::new(SystemClock)).await?;

@@ -62,13 +62,19 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped or until SIGTERM/SIGINT and the drain that follows, with the
-    /// background reconciliation beside it.
+    /// `run_until_stopped`, and SIGTERM/SIGINT start the drain (`drain_on_signal`): what
+    /// `serve` runs. Tests use `run_until_stopped`, so their process keeps its signals.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let drain = tokio::spawn(drain_on_signal(self.server.handle(), self.state.clone()));
+        let served = self.run_until_stopped().await;
+        drain.abort();
+        served
+    }
+
+    /// Serves until stopped, with the background reconciliation beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let reconcile = tokio::spawn(crate::service::reconcile::run_forever(self.state.clone()));
-        let drain = tokio::spawn(drain_on_signal(self.server.handle(), self.state.clone()));
         let served = self.server.await;
-        drain.abort();
         if self.state.drain.is_draining() {
             // Its run under way may be mid-Payson-call: let it end, within the drain.
             let limit = self.state.settings.http.shutdown_drain();
