@@ -224,13 +224,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return config_check(&cli);
     }
     let settings = load_settings(&cli)?;
-    crate::telemetry::init_tracing(&settings.log);
+    crate::telemetry::init_tracing_as(&settings.log, settings.log_format);
     match cli.command {
         Command::Serve => {
             tracing::info!(settings = ?settings, "starting");
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "listening");
-            app.run_until_stopped().await?;
+            app.run_until_signalled().await?;
         }
         Command::Migrate => {
             build_state(settings, Arc::new(SystemClock)).await?;

@@ -49,6 +49,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// tracing filter, e.g. `info,checkout_desk=debug`.
     pub log: String,
+    /// `text` (default) or `json`: one JSON object per line, for a log collector.
+    pub log_format: LogFormat,
     /// Bearer token that `/metrics` requires; unset, `/metrics` is not served.
     pub metrics_token: Option<String>,
     pub payson: PaysonSettings,
@@ -63,6 +65,14 @@ pub struct Settings {
     /// sign-in and for JWT bearer tokens on the API.
     pub oidc: std::collections::BTreeMap<String, OidcProviderSettings>,
     pub api: ApiSettings,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -139,6 +149,7 @@ impl Default for Settings {
             retired_trust_forwarded_for: None,
             max_body_bytes: 64 * 1024,
             log: "info".into(),
+            log_format: LogFormat::Text,
             metrics_token: None,
             payson: PaysonSettings::default(),
             send: SendSettings::default(),
@@ -244,6 +255,8 @@ impl std::fmt::Debug for Settings {
             .field("secret_key", &"<redacted>")
             .field("require_api_key", &self.require_api_key)
             .field("trusted_proxies", &self.trusted_proxies.to_string())
+            .field("log", &self.log)
+            .field("log_format", &self.log_format)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
@@ -352,7 +365,7 @@ impl Settings {
                 "reconcile.concurrency, per_company_per_second and batch must be above 0".into(),
             ));
         }
-        limits::validate(&self.auth, &self.http).map_err(ConfigError::Invalid)?;
+        limits::validate(&self.auth, &self.http, &self.payson).map_err(ConfigError::Invalid)?;
         api::validate(&self.api).map_err(ConfigError::Invalid)?;
         digest::validate(&self.smtp, &self.digest, &self.public_url)?;
         for (name, p) in &self.oidc {

@@ -108,7 +108,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let server = startup::run(listener, state)?;
+    let server = startup::run(listener, state.clone())?;
+    tokio::spawn(startup::drain_on_signal(server.handle(), state));
     let extra = idp.as_ref().map(demo_idp::DemoIdp::welcome);
     print_welcome(&public_url, &sim.origin(), &seeded, extra.as_deref());
     server.await?;

@@ -62,12 +62,66 @@ impl Application {
         self.server.handle()
     }
 
+    /// `run_until_stopped`, and SIGTERM/SIGINT start the drain (`drain_on_signal`): what
+    /// `serve` runs. Tests use `run_until_stopped`, so their process keeps its signals.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let drain = tokio::spawn(drain_on_signal(self.server.handle(), self.state.clone()));
+        let served = self.run_until_stopped().await;
+        drain.abort();
+        served
+    }
+
     /// Serves until stopped, with the background reconciliation beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let reconcile = tokio::spawn(crate::service::reconcile::run_forever(self.state.clone()));
         let served = self.server.await;
-        reconcile.abort();
+        if self.state.drain.is_draining() {
+            // Its run under way may be mid-Payson-call: let it end, within the drain.
+            let limit = self.state.settings.http.shutdown_drain();
+            let abort = reconcile.abort_handle();
+            if tokio::time::timeout(limit, reconcile).await.is_err() {
+                abort.abort();
+            }
+        } else {
+            reconcile.abort();
+        }
         served
+    }
+}
+
+/// On SIGTERM/SIGINT: `/readyz` turns 503 and new requests are refused at once, requests
+/// in flight get `http.shutdown_drain_secs` to finish, then the server stops.
+pub async fn drain_on_signal(server: actix_web::dev::ServerHandle, state: AppState) {
+    shutdown_signal().await;
+    let limit = state.settings.http.shutdown_drain();
+    tracing::info!(
+        drain_secs = limit.as_secs(),
+        "shutting down: refusing new requests, letting those in flight finish"
+    );
+    state.drain.start();
+    let finished = tokio::time::timeout(limit, state.drain.idle())
+        .await
+        .is_ok();
+    if !finished {
+        tracing::warn!("shutdown drain over with requests still running; stopping anyway");
+    }
+    server.stop(finished).await;
+    tracing::info!("stopped");
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT drains");
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -117,10 +171,12 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         settings: Arc::new(settings),
         login_throttle,
         passwords,
+        drain: Arc::default(),
     })
 }
 
 pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let shutdown_timeout = state.settings.http.shutdown_drain_secs;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -129,13 +185,17 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             // Built per worker: the middleware is not Send.
             .wrap(from_fn(http::web::page::localized_errors))
             .wrap(http::web::session_middleware(&data))
+            .wrap(from_fn(http::middleware::refuse_when_draining))
             .wrap(from_fn(http::middleware::security_headers))
             .wrap(from_fn(http::middleware::metrics))
             .wrap(from_fn(http::middleware::request_id))
             .configure(|c| http::configure(c, &data.settings))
     })
     .listen(listener)?
-    .shutdown_timeout(5)
+    // Our own signal handling drains first (see `drain_on_signal`); actix's would stop
+    // accepting at once, so /readyz could not say 503.
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout)
     .run();
     Ok(server)
 }

@@ -1,5 +1,5 @@
 //! The resource limits: password hashing slots, how long a body may take, how long
-//! `/readyz` waits for the database.
+//! `/readyz` waits for the database, how long shutdown lets requests finish.
 
 use std::time::Duration;
 
@@ -34,6 +34,9 @@ pub struct HttpSettings {
     /// `/readyz` waits this long for the database before answering 503 (below 1 s, so a
     /// probe with a 1 s timeout always gets an answer).
     pub ready_timeout_ms: u64,
+    /// On SIGTERM/SIGINT, requests in flight get this long to finish (new ones are
+    /// refused). Longer than a Payson call, so a send under way is answered and audited.
+    pub shutdown_drain_secs: u64,
 }
 
 impl Default for HttpSettings {
@@ -41,6 +44,7 @@ impl Default for HttpSettings {
         Self {
             body_read_timeout_ms: 10_000,
             ready_timeout_ms: 700,
+            shutdown_drain_secs: 30,
         }
     }
 }
@@ -52,10 +56,17 @@ impl HttpSettings {
     pub fn ready_timeout(&self) -> Duration {
         Duration::from_millis(self.ready_timeout_ms)
     }
+    pub fn shutdown_drain(&self) -> Duration {
+        Duration::from_secs(self.shutdown_drain_secs)
+    }
 }
 
 /// Part of `Settings::validate`.
-pub(super) fn validate(auth: &AuthSettings, http: &HttpSettings) -> Result<(), String> {
+pub(super) fn validate(
+    auth: &AuthSettings,
+    http: &HttpSettings,
+    payson: &super::PaysonSettings,
+) -> Result<(), String> {
     if auth.password_concurrency == 0 || auth.password_wait_ms == 0 {
         return Err("auth.password_concurrency and auth.password_wait_ms must be above 0".into());
     }
@@ -66,6 +77,14 @@ pub(super) fn validate(auth: &AuthSettings, http: &HttpSettings) -> Result<(), S
         return Err(
             "http.ready_timeout_ms must be between 1 and 999, so /readyz answers within 1 s".into(),
         );
+    }
+    let payson_call_ms = payson.request_timeout_ms + payson.connect_timeout_ms;
+    if http.shutdown_drain_secs.saturating_mul(1000) <= payson_call_ms {
+        return Err(format!(
+            "http.shutdown_drain_secs must exceed payson.request_timeout_ms + \
+             payson.connect_timeout_ms, so a send under way can finish: more than {} s",
+            payson_call_ms / 1000
+        ));
     }
     Ok(())
 }
@@ -89,11 +108,14 @@ mod tests {
         assert_eq!(s.auth.password_wait_ms, 2_000);
         assert_eq!(s.http.body_read_timeout(), Duration::from_millis(250));
         assert_eq!(s.http.ready_timeout_ms, 700);
+        assert_eq!(s.http.shutdown_drain(), Duration::from_secs(30));
         for bad in [
             env("AUTH__PASSWORD_CONCURRENCY", "0"),
             env("AUTH__PASSWORD_WAIT_MS", "0"),
             env("HTTP__BODY_READ_TIMEOUT_MS", "0"),
             env("HTTP__READY_TIMEOUT_MS", "1000"),
+            // Not above the default 20 s request + 5 s connect timeouts.
+            env("HTTP__SHUTDOWN_DRAIN_SECS", "25"),
         ] {
             assert!(
                 super::super::Settings::load(None, [bad.clone()]).is_err(),

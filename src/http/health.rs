@@ -1,4 +1,5 @@
-//! `/healthz` (the process answers), `/readyz` (the database answers) and `/metrics`
+//! `/healthz` (the process answers), `/readyz` (the database answers and the server is
+//! not draining for shutdown) and `/metrics`
 //! (Prometheus; only with `metrics_token`, as a bearer token).
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,6 +19,12 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    // Draining: load balancers stop sending here while requests in flight finish.
+    if state.drain.is_draining() {
+        return HttpResponse::ServiceUnavailable()
+            .content_type("text/plain; charset=utf-8")
+            .body("shutting down");
+    }
     match crate::service::database_ready(&state).await {
         Ok(()) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")

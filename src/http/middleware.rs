@@ -1,6 +1,7 @@
-//! Cross-cutting request and response behaviour: a request id on every request, a
-//! deadline on every request body, and security headers on every response (a route may
-//! set its own CSP; it is not overwritten).
+//! Cross-cutting request and response behaviour: a request id, span and access-log line
+//! for every request, refusal while draining for shutdown, a deadline on every request
+//! body, and security headers on every response (a route may set its own CSP; it is not
+//! overwritten).
 
 use std::cell::Cell;
 use std::pin::Pin;
@@ -16,6 +17,7 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpResponse};
 use futures_util::Stream;
+use tracing::Instrument;
 
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -23,18 +25,108 @@ pub struct RequestId(pub String);
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The request's id, its span and its access-log line. The id is a trusted proxy's
+/// `X-Request-Id` when it is a sane token, else a fresh one; every line logged while the
+/// request runs carries it through the `request` span, and the response returns it.
+/// Written here rather than with tracing-actix-web: that crate mints its own id (no
+/// trusted-proxy rule) and logs no duration, so it would add a second id and this code.
 pub async fn request_id(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let started = std::time::Instant::now();
+    let settings = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|s| s.settings.clone());
+    let id = settings
+        .as_deref()
+        .and_then(|s| forwarded_id(&req, s))
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let client = settings
+        .as_deref()
+        .and_then(|s| super::client_ip(req.request(), s))
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    let method = req.method().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
-    let mut res = next.call(req).await?;
+    let span = tracing::info_span!("request", request_id = %id);
+    let result = next.call(req).instrument(span).await;
+    let (status, route) = match &result {
+        Ok(res) => (
+            res.status().as_u16(),
+            res.request()
+                .match_pattern()
+                .unwrap_or_else(|| "(unmatched)".into()),
+        ),
+        Err(e) => (
+            e.as_response_error().status_code().as_u16(),
+            "(error)".into(),
+        ),
+    };
+    tracing::info!(
+        target: "access",
+        method,
+        route,
+        status,
+        duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        request_id = %id,
+        client,
+        "request"
+    );
+    let mut res = result?;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
+}
+
+/// An `X-Request-Id` worth keeping: from a trusted proxy, at most 64 characters of
+/// `[A-Za-z0-9._-]` (anything else could forge log lines or collide on purpose).
+fn forwarded_id(req: &ServiceRequest, settings: &crate::config::Settings) -> Option<String> {
+    let peer = req.peer_addr()?.ip();
+    if !settings.trusted_proxies.contains(peer) {
+        return None;
+    }
+    let raw = req.headers().get("x-request-id")?.to_str().ok()?;
+    sane_id(raw).then(|| raw.to_owned())
+}
+
+fn sane_id(raw: &str) -> bool {
+    (1..=64).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// While the server drains for shutdown, requests other than the health endpoints are
+/// answered 503 at once; the admitted ones are counted so the drain can wait for them.
+pub async fn refuse_when_draining(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let health = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
+    let drain = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|s| s.drain.clone());
+    let guard = match drain {
+        Some(d) if !health => match d.admit() {
+            Some(g) => Some(g),
+            None => {
+                let lang = crate::http::web::i18n::Lang::of(req.request());
+                let refused = HttpResponse::ServiceUnavailable()
+                    .insert_header((header::CONNECTION, "close"))
+                    .insert_header((header::RETRY_AFTER, "5"))
+                    .content_type("text/plain; charset=utf-8")
+                    .body(crate::http::web::i18n::Tr(lang).shutting_down().to_string());
+                return Ok(req.into_response(refused).map_into_right_body());
+            }
+        },
+        _ => None,
+    };
+    let res = next.call(req).await;
+    drop(guard);
+    Ok(res?.map_into_left_body())
 }
 
 pub async fn security_headers(
@@ -171,5 +263,18 @@ impl Stream for Deadline {
             return Poll::Ready(Some(Err(PayloadError::Io(e))));
         }
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_sane_request_ids_are_kept() {
+        for ok in ["abc", "A-1_2.3", &"x".repeat(64)] {
+            assert!(super::sane_id(ok), "{ok}");
+        }
+        for bad in ["", &"x".repeat(65), "a b", "a\nb", "ä", "a/b", "a=b"] {
+            assert!(!super::sane_id(bad), "{bad:?}");
+        }
     }
 }

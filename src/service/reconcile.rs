@@ -394,7 +394,11 @@ pub async fn run_forever(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(every));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        // Shutting down: the run under way finishes, no new one starts.
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = state.drain.begun() => return,
+        }
         match run_once(&state).await {
             Ok(r) if r.claims_settled + r.changed + r.digest.mails + r.digest.failed > 0 => {
                 tracing::info!(
