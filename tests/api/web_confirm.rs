@@ -231,3 +231,53 @@ async fn destructive_admin_actions_ask_first(db: Db) {
 }
 
 on_both!(destructive_admin_actions_ask_first);
+
+/// The steps in headless Chromium, as a person clicks them, at phone width too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirming_in_headless_chromium() {
+    use crate::helpers::webdriver::Driver;
+    let app = spawn_app(Db::Sqlite).await;
+    global_user(&app, "boss@desk.test", Role::SuperAdmin).await;
+    let writer = app.user("writer@acme.test").await;
+    let d = Driver::start().await;
+    d.run("confirming_in_headless_chromium", async {
+        d.goto(&app.url("/login")).await;
+        d.type_into("#email", "boss@desk.test").await;
+        d.type_into("#password", PASSWORD).await;
+        d.click("form[action='/login'] button[type=submit]").await;
+        assert!(d.wait_url("/checkouts").await);
+        d.goto(&app.url("/admin/users")).await;
+        let reset = format!("form[action='/admin/users/{}/password'] button", writer.id);
+        d.click(&reset).await;
+        let consequence = d.text("#consequence").await;
+        assert!(
+            consequence.contains("writer@acme.test is signed out everywhere"),
+            "{consequence}"
+        );
+        for width in [1366, 390] {
+            d.set_window_size(width, 900).await;
+            assert!(!d.overflows_sideways().await, "fits {width} px");
+        }
+        d.click(&format!("{reset}[type=submit]")).await;
+        assert!(!d.text("#secret").await.is_empty(), "new password shown");
+        // In Swedish: disable, confirmed from the page's own button.
+        d.goto(&app.url("/admin/users")).await;
+        d.click("button[name=lang]").await;
+        d.wait_text("h1", "Användare").await;
+        let disable = format!("form[action='/admin/users/{}/disabled'] button", writer.id);
+        d.click(&disable).await;
+        let consequence = d.text("#consequence").await;
+        assert!(
+            consequence.contains("kan inte logga in förrän kontot aktiveras igen"),
+            "{consequence}"
+        );
+        assert!(!d.overflows_sideways().await, "fits 390 px in Swedish");
+        d.click(&format!("{disable}[type=submit]")).await;
+        d.wait_text("p[role=status]", "Användaren har stängts av")
+            .await;
+    })
+    .await;
+    let after = app.user("writer@acme.test").await;
+    assert!(after.disabled);
+    assert_ne!(after.password_hash, writer.password_hash);
+}
