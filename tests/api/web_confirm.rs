@@ -149,6 +149,14 @@ async fn destructive_admin_actions_ask_first(db: Db) {
         let html = en.post_form(&a.path, &fields).await.text().await.unwrap();
         assert!(html.contains(a.en.as_str()), "{html}");
     }
+    // An id that is none is refused on the page it came from, not asked about.
+    let r = en.post_form("/admin/tokens/not-an-id/revoke", &[]).await;
+    assert_eq!(location(&r), "/admin/users");
+    assert!(
+        en.get_html("/admin/users")
+            .await
+            .contains("Token not found")
+    );
     assert_eq!(app.audit_all().await.len(), audited, "nothing audited");
     let unchanged = app.user("writer@acme.test").await;
     assert!(!unchanged.disabled);

@@ -479,8 +479,11 @@ pub async fn revoke_token(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound(Missing::Token));
-    if !f.given() {
-        return admin_confirm::ask(&state, s, Destroy::RevokeToken(id?)).await;
+    // An unreadable id is refused below, as before; only a real one is asked about.
+    if !f.given()
+        && let Ok(id) = &id
+    {
+        return admin_confirm::ask(&state, s, Destroy::RevokeToken(*id)).await;
     }
     let result = match id {
         Ok(id) => tokens::revoke(&state, s.actor(), &s.meta, id)
