@@ -39,4 +39,5 @@ mod strict_binding;
 mod web_admin;
 mod web_audit;
 mod web_checkout;
+mod web_confirm;
 mod web_signin;

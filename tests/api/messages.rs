@@ -67,7 +67,8 @@ async fn flashes_after_admin_changes_are_swedish() {
     let page = s.get_html("/admin/users").await;
     assert!(page.contains("Företagsroller kräver ett företag"), "{page}");
     let disabled = format!("/admin/users/{}/disabled", writer.id);
-    s.post_form(&disabled, &[("disabled", "true")]).await;
+    s.post_form(&disabled, &[("disabled", "true"), ("confirm", "yes")])
+        .await;
     assert!(
         s.get_html("/admin/users")
             .await
@@ -76,7 +77,7 @@ async fn flashes_after_admin_changes_are_swedish() {
     let me = app.user("chef@desk.test").await;
     s.post_form(
         &format!("/admin/users/{}/disabled", me.id),
-        &[("disabled", "true")],
+        &[("disabled", "true"), ("confirm", "yes")],
     )
     .await;
     assert!(

@@ -157,9 +157,13 @@ async fn failed_password_reset_and_token_issue_are_audited() {
     // A company administrator may not reset passwords or issue tokens.
     let mut w = Browser::signed_in(&app, "writer@acme.test").await;
     w.get_checkouts_html().await;
+    // The reset confirmed: asking alone does nothing, so audits nothing.
     for what in ["password", "tokens"] {
         let r = w
-            .post_form(&format!("/admin/users/{}/{what}", writer.id), &[])
+            .post_form(
+                &format!("/admin/users/{}/{what}", writer.id),
+                &[("confirm", "yes")],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{what}");
     }
@@ -333,6 +337,7 @@ async fn every_desk_form_is_checked_before_its_handler() {
             ("idempotency_key", "8f0e3c7a-4b1d-4c7e-9a55-2f7d1e6b9c01"),
             ("id", "8f0e3c7a-4b1d-4c7e-9a55-2f7d1e6b9c01"),
             ("lang", "sv"),
+            ("confirm", "yes"),
         ];
         let mut forged = fields.to_vec();
         forged.push(("csrf_token", "forged"));

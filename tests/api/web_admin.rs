@@ -9,7 +9,7 @@ use crate::helpers::api::Format;
 use crate::helpers::browser::{Browser, location};
 use crate::helpers::{Db, PASSWORD, global_user, spawn_app};
 
-fn secret_in(html: &str) -> String {
+pub(crate) fn secret_in(html: &str) -> String {
     html.split("<code id=\"secret\">")
         .nth(1)
         .unwrap_or_else(|| panic!("no secret shown: {html}"))
@@ -137,7 +137,7 @@ async fn companies_credentials_and_api_keys() {
         .to_owned();
     w.post_form(
         &format!("/admin/companies/{}/keys/{key_id}/revoke", app.company.id),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(get(&key).await.status(), StatusCode::UNAUTHORIZED);
@@ -189,12 +189,16 @@ async fn superadmin_manages_users_and_tokens() {
     let user = app.user("new@acme.test").await;
     // Disable: their session ends at once.
     let disabled = format!("/admin/users/{}/disabled", user.id);
-    s.post_form(&disabled, &[("disabled", "true")]).await;
+    s.post_form(&disabled, &[("disabled", "true"), ("confirm", "yes")])
+        .await;
     assert_eq!(n.get("/checkouts").await.status(), StatusCode::SEE_OTHER);
     s.post_form(&disabled, &[("disabled", "false")]).await;
     // Reset password: shown once; the old one stops working.
     let html = s
-        .post_form(&format!("/admin/users/{}/password", user.id), &[])
+        .post_form(
+            &format!("/admin/users/{}/password", user.id),
+            &[("confirm", "yes")],
+        )
         .await
         .text()
         .await
@@ -248,8 +252,11 @@ async fn superadmin_manages_users_and_tokens() {
         html.contains(&format!("/admin/tokens/{token_id}/revoke")),
         "listed with a revoke button"
     );
-    s.post_form(&format!("/admin/tokens/{token_id}/revoke"), &[])
-        .await;
+    s.post_form(
+        &format!("/admin/tokens/{token_id}/revoke"),
+        &[("confirm", "yes")],
+    )
+    .await;
     assert_eq!(get().await.status(), StatusCode::UNAUTHORIZED);
     // A superadmin sees every company and may add one.
     let companies = s.get_html("/admin/companies").await;

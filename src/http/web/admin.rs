@@ -2,6 +2,7 @@
 //! company API keys) and users (roles, passwords, disabling, API tokens). Each handler
 //! parses its form, calls one service function (which checks permissions and audits)
 //! and shows the outcome; secrets created here are shown once, on the POST's answer.
+//! What destroys asks first (`admin_confirm`): without `confirm=yes` it only asks.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -9,6 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::admin_confirm::{self, Confirm, Destroy};
 use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
 use super::flash::{self, Flash, Notice};
 use super::i18n::Tr;
@@ -40,7 +42,7 @@ pub(super) fn done<T>(
 }
 
 /// After a refused change: back to the page, saying why.
-fn refused(s: &SignedIn, back: &str, e: AppError) -> Result<HttpResponse, PageError> {
+pub(super) fn refused(s: &SignedIn, back: &str, e: AppError) -> Result<HttpResponse, PageError> {
     if matches!(e, AppError::Internal(_) | AppError::Busy) {
         return Err(e.into());
     }
@@ -224,13 +226,16 @@ pub async fn issue_key(
 }
 
 pub async fn revoke_key(
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(f): CsrfForm<Confirm>,
     state: web::Data<AppState>,
     s: SignedIn,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let id = company_id(&path.0)?;
     let key = Uuid::parse_str(&path.1).map_err(|_| AppError::NotFound(Missing::Key))?;
+    if !f.given() {
+        return admin_confirm::ask(&state, s, Destroy::RevokeKey(id, key)).await;
+    }
     let result = companies::revoke_api_key(&state, s.actor(), &s.meta, id, key).await;
     done(&s, "/admin/companies", result, |()| {
         Notice::KeyRevoked(key.to_string())
@@ -387,6 +392,7 @@ pub async fn set_roles(
 #[serde(default)]
 pub struct DisabledForm {
     disabled: String,
+    confirm: String,
 }
 
 pub async fn set_disabled(
@@ -396,6 +402,11 @@ pub async fn set_disabled(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let disable = f.disabled == "true";
+    // Enabling undoes nothing, so only disabling asks first.
+    if disable && !admin_confirm::yes(&f.confirm) {
+        let id = user_id(&path)?;
+        return admin_confirm::ask(&state, s, Destroy::Disable(id)).await;
+    }
     let result = async {
         let id = user_id(&path)?;
         users::set_disabled(&state, s.actor(), &s.meta, id, disable).await
@@ -411,11 +422,15 @@ pub async fn set_disabled(
 }
 
 pub async fn reset_password(
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(f): CsrfForm<Confirm>,
     state: web::Data<AppState>,
     s: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    if !f.given() {
+        let id = user_id(&path)?;
+        return admin_confirm::ask(&state, s, Destroy::ResetPassword(id)).await;
+    }
     let password = users::generate_password();
     let result = async {
         let id = user_id(&path)?;
@@ -458,12 +473,18 @@ pub async fn issue_token(
 }
 
 pub async fn revoke_token(
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(f): CsrfForm<Confirm>,
     state: web::Data<AppState>,
     s: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound(Missing::Token));
+    // An unreadable id is refused below, as before; only a real one is asked about.
+    if !f.given()
+        && let Ok(id) = &id
+    {
+        return admin_confirm::ask(&state, s, Destroy::RevokeToken(*id)).await;
+    }
     let result = match id {
         Ok(id) => tokens::revoke(&state, s.actor(), &s.meta, id)
             .await

@@ -2,6 +2,7 @@
 //! Signed-in state lives in a server-side session (see `auth::session_store`).
 
 mod admin;
+mod admin_confirm;
 mod audit;
 mod bulk;
 mod checkout;

@@ -243,6 +243,19 @@ impl Driver {
         .await;
     }
 
+    /// Whether the page is wider than the window (it would scroll sideways).
+    pub async fn overflows_sideways(&self) -> bool {
+        let js = "const e = document.documentElement; return e.scrollWidth > e.clientWidth;";
+        self.cmd(
+            Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": js, "args": [] })),
+        )
+        .await
+        .as_bool()
+        .expect("a boolean")
+    }
+
     pub async fn screenshot(&self, name: &str) {
         let url = format!("{}/session/{}/screenshot", self.base, self.session);
         if let Ok(r) = self.http.get(url).send().await
