@@ -17,6 +17,7 @@ mod digest;
 mod errors;
 mod i18n;
 mod messages;
+mod metrics;
 mod notification_log;
 mod notifications;
 mod oidc;
