@@ -54,6 +54,11 @@ pub struct ResultLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ItemLabels {
+    pub item: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabels {
     pub state: &'static str,
 }
@@ -91,7 +96,7 @@ pub struct Metrics {
     payson_calls: Family<PaysonLabels, Counter>,
     payson_durations: Durations<EndpointLabels>,
     reconcile_runs: Family<ResultLabels, Counter>,
-    reconcile_items: Family<ResultLabels, Counter>,
+    reconcile_items: Family<ItemLabels, Counter>,
     notifications: Family<ResultLabels, Counter>,
     pool: Family<StateLabels, Gauge>,
     awaiting: Family<CurrencyLabels, Gauge>,
@@ -207,14 +212,14 @@ impl Metrics {
         let Some(d) = done else {
             return;
         };
-        for (result, n) in [
+        for (item, n) in [
             ("claims_settled", d.claims_settled),
             ("refreshed", d.refreshed),
             ("changed", d.changed),
             ("payson_failures", d.payson_failures),
         ] {
             self.reconcile_items
-                .get_or_create(&ResultLabels { result })
+                .get_or_create(&ItemLabels { item })
                 .inc_by(n as u64);
         }
     }
@@ -282,7 +287,7 @@ mod tests {
             // 20 s falls in the last finite bucket (~32.8 s), not in +Inf only.
             "checkout_desk_payson_request_duration_seconds_bucket{le=\"32.768\",endpoint=\"update\"} 1",
             "checkout_desk_reconcile_runs_total{result=\"ok\"} 1",
-            "checkout_desk_reconcile_items_total{result=\"refreshed\"} 2",
+            "checkout_desk_reconcile_items_total{item=\"refreshed\"} 2",
             "checkout_desk_notifications_received_total{result=\"processed\"} 1",
             "checkout_desk_db_pool_connections{state=\"idle\"} 3",
             "checkout_desk_checkouts_awaiting{currency=\"SEK\"} 2",

@@ -192,7 +192,7 @@ async fn every_family_after_a_send_a_timeout_a_run_and_a_notification(db: Db) {
         ("payson_failures", report.payson_failures),
     ] {
         assert_eq!(
-            sample(&text, items, &[("result", what)]),
+            sample(&text, items, &[("item", what)]),
             Some(n as f64),
             "{what}: {text}"
         );
