@@ -145,10 +145,15 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
             )
         })?;
     store.migrate().await.context("cannot apply migrations")?;
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    let observer = Arc::clone(&metrics);
     let payson = PaysonClient::new(&PaysonClientConfig {
         connect_timeout: settings.payson.connect_timeout(),
         request_timeout: settings.payson.request_timeout(),
-    })?;
+    })?
+    .observed(Arc::new(move |endpoint, outcome, took| {
+        observer.payson_call(endpoint, outcome, took);
+    }));
     let login_throttle = Arc::new(LoginThrottle::new(
         settings.session.login_attempts_per_minute,
     ));
@@ -162,7 +167,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         store,
         payson,
         oidc,
-        metrics: Arc::new(crate::metrics::Metrics::default()),
+        metrics,
         company_names: Arc::default(),
         mailer,
         digest_done: Arc::default(),

@@ -60,7 +60,8 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             .insert_header(("www-authenticate", "Bearer"))
             .finish();
     }
+    let body = crate::service::metrics::render(&state).await;
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render())
+        .content_type(crate::metrics::CONTENT_TYPE)
+        .body(body)
 }

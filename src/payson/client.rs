@@ -1,6 +1,7 @@
 //! One pooled reqwest client; credentials are per call because every company has its own
 //! Payson merchant account.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode, Url};
@@ -50,9 +51,23 @@ impl Default for PaysonClientConfig {
     }
 }
 
-#[derive(Clone, Debug)]
+/// Told of every finished call (the metrics): endpoint (`account`, `create`, `get`,
+/// `update`, `list`), outcome (`ok` or [`PaysonError::kind`]) and the time it took. A
+/// callback rather than the metrics type so that `payson` imports nothing above it.
+pub type CallObserver = Arc<dyn Fn(&'static str, &'static str, Duration) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct PaysonClient {
     http: reqwest::Client,
+    observer: Option<CallObserver>,
+}
+
+impl std::fmt::Debug for PaysonClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaysonClient")
+            .field("observed", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A 2xx answer.
@@ -72,14 +87,45 @@ impl PaysonClient {
             .user_agent(concat!("checkout-desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| PaysonError::Config(root_cause(&e)))?;
-        Ok(Self { http })
+        Ok(Self {
+            http,
+            observer: None,
+        })
+    }
+
+    /// The same client, telling `observer` of every call it makes.
+    pub fn observed(self, observer: CallObserver) -> Self {
+        Self {
+            observer: Some(observer),
+            ..self
+        }
+    }
+
+    /// Runs one public operation and reports it, answer parsing included (an unreadable
+    /// body is a `malformed` outcome). A follow-up read (`create` or `update` reading the
+    /// checkout back) is reported as the `get` it is, inside the outer call's time.
+    async fn observe<T>(
+        &self,
+        endpoint: &'static str,
+        op: impl Future<Output = Result<T, PaysonError>>,
+    ) -> Result<T, PaysonError> {
+        let started = Instant::now();
+        let result = op.await;
+        if let Some(observe) = &self.observer {
+            let outcome = result.as_ref().map_or_else(PaysonError::kind, |_| "ok");
+            observe(endpoint, outcome, started.elapsed());
+        }
+        result
     }
 
     /// `GET /Accounts`: validates the credentials.
     pub async fn get_account(&self, c: &PaysonCredentials) -> Result<PaysonAccount, PaysonError> {
-        let url = endpoint(&c.base_url, "Accounts")?;
-        let a = self.call(c, Method::GET, url, None).await?;
-        PaysonAccount::from_json(parse_json(&a.body)?)
+        self.observe("account", async {
+            let url = endpoint(&c.base_url, "Accounts")?;
+            let a = self.call(c, Method::GET, url, None).await?;
+            PaysonAccount::from_json(parse_json(&a.body)?)
+        })
+        .await
     }
 
     /// `POST /Checkouts`: 201 with the checkout. If the body cannot be used but
@@ -90,25 +136,28 @@ impl PaysonClient {
         c: &PaysonCredentials,
         body: &Value,
     ) -> Result<PaysonCheckout, PaysonError> {
-        let url = endpoint(&c.base_url, "Checkouts")?;
-        let a = self.call(c, Method::POST, url, Some(body)).await?;
-        let from_body = if is_blank(&a.body) {
-            Err(PaysonError::Malformed(
-                "created without a body or a Location".into(),
-            ))
-        } else {
-            parse_json(&a.body).and_then(PaysonCheckout::from_json)
-        };
-        match from_body {
-            Ok(checkout) => Ok(checkout),
-            Err(e) => match a.location.as_deref().and_then(id_from_location) {
-                Some(id) => {
-                    tracing::debug!(%id, "payson create: reading the checkout named by Location");
-                    self.get_checkout(c, id).await
-                }
-                None => Err(e),
-            },
-        }
+        self.observe("create", async {
+            let url = endpoint(&c.base_url, "Checkouts")?;
+            let a = self.call(c, Method::POST, url, Some(body)).await?;
+            let from_body = if is_blank(&a.body) {
+                Err(PaysonError::Malformed(
+                    "created without a body or a Location".into(),
+                ))
+            } else {
+                parse_json(&a.body).and_then(PaysonCheckout::from_json)
+            };
+            match from_body {
+                Ok(checkout) => Ok(checkout),
+                Err(e) => match a.location.as_deref().and_then(id_from_location) {
+                    Some(id) => {
+                        tracing::debug!(%id, "payson create: reading the checkout named by Location");
+                        self.get_checkout(c, id).await
+                    }
+                    None => Err(e),
+                },
+            }
+        })
+        .await
     }
 
     /// `GET /Checkouts/{id}`.
@@ -117,9 +166,12 @@ impl PaysonClient {
         c: &PaysonCredentials,
         id: Uuid,
     ) -> Result<PaysonCheckout, PaysonError> {
-        let url = endpoint(&c.base_url, &format!("Checkouts/{id}"))?;
-        let a = self.call(c, Method::GET, url, None).await?;
-        PaysonCheckout::from_json(parse_json(&a.body)?)
+        self.observe("get", async {
+            let url = endpoint(&c.base_url, &format!("Checkouts/{id}"))?;
+            let a = self.call(c, Method::GET, url, None).await?;
+            PaysonCheckout::from_json(parse_json(&a.body)?)
+        })
+        .await
     }
 
     /// `PUT /Checkouts/{id}` with the whole object, exactly as held. Older Payson versions
@@ -129,16 +181,19 @@ impl PaysonClient {
         c: &PaysonCredentials,
         checkout: &PaysonCheckout,
     ) -> Result<PaysonCheckout, PaysonError> {
-        let id = checkout
-            .id()
-            .ok_or_else(|| PaysonError::Config("the checkout has no id".into()))?;
-        let url = endpoint(&c.base_url, &format!("Checkouts/{id}"))?;
-        let body = Value::Object(checkout.raw().clone());
-        let a = self.call(c, Method::PUT, url, Some(&body)).await?;
-        if is_blank(&a.body) {
-            return self.get_checkout(c, id).await;
-        }
-        PaysonCheckout::from_json(parse_json(&a.body)?)
+        self.observe("update", async {
+            let id = checkout
+                .id()
+                .ok_or_else(|| PaysonError::Config("the checkout has no id".into()))?;
+            let url = endpoint(&c.base_url, &format!("Checkouts/{id}"))?;
+            let body = Value::Object(checkout.raw().clone());
+            let a = self.call(c, Method::PUT, url, Some(&body)).await?;
+            if is_blank(&a.body) {
+                return self.get_checkout(c, id).await;
+            }
+            PaysonCheckout::from_json(parse_json(&a.body)?)
+        })
+        .await
     }
 
     /// `GET /Checkouts?status=&page=&pageSize=`.
@@ -149,17 +204,20 @@ impl PaysonClient {
         page: u32,
         page_size: u32,
     ) -> Result<PaysonCheckoutPage, PaysonError> {
-        let mut url = endpoint(&c.base_url, "Checkouts")?;
-        {
-            let mut q = url.query_pairs_mut();
-            if let Some(s) = status {
-                q.append_pair("status", s);
+        self.observe("list", async {
+            let mut url = endpoint(&c.base_url, "Checkouts")?;
+            {
+                let mut q = url.query_pairs_mut();
+                if let Some(s) = status {
+                    q.append_pair("status", s);
+                }
+                q.append_pair("page", &page.to_string());
+                q.append_pair("pageSize", &page_size.to_string());
             }
-            q.append_pair("page", &page.to_string());
-            q.append_pair("pageSize", &page_size.to_string());
-        }
-        let a = self.call(c, Method::GET, url, None).await?;
-        PaysonCheckoutPage::from_json(parse_json(&a.body)?)
+            let a = self.call(c, Method::GET, url, None).await?;
+            PaysonCheckoutPage::from_json(parse_json(&a.body)?)
+        })
+        .await
     }
 
     /// Sends one request and returns a 2xx answer; anything else becomes an error.

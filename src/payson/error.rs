@@ -48,6 +48,21 @@ impl PaysonError {
         }
     }
 
+    /// A short stable name for metrics labels: `unauthorized`, `not_found`, `refused`,
+    /// `unreachable` (nothing sent), `timeout`, `dropped`, `malformed`, `config`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::Refused { .. } => "refused",
+            Self::NotSent(_) => "unreachable",
+            Self::Timeout => "timeout",
+            Self::Dropped(_) => "dropped",
+            Self::Malformed(_) => "malformed",
+            Self::Config(_) => "config",
+        }
+    }
+
     /// Payson's own words, when it said any: `message; Property: message; …`.
     pub fn payson_message(&self) -> Option<String> {
         match self {

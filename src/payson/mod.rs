@@ -5,6 +5,6 @@ mod client;
 mod error;
 mod model;
 
-pub use client::{PaysonClient, PaysonClientConfig, PaysonCredentials};
+pub use client::{CallObserver, PaysonClient, PaysonClientConfig, PaysonCredentials};
 pub use error::{PaysonError, PaysonFieldError};
 pub use model::{PaysonAccount, PaysonCheckout, PaysonCheckoutPage};

@@ -8,6 +8,7 @@ pub mod checkouts;
 pub mod companies;
 pub mod digest;
 mod digest_mail;
+pub mod metrics;
 pub mod notifications;
 pub mod payment_request;
 pub mod reconcile;

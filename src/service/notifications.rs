@@ -205,6 +205,7 @@ pub async fn handle(
         }
     };
     row.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    state.metrics.notification(row.result.name());
     if let Err(e) = state.store.append_notification(&row).await {
         tracing::error!(error = %e, request_id = %meta.request_id, "could not log a notification");
         // Not logged means not safely kept: Payson is asked to call again.

@@ -270,6 +270,19 @@ pub struct RunReport {
 /// One pass over everything reconciliation looks after. Safe to run on several
 /// instances at once and as often as wanted.
 pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
+    let result = run_pass(state).await;
+    state
+        .metrics
+        .reconciled(result.as_ref().ok().map(|r| crate::metrics::ReconcileRun {
+            claims_settled: r.claims_settled,
+            refreshed: r.refreshed,
+            changed: r.changed,
+            payson_failures: r.payson_failures,
+        }));
+    result
+}
+
+async fn run_pass(state: &AppState) -> Result<RunReport, AppError> {
     let settings = &state.settings.reconcile;
     let per_company = NonZeroU32::new(settings.per_company_per_second).unwrap_or(NonZeroU32::MIN);
     let limiter: DefaultKeyedRateLimiter<CompanyId> =

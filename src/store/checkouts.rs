@@ -268,6 +268,13 @@ impl Store {
         )
     }
 
+    /// Count and sum per currency of every company's checkouts awaiting a payment request
+    /// (readyToShip), from the counts table: cheap enough for every metrics scrape.
+    pub async fn awaiting_totals(&self) -> StoreResult<Totals> {
+        self.checkout_counts(None, Some(CheckoutStatus::ReadyToShip))
+            .await
+    }
+
     /// Totals of an unfiltered view from the trigger-kept `checkout_counts` (constant cost
     /// however many checkouts there are).
     async fn checkout_counts(

@@ -31,6 +31,13 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Open connections of the pool: lent out to a query, or waiting in the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub in_use: u32,
+    pub idle: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -285,6 +292,16 @@ impl Store {
 
     pub async fn ping(&self) -> StoreResult<()> {
         execute!(self, "SELECT 1").map(|_| ())
+    }
+
+    /// The pool's connections now, for the metrics (no query, no wait).
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = on_pool!(self, |p| (p.size(), p.num_idle()));
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        PoolStats {
+            in_use: size - idle,
+            idle,
+        }
     }
 
     pub async fn close(&self) {

@@ -18,6 +18,7 @@ mod errors;
 mod i18n;
 mod logs;
 mod messages;
+mod metrics;
 mod notification_log;
 mod notifications;
 mod oidc;
