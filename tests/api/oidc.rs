@@ -172,6 +172,23 @@ async fn first_sign_in_creates_or_refuses_by_policy() {
     assert!(r.text().await.unwrap().contains("not linked"));
 }
 
+/// The sign-in answered `status` with `text` on the login page, and nobody is signed in.
+async fn refused_and_signed_out(
+    agent: &mut Agent<'_>,
+    r: reqwest::Response,
+    status: StatusCode,
+    text: &str,
+) {
+    assert_eq!(r.status(), status);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(text), "{page}");
+    assert_eq!(
+        agent.browser.get("/checkouts").await.status(),
+        StatusCode::SEE_OTHER,
+        "not signed in"
+    );
+}
+
 /// A second account of the same provider with the same verified e-mail does not get the
 /// user another account is linked to: refused with a plain message, and audited.
 #[tokio::test]
@@ -181,17 +198,8 @@ async fn a_second_provider_account_is_not_linked_to_a_linked_user() {
     assert_eq!(agent.sign_in("u-writer").await.status(), StatusCode::OK);
     let mut intruder = Agent::new(&app, &idp);
     let r = intruder.sign_in("u-writer-again").await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let page = r.text().await.unwrap();
-    assert!(
-        page.contains("already linked to another account at this provider"),
-        "{page}"
-    );
-    assert_eq!(
-        intruder.browser.get("/checkouts").await.status(),
-        StatusCode::SEE_OTHER,
-        "not signed in"
-    );
+    let text = "already linked to another account at this provider";
+    refused_and_signed_out(&mut intruder, r, StatusCode::FORBIDDEN, text).await;
     // The first account still signs in.
     let mut again = Agent::new(&app, &idp);
     assert_eq!(again.sign_in("u-writer").await.status(), StatusCode::OK);
@@ -218,17 +226,8 @@ async fn denied_consent_bad_state_replayed_code_and_wrong_nonce_are_refused() {
     let callback = agent.start_sign_in("u-writer", AtProvider::Deny).await;
     assert!(callback.contains("error=access_denied"), "{callback}");
     let r = agent.browser.get(&callback).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let page = r.text().await.unwrap();
-    assert!(
-        page.contains("Sign-in was refused at the identity provider"),
-        "{page}"
-    );
-    assert_eq!(
-        agent.browser.get("/checkouts").await.status(),
-        StatusCode::SEE_OTHER,
-        "not signed in"
-    );
+    let text = "Sign-in was refused at the identity provider";
+    refused_and_signed_out(&mut agent, r, StatusCode::FORBIDDEN, text).await;
 
     // A callback whose state is not the one this browser started with.
     let mut agent = Agent::new(&app, &idp);
