@@ -555,6 +555,16 @@ impl wiremock::Respond for SharedJwks {
     }
 }
 
+/// Provider `https://idp.example` with explicit endpoints (no discovery) and its key set
+/// at `jwks_uri`.
+fn explicit_provider(jwks_uri: &str) -> checkout_desk::config::OidcProviderSettings {
+    let mut p = provider_settings("https://idp.example", FirstSignIn::Create);
+    p.authorization_endpoint = Some("https://idp.example/auth".into());
+    p.token_endpoint = Some("https://idp.example/token".into());
+    p.jwks_uri = Some(jwks_uri.to_owned());
+    p
+}
+
 #[tokio::test]
 async fn signing_keys_are_cached_and_refetched_on_an_unknown_kid_after_a_cooldown() {
     let jwks_server = wiremock::MockServer::start().await;
@@ -567,11 +577,7 @@ async fn signing_keys_are_cached_and_refetched_on_an_unknown_kid_after_a_cooldow
     let mut opts = Options::new(Db::Sqlite);
     opts.manual_clock = true;
     opts.settings = Box::new(move |s| {
-        // Explicit endpoints: no discovery needed.
-        let mut p = provider_settings("https://idp.example", FirstSignIn::Create);
-        p.authorization_endpoint = Some("https://idp.example/auth".into());
-        p.token_endpoint = Some("https://idp.example/token".into());
-        p.jwks_uri = Some(jwks_uri.clone());
+        let mut p = explicit_provider(&jwks_uri);
         p.scopes = vec!["email".into()];
         // Entra ID's v1 access tokens name another issuer than its v2.0 ID tokens.
         p.api_issuers = vec!["https://sts.idp.example/tenant/".into()];
@@ -711,11 +717,7 @@ async fn a_failing_or_hanging_key_set_is_asked_once_per_cooldown_and_nobody_wait
         let mut opts = Options::new(Db::Sqlite);
         opts.manual_clock = true;
         opts.settings = Box::new(move |s| {
-            let mut p = provider_settings("https://idp.example", FirstSignIn::Create);
-            p.authorization_endpoint = Some("https://idp.example/auth".into());
-            p.token_endpoint = Some("https://idp.example/token".into());
-            p.jwks_uri = Some(jwks_uri.clone());
-            s.oidc.insert("test".into(), p);
+            s.oidc.insert("test".into(), explicit_provider(&jwks_uri));
         });
         let app = spawn_with(opts).await;
         let id = app.ready().await;

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use checkout_desk::domain::{AuditAction, AuditFilter, AuditOutcome, ClaimState};
+use checkout_desk::domain::{AuditAction, AuditOutcome, ClaimState};
 use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
 use reqwest::StatusCode;
 
@@ -110,22 +110,13 @@ async fn sigterm_lets_a_send_in_flight_finish_and_refuses_new_requests(db: Db) {
         .expect("the send in flight was answered");
     assert_eq!(answer.status(), StatusCode::OK, "{:?}", answer.text().await);
     assert_eq!(app.sim.checkout_counters(id.as_uuid()).ship_requests, 1);
-    let sent = app
-        .state
-        .store
-        .audit_events(
-            &AuditFilter {
-                action: Some(AuditAction::SendPaymentRequest),
-                outcome: Some(AuditOutcome::Success),
-                ..Default::default()
-            },
-            1000,
-        )
-        .await
-        .unwrap();
+    let sent = app.audit_for(id).await;
     assert_eq!(
         sent.iter()
-            .filter(|e| e.event.checkout_id == Some(id))
+            .filter(|e| {
+                e.event.action == AuditAction::SendPaymentRequest
+                    && e.event.outcome == AuditOutcome::Success
+            })
             .count(),
         1,
         "one sent event: {sent:?}"
