@@ -146,6 +146,7 @@ async fn measure(pg: bool, n: usize) -> Measured {
             payson_api_key_encrypted: state.secrets.encrypt("k"),
             payson_base_url: "http://127.0.0.1:9/2.0/".into(),
             created_at: state.clock.now(),
+            time_zone: checkout_desk::domain::TimeZone::DEFAULT,
         };
         state.store.insert_company(&c).await.unwrap();
     }

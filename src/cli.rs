@@ -98,6 +98,14 @@ pub enum CompanyCmd {
         #[arg(long)]
         expires_in_days: Option<i64>,
     },
+    /// Set the time zone the desk shows a company's times in (an IANA name).
+    TimeZone {
+        #[arg(long)]
+        company: String,
+        /// e.g. Europe/Stockholm or America/New_York.
+        #[arg(long)]
+        zone: String,
+    },
     /// List companies.
     List,
 }
@@ -305,12 +313,17 @@ async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
                 rec.id
             );
         }
+        CompanyCmd::TimeZone { company, zone } => {
+            let company = company_id(&company)?;
+            let zone = companies::set_time_zone(state, OP, &meta(), company, &zone).await?;
+            println!("Company {company} now shows times in {zone}");
+        }
         CompanyCmd::List => {
             for m in companies::managed(state, OP).await? {
                 let c = m.company;
                 println!(
-                    "{}  {}  agent {}  {}",
-                    c.id, c.name, c.payson_agent_id, c.payson_base_url
+                    "{}  {}  agent {}  {}  {}",
+                    c.id, c.name, c.payson_agent_id, c.payson_base_url, c.time_zone
                 );
             }
         }

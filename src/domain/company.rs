@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use super::CompanyId;
+use super::{CompanyId, TimeZone};
 
 /// One booking supplier with its own Payson merchant account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,4 +14,6 @@ pub struct Company {
     /// Payson API base URL, e.g. `https://api.payson.se/2.0/`.
     pub payson_base_url: String,
     pub created_at: DateTime<Utc>,
+    /// Where the desk shows this company's times.
+    pub time_zone: TimeZone,
 }

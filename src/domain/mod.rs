@@ -16,6 +16,7 @@ pub mod policy;
 mod principal;
 mod role;
 mod status;
+mod time_zone;
 mod user;
 
 pub use audit::{AuditAction, AuditEvent, AuditOutcome, NewAuditEvent};
@@ -34,6 +35,7 @@ pub use notification::{
 pub use principal::{AuthMethod, Principal};
 pub use role::{Role, RoleSet, UnknownRole};
 pub use status::CheckoutStatus;
+pub use time_zone::{Expiry, TimeZone, UnknownTimeZone, Zones};
 pub use user::User;
 
 /// Payson lets a `readyToShip` checkout live this long before it expires (payson-api.md §4).

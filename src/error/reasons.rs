@@ -112,6 +112,8 @@ pub enum Invalid {
     PaysonAgentId,
     #[error("The Payson base URL must be http(s)")]
     PaysonBaseUrl,
+    #[error("'{0}' is not a time zone; use an IANA name such as Europe/Stockholm")]
+    TimeZone(String),
     #[error("'{0}' is not an IP address or range (such as 10.0.0.0/8)")]
     NotAnIp(String),
     #[error("Days must be a number")]

@@ -7,4 +7,4 @@ mod model;
 
 pub use client::{CallObserver, PaysonClient, PaysonClientConfig, PaysonCredentials};
 pub use error::{PaysonError, PaysonFieldError};
-pub use model::{PaysonAccount, PaysonCheckout, PaysonCheckoutPage};
+pub use model::{PaysonAccount, PaysonCheckout, PaysonCheckoutPage, parse_time};

@@ -189,7 +189,7 @@ fn plain_decimal(s: &str) -> Option<String> {
 }
 
 /// ISO 8601 as Payson (.NET) writes it: with `Z` or an offset, or without any (UTC).
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));

@@ -315,3 +315,44 @@ pub async fn visible_company_names(
         .collect();
     Ok(std::sync::Arc::new(own))
 }
+
+/// One step of a checkout's status history: when, which status, and who made it so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub at: DateTime<Utc>,
+    pub status: CheckoutStatus,
+    /// The audit log's actor name for the step the desk took (the send), else `None`:
+    /// Payson (or the customer at Payson) moved the checkout on.
+    pub by: Option<String>,
+}
+
+/// Payson's status history oldest first (created first), each step with who took it
+/// from the audit trail. Payson writes its times with offsets, so they are ordered as
+/// times, not as text.
+pub fn timeline(c: &Checkout, events: &[crate::domain::AuditEvent]) -> Vec<Step> {
+    let history: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&c.history_json).unwrap_or_default();
+    // Who sent: the latest successful send, whoever confirmed it (a person, the
+    // operator, or reconciliation settling an open claim).
+    let sender = events
+        .iter()
+        .filter(|e| {
+            e.event.action == AuditAction::SendPaymentRequest
+                && e.event.outcome == crate::domain::AuditOutcome::Success
+        })
+        .max_by_key(|e| (e.event.at, e.id))
+        .map(|e| e.event.actor.clone());
+    let mut steps: Vec<Step> = history
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let at = crate::payson::parse_time(v.as_str()?)?;
+            let status = CheckoutStatus::from_payson(&k);
+            let by = (status == CheckoutStatus::Shipped)
+                .then(|| sender.clone())
+                .flatten();
+            Some(Step { at, status, by })
+        })
+        .collect();
+    steps.sort_by_key(|s| (s.at, s.status));
+    steps
+}

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Actor};
-use crate::domain::{AddressList, AuditAction, Company, CompanyApiKey, CompanyId};
+use crate::domain::{AddressList, AuditAction, Company, CompanyApiKey, CompanyId, TimeZone, Zones};
 use crate::error::{AppError, Connected, Existing, Invalid, Missing};
 use crate::state::AppState;
 
@@ -107,6 +107,7 @@ async fn add_inner(state: &AppState, actor: Actor<'_>, c: NewCompany) -> Result<
         payson_api_key_encrypted: state.secrets.encrypt(c.payson_api_key.trim()),
         payson_base_url: base_url,
         created_at: state.clock.now(),
+        time_zone: TimeZone::DEFAULT,
     };
     state
         .store
@@ -170,6 +171,37 @@ pub async fn set_payson(
         "Payson credentials saved".to_owned()
     })
     .await
+}
+
+/// The zone the desk shows the company's times in: an IANA name, or nothing changes.
+pub async fn set_time_zone(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    id: CompanyId,
+    zone: &str,
+) -> Result<TimeZone, AppError> {
+    let result = async {
+        require_manager(actor, id)?;
+        let zone = TimeZone::parse(zone).map_err(|e| {
+            AppError::rejected("TimeZone", "InvalidFormat", Invalid::TimeZone(e.0))
+        })?;
+        if !state.store.update_company_time_zone(id, zone).await? {
+            return Err(AppError::NotFound(Missing::Company));
+        }
+        Ok(zone)
+    }
+    .await;
+    audited(state, actor, meta, (CHANGED, Some(id)), result, |z| {
+        format!("Time zone set to {z}")
+    })
+    .await
+}
+
+/// Every company's time zone, for showing times; zones are not secret, and a page only
+/// looks up the companies whose rows it already may show.
+pub async fn zones(state: &AppState) -> Result<Zones, AppError> {
+    Ok(state.store.company_time_zones().await?)
 }
 
 /// *Test connection*: `GET /Accounts` with the stored credentials.

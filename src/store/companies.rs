@@ -1,10 +1,10 @@
 //! Companies (booking suppliers) and their Payson credentials.
 
 use super::{Db, Store, StoreResult, db_err};
-use crate::domain::{Company, CompanyId};
+use crate::domain::{Company, CompanyId, TimeZone, Zones};
 
 const COLUMNS: &str =
-    "id, name, payson_agent_id, payson_api_key_encrypted, payson_base_url, created_at";
+    "id, name, payson_agent_id, payson_api_key_encrypted, payson_base_url, created_at, time_zone";
 
 /// Every column of the table; each query adds its own conditions.
 const SELECT: &str = sql!("SELECT ", COLUMNS, " FROM companies");
@@ -16,6 +16,7 @@ from_row!(Company {
     payson_api_key_encrypted,
     payson_base_url,
     created_at,
+    time_zone,
 });
 
 impl Store {
@@ -23,7 +24,7 @@ impl Store {
         const SQL: &str = sql!(
             "INSERT INTO companies (",
             COLUMNS,
-            ") VALUES ($1, $2, $3, $4, $5, $6)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
         );
         execute!(
             self,
@@ -34,6 +35,7 @@ impl Store {
             &c.payson_api_key_encrypted,
             &c.payson_base_url,
             c.created_at,
+            c.time_zone,
         )
         .map(|_| ())
     }
@@ -63,5 +65,18 @@ impl Store {
     ) -> StoreResult<bool> {
         const SQL: &str = "UPDATE companies SET payson_agent_id = $2, payson_api_key_encrypted = $3, payson_base_url = $4 WHERE id = $1";
         Ok(execute!(self, SQL, id, agent_id, api_key_encrypted, base_url)? == 1)
+    }
+
+    /// Whether the company was there to change.
+    pub async fn update_company_time_zone(&self, id: CompanyId, zone: TimeZone) -> StoreResult<bool> {
+        const SQL: &str = "UPDATE companies SET time_zone = $2 WHERE id = $1";
+        Ok(execute!(self, SQL, id, zone)? == 1)
+    }
+
+    /// Every company's time zone, for lists that span companies.
+    pub async fn company_time_zones(&self) -> StoreResult<Zones> {
+        const SQL: &str = "SELECT id, time_zone FROM companies";
+        let rows: Vec<(CompanyId, TimeZone)> = fetch!(self, fetch_all, SQL)?;
+        Ok(Zones(rows.into_iter().collect()))
     }
 }

@@ -42,3 +42,4 @@ mod web_audit;
 mod web_checkout;
 mod web_confirm;
 mod web_signin;
+mod web_words;

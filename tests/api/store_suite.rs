@@ -93,6 +93,7 @@ fn company(name: &str) -> Company {
         payson_api_key_encrypted: "v1:abc".into(),
         payson_base_url: "https://test-api.payson.se/2.0/".into(),
         created_at: now(),
+        time_zone: checkout_desk::domain::TimeZone::DEFAULT,
     }
 }
 

@@ -78,6 +78,7 @@ pub(super) struct CompanyView {
     pub name: String,
     pub agent_id: String,
     pub base_url: String,
+    pub time_zone: &'static str,
     pub keys: Vec<KeyView>,
 }
 
@@ -98,6 +99,7 @@ async fn companies_page(
     secret: Secret,
 ) -> Result<HttpResponse, PageError> {
     let managed = companies::managed(state, s.actor()).await?;
+    let t = s.t;
     let companies = managed
         .into_iter()
         .map(|m| CompanyView {
@@ -105,6 +107,7 @@ async fn companies_page(
             name: m.company.name,
             agent_id: m.company.payson_agent_id,
             base_url: m.company.payson_base_url,
+            time_zone: m.company.time_zone.name(),
             keys: m
                 .keys
                 .into_iter()
@@ -114,7 +117,7 @@ async fn companies_page(
                     allowed_ips: k.allowed_ips,
                     expires: k
                         .expires_at
-                        .map(|t| t.format("%Y-%m-%d").to_string())
+                        .map(|at| t.date(at, m.company.time_zone))
                         .unwrap_or_default(),
                     revoked: k.revoked_at.is_some(),
                 })
@@ -177,6 +180,25 @@ pub async fn payson(
     };
     let result = companies::set_payson(&state, s.actor(), &s.meta, id, settings).await;
     done(&s, "/admin/companies", result, |()| Notice::PaysonSaved)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TimeZoneForm {
+    time_zone: String,
+}
+
+pub async fn time_zone(
+    CsrfForm(f): CsrfForm<TimeZoneForm>,
+    state: web::Data<AppState>,
+    s: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = company_id(&path)?;
+    let result = companies::set_time_zone(&state, s.actor(), &s.meta, id, &f.time_zone).await;
+    done(&s, "/admin/companies", result, |z| {
+        Notice::TimeZoneSaved(z.name().to_owned())
+    })
 }
 
 pub async fn test(
@@ -256,7 +278,8 @@ pub(super) struct UserView {
     pub email: String,
     pub company: String,
     pub company_id: String,
-    pub roles: Vec<(&'static str, bool)>,
+    /// Each role's stored name, its words, and whether the user has it.
+    pub roles: Vec<(&'static str, &'static str, bool)>,
     pub disabled: bool,
     pub tokens: Vec<TokenView>,
 }
@@ -268,7 +291,7 @@ pub(super) struct UsersPage {
     pub chrome: Chrome,
     pub users: Vec<UserView>,
     pub companies: Vec<(String, String)>,
-    pub roles: Vec<&'static str>,
+    pub roles: Vec<(&'static str, &'static str)>,
     pub flash: Option<Flash>,
     pub secret: Secret,
 }
@@ -280,6 +303,8 @@ async fn users_page(
 ) -> Result<HttpResponse, PageError> {
     let list = users::list(state, s.actor()).await?;
     let names = crate::service::checkouts::company_names(state, &s.principal).await?;
+    let zones = companies::zones(state).await?;
+    let t = s.t;
     let name_of = |id: Option<CompanyId>| {
         id.and_then(|i| names.iter().find(|(c, _)| *c == i))
             .map(|(_, n)| n.clone())
@@ -293,18 +318,18 @@ async fn users_page(
             company_id: u.user.company_id.map(|c| c.to_string()).unwrap_or_default(),
             roles: Role::ALL
                 .iter()
-                .map(|r| (r.name(), u.user.roles.contains(*r)))
+                .map(|r| (r.name(), t.role_label(*r), u.user.roles.contains(*r)))
                 .collect(),
             disabled: u.user.disabled,
             email: u.user.email,
             tokens: u
                 .tokens
                 .into_iter()
-                .map(|t| TokenView {
-                    id: t.id.to_string(),
-                    name: t.name,
-                    created: t.created_at.format("%Y-%m-%d").to_string(),
-                    revoked: t.revoked_at.is_some(),
+                .map(|tok| TokenView {
+                    id: tok.id.to_string(),
+                    name: tok.name,
+                    created: t.date(tok.created_at, zones.of(u.user.company_id)),
+                    revoked: tok.revoked_at.is_some(),
                 })
                 .collect(),
         })
@@ -315,7 +340,10 @@ async fn users_page(
         chrome: s.chrome,
         users,
         companies: super::filters::company_options(&names),
-        roles: Role::ALL.iter().map(|r| r.name()).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.name(), t.role_label(*r)))
+            .collect(),
         secret,
     };
     html(StatusCode::OK, &page)

@@ -14,10 +14,14 @@ use super::filters::{
     trimmed,
 };
 use super::page::{PageError, html};
-use crate::domain::{AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal};
+use super::i18n::Tr;
+use crate::domain::{
+    AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal, Zones,
+};
 use crate::error::{AppError, FilterField};
 use crate::service::audit::{list, user_by_email as audit_user};
 use crate::service::checkouts::company_names;
+use crate::service::companies::zones;
 use crate::state::AppState;
 
 #[derive(Deserialize, Default, Clone)]
@@ -45,16 +49,54 @@ pub(super) struct Row {
     pub note: String,
 }
 
+/// One event as the pages show it: a sentence in the reader's language, the time in its
+/// company's zone; the stored (English) log text and HTTP status kept for who needs them.
+pub(super) struct EventView {
+    pub at: String,
+    pub company: String,
+    pub checkout: String,
+    pub sentence: String,
+    pub outcome: &'static str,
+    pub failed: bool,
+    pub status: u16,
+    pub address: String,
+    pub message: String,
+    pub payson: String,
+    pub note: String,
+}
+
+pub(super) fn view(
+    t: Tr,
+    e: AuditEvent,
+    names: &HashMap<CompanyId, String>,
+    zones: &Zones,
+) -> EventView {
+    let ev = e.event;
+    EventView {
+        at: t.date_time(ev.at, zones.of(ev.company_id)),
+        company: company_label(names, ev.company_id),
+        checkout: ev.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
+        sentence: t.audit_sentence(&ev),
+        outcome: t.outcome_label(ev.outcome),
+        failed: ev.outcome != AuditOutcome::Success,
+        status: ev.http_status,
+        address: ev.remote_addr,
+        message: ev.message,
+        payson: ev.payson_message.unwrap_or_default(),
+        note: ev.note.unwrap_or_default(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "audit/list.html")]
 pub(super) struct AuditPage {
     pub t: super::i18n::Tr,
     pub chrome: Chrome,
     pub companies: Vec<(String, String)>,
-    pub actions: Vec<&'static str>,
-    pub outcomes: Vec<&'static str>,
+    pub actions: Vec<(&'static str, &'static str)>,
+    pub outcomes: Vec<(&'static str, &'static str)>,
     pub q: AuditQuery,
-    pub rows: Vec<Row>,
+    pub rows: Vec<EventView>,
     pub csv: String,
     pub next: Option<String>,
 }
@@ -98,10 +140,11 @@ fn fields(q: &AuditQuery) -> [(&'static str, &Option<String>); 6] {
     ]
 }
 
+/// The CSV's row: machine-readable (UTC ISO 8601, stored names).
 pub(super) fn row(e: AuditEvent, names: &HashMap<CompanyId, String>) -> Row {
     let ev = e.event;
     Row {
-        at: ev.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        at: ev.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         actor: ev.actor,
         company: company_label(names, ev.company_id),
         checkout: ev.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
@@ -126,13 +169,24 @@ pub async fn page(
     let page = logged(events, "/audit", &fields(&q), |e| e.id);
     let companies = company_names(&state, &principal).await?;
     let names = companies.iter().cloned().collect();
+    let zones = zones(&state).await?;
     let tpl = AuditPage {
         t,
         chrome,
         companies: company_options(&companies),
-        actions: AuditAction::ALL.iter().map(|a| a.name()).collect(),
-        outcomes: AuditOutcome::ALL.iter().map(|o| o.name()).collect(),
-        rows: page.rows.into_iter().map(|e| row(e, &names)).collect(),
+        actions: AuditAction::ALL
+            .iter()
+            .map(|a| (a.name(), t.action_label(*a)))
+            .collect(),
+        outcomes: AuditOutcome::ALL
+            .iter()
+            .map(|o| (o.name(), t.outcome_label(*o)))
+            .collect(),
+        rows: page
+            .rows
+            .into_iter()
+            .map(|e| view(t, e, &names, &zones))
+            .collect(),
         csv: page.csv,
         next: page.next,
         q: q.into_inner(),

@@ -99,7 +99,7 @@ pub async fn preview(
                 let skip = if !policy::may_send_for(s.actor(), c.company_id) {
                     Some(t.not_yours_to_send().to_owned())
                 } else if c.status != CheckoutStatus::ReadyToShip {
-                    Some(t.has_status(&c.status.describe()))
+                    Some(t.has_status(t.status_label(c.status, c.payment_method)))
                 } else {
                     let e = sums
                         .entry(c.amount.currency().code())

@@ -6,14 +6,18 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::audit::{Row as AuditRow, row as audit_row};
+use super::audit::{EventView, view as audit_view};
 use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
 use super::notifications::NotificationRow;
 use super::page::{PageError, html, see_other};
 use crate::domain::policy::{self, Actor};
-use crate::domain::{Checkout, CheckoutId, CheckoutStatus, PaymentMethod, Principal};
+use crate::domain::{
+    Checkout, CheckoutId, CheckoutStatus, Expiry, PaymentMethod, Principal, Zones,
+};
 use crate::error::{AppError, FormProblem, Missing};
-use crate::service::checkouts::{checkout_events, company, find_visible, refresh_visible};
+use crate::service::checkouts::{
+    checkout_events, company, find_visible, refresh_visible, timeline as steps,
+};
 use crate::service::send_once::{SendOutcome, outcome, send_once, submission_key};
 use crate::state::AppState;
 
@@ -24,16 +28,24 @@ pub(super) struct ShowPage {
     pub chrome: Chrome,
     pub id: String,
     pub company: String,
-    pub status: String,
+    pub status: &'static str,
     pub amount: String,
-    pub method: String,
+    pub method: &'static str,
     pub customer: String,
     pub email: String,
     pub reference: String,
     pub purchase_id: String,
     pub expires: String,
-    pub timeline: Vec<(String, String)>,
-    pub events: Vec<AuditRow>,
+    /// "expires tomorrow at 14:30", while it awaits a payment request.
+    pub expiry: Option<String>,
+    pub zone: &'static str,
+    /// When, what, and who (empty where Payson moved it on).
+    pub timeline: Vec<(String, &'static str, String)>,
+    pub events: Vec<EventView>,
+    /// BokaMera's status ("ReadyToShip - 5"), Payson's, and the method's code: for API users.
+    pub bokamera_status: String,
+    pub payson_status: String,
+    pub method_code: &'static str,
     pub notifications: Vec<NotificationRow>,
     pub can_send: bool,
     pub has_snippet: bool,
@@ -88,29 +100,28 @@ pub async fn show(
     let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let c = visible(&state, &principal, &path).await?;
     let company = company(&state, c.company_id).await?;
-    let history: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&c.history_json).unwrap_or_default();
-    let mut timeline: Vec<(String, String)> = history
-        .into_iter()
-        .filter_map(|(k, v)| v.as_str().map(|t| (t.to_owned(), k)))
-        .collect();
-    timeline.sort();
+    let zone = company.time_zone;
+    let zones = Zones([(company.id, zone)].into_iter().collect());
     let names = [(company.id, company.name.clone())].into_iter().collect();
-    let events = checkout_events(&state, &principal, &c)
-        .await?
+    let audit = checkout_events(&state, &principal, &c).await?;
+    let timeline = steps(&c, &audit)
         .into_iter()
-        .map(|e| {
-            let mut row = audit_row(e, &names);
-            // In words here: the page reads as a history, not a log.
-            row.action = row.action.replace('_', " ");
-            row
+        .map(|s| {
+            let who = s.by.map(|a| t.timeline_by(&t.actor_words(&a))).unwrap_or_default();
+            (t.date_time(s.at, zone), t.status_name(s.status), who)
         })
         .collect();
+    // Oldest first, like the timeline: the page reads as a history.
+    let mut events: Vec<EventView> = Vec::with_capacity(audit.len());
+    for e in audit.into_iter().rev() {
+        events.push(audit_view(t, e, &names, &zones));
+    }
     let notifications = crate::service::notifications::for_checkout(&state, &principal, &c)
         .await?
         .into_iter()
-        .map(|n| NotificationRow::new(t, n, &names))
+        .map(|n| NotificationRow::new(t, n, &names, &zones))
         .collect();
+    let now = state.clock.now();
     let flash = match query.result.as_deref() {
         Some(key) => outcome(&state, &principal, key, c.id)
             .await?
@@ -122,19 +133,27 @@ pub async fn show(
         chrome,
         id: c.id.to_string(),
         company: company.name,
-        status: c.status.describe(),
+        status: t.status_label(c.status, c.payment_method),
         amount: t.money(c.amount),
-        method: c.payment_method.name().to_owned(),
+        method: t.method_label(c.payment_method),
         customer: c.customer_name.clone(),
         email: c.customer_email.clone(),
         reference: c.reference.clone(),
         purchase_id: c.purchase_id.map(|p| p.to_string()).unwrap_or_default(),
         expires: c
             .expires_at()
-            .map(|t| t.format("%Y-%m-%d").to_string())
+            .map(|at| t.date_time(at, zone))
             .unwrap_or_default(),
+        expiry: c
+            .expires_at()
+            .filter(|_| c.status == CheckoutStatus::ReadyToShip)
+            .map(|at| t.expiry(Expiry::new(now, at, zone))),
+        zone: zone.name(),
         timeline,
         events,
+        bokamera_status: c.status.describe(),
+        payson_status: c.payson_status.clone(),
+        method_code: c.payment_method.name(),
         notifications,
         can_send: c.status == CheckoutStatus::ReadyToShip
             && policy::may_send_for(Actor::from(&principal), c.company_id),

@@ -14,7 +14,9 @@ use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
 use crate::domain::CheckoutFilter;
 use crate::domain::policy;
-use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
+use crate::domain::{
+    Checkout, CheckoutId, CheckoutStatus, CompanyId, Expiry, Money, Principal, Zones,
+};
 use crate::error::{AppError, FilterField};
 use crate::service::checkouts::{list as list_checkouts, totals, visible_company_names};
 use crate::state::AppState;
@@ -28,8 +30,10 @@ pub struct Row {
     pub reference: String,
     pub amount: String,
     pub company: String,
-    pub status: String,
-    pub expires_in_days: Option<i64>,
+    /// The status in words.
+    pub status: &'static str,
+    /// "expires tomorrow at 14:30", for an awaiting checkout.
+    pub expiry: Option<String>,
     pub soon: bool,
     pub id: String,
 }
@@ -52,7 +56,8 @@ pub(super) struct ListPage {
     pub show_company: bool,
     pub can_send: bool,
     pub companies: Vec<(String, String)>,
-    pub statuses: Vec<&'static str>,
+    /// Each status's query value (BokaMera's name, kept for links) and its words.
+    pub statuses: Vec<(&'static str, &'static str)>,
     pub q: ListQuery,
     pub status: String,
     pub awaiting: bool,
@@ -112,11 +117,12 @@ async fn company_names(
 fn row(
     c: &Checkout,
     names: &HashMap<CompanyId, &str>,
+    zones: &Zones,
     now: DateTime<Utc>,
     t: super::i18n::Tr,
 ) -> Row {
-    let days = (c.status == CheckoutStatus::ReadyToShip)
-        .then(|| c.expires_at().map_or(0, |e| (e - now).num_days()));
+    let expires = (c.status == CheckoutStatus::ReadyToShip)
+        .then(|| c.expires_at().unwrap_or(now));
     Row {
         customer: c.customer_name.clone(),
         email: c.customer_email.clone(),
@@ -126,9 +132,9 @@ fn row(
             .get(&c.company_id)
             .map(|n| (*n).to_owned())
             .unwrap_or_default(),
-        status: c.status.name().to_owned(),
-        expires_in_days: days,
-        soon: days.is_some_and(|d| d < 7),
+        status: t.status_label(c.status, c.payment_method),
+        expiry: expires.map(|e| t.expiry(Expiry::new(now, e, zones.of(Some(c.company_id))))),
+        soon: expires.is_some_and(|e| e - now < chrono::Duration::days(7)),
         id: c.id.to_string(),
     }
 }
@@ -145,6 +151,7 @@ pub async fn list(
     let sums = totals(&state, &principal, f.clone()).await?;
     let list = company_names(&state, &principal).await?;
     let names: HashMap<CompanyId, &str> = list.iter().map(|(id, n)| (*id, n.as_str())).collect();
+    let zones = crate::service::companies::zones(&state).await?;
     let now = state.clock.now();
     let next = page.next.map(|(t, id)| {
         let cursor = format!(
@@ -161,7 +168,7 @@ pub async fn list(
         show_company: policy::is_global((&principal).into()),
         can_send: policy::may_send_some((&principal).into()),
         companies,
-        statuses: CheckoutStatus::ALL.iter().map(|s| s.name()).collect(),
+        statuses: status_options(t),
         status: trimmed(&query.status).unwrap_or("awaiting").to_owned(),
         awaiting: f.status == Some(CheckoutStatus::ReadyToShip),
         totals: sums
@@ -174,12 +181,23 @@ pub async fn list(
                 )
             })
             .collect(),
-        rows: page.rows.iter().map(|c| row(c, &names, now, t)).collect(),
+        rows: page
+            .rows
+            .iter()
+            .map(|c| row(c, &names, &zones, now, t))
+            .collect(),
         next,
         csv: format!("/checkouts.csv?{}", query_string(&query, None)),
         q: query.into_inner(),
     };
     html(StatusCode::OK, &tpl)
+}
+
+fn status_options(t: super::i18n::Tr) -> Vec<(&'static str, &'static str)> {
+    CheckoutStatus::ALL
+        .iter()
+        .map(|s| (s.name(), t.status_name(*s)))
+        .collect()
 }
 
 /// Exactly the rows the filter shows (all pages), with formula-safe cells.
@@ -230,8 +248,8 @@ pub fn render_sample(rows: usize) -> String {
         reference: format!("BK-{i}"),
         amount: t.money(Money::from_minor(39_950, crate::domain::Currency::Sek)),
         company: String::new(),
-        status: "ReadyToShip".into(),
-        expires_in_days: Some(30),
+        status: t.status_ready_to_ship(),
+        expiry: Some(t.expires_in_days(30_i64)),
         soon: false,
         id: format!("00000000-0000-4000-8000-{i:012x}"),
     };
@@ -250,7 +268,7 @@ pub fn render_sample(rows: usize) -> String {
         show_company: false,
         can_send: true,
         companies: Vec::new(),
-        statuses: CheckoutStatus::ALL.iter().map(|s| s.name()).collect(),
+        statuses: status_options(t),
         q: ListQuery::default(),
         status: "awaiting".into(),
         awaiting: true,

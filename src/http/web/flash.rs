@@ -16,8 +16,9 @@ pub enum Notice {
     Connected(Connected),
     KeyRevoked(String),
     UserAdded(String),
-    /// The roles' names, comma-separated (they are not translated).
+    /// The roles' stored names, comma-separated (the page shows them in words).
     RolesSaved(String),
+    TimeZoneSaved(String),
     UserDisabled,
     UserEnabled,
     TokenRevoked(String),

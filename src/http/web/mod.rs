@@ -51,6 +51,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/companies/{id}/payson",
             web::post().to(admin::payson),
         )
+        .route(
+            "/admin/companies/{id}/time-zone",
+            web::post().to(admin::time_zone),
+        )
         .route("/admin/companies/{id}/test", web::post().to(admin::test))
         .route(
             "/admin/companies/{id}/keys",

@@ -15,9 +15,14 @@ use super::filters::{
 };
 use super::i18n::Tr;
 use super::page::{PageError, html};
-use crate::domain::{CompanyId, Notification, NotificationFilter, NotificationResult};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    CheckoutStatus, CompanyId, Notification, NotificationFilter, NotificationResult, Zones,
+};
 use crate::error::{AppError, FilterField};
 use crate::service::checkouts::company_names;
+use crate::service::companies::zones;
 use crate::service::notifications::log;
 use crate::state::AppState;
 
@@ -33,12 +38,17 @@ pub(super) struct NotificationQuery {
 
 /// One logged notification as the pages show it.
 pub struct NotificationRow {
+    /// In the company's time zone, for reading.
     pub at: String,
+    /// As received, for the CSV.
+    pub received_at: DateTime<Utc>,
     pub checkout: String,
     /// The company's name; empty for an unknown checkout.
     pub company: String,
     pub address: String,
+    /// The status Payson reported, in words.
     pub found: String,
+    pub found_status: Option<CheckoutStatus>,
     pub result: NotificationResult,
     pub result_label: &'static str,
     pub ms: i64,
@@ -49,14 +59,24 @@ pub struct NotificationRow {
 }
 
 impl NotificationRow {
-    pub fn new(t: Tr, n: Notification, names: &HashMap<CompanyId, String>) -> Self {
+    pub fn new(
+        t: Tr,
+        n: Notification,
+        names: &HashMap<CompanyId, String>,
+        zones: &Zones,
+    ) -> Self {
         let e = n.entry;
         Self {
-            at: e.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            at: t.date_time(e.received_at, zones.of(e.company_id)),
+            received_at: e.received_at,
             checkout: e.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
             company: company_label(names, e.company_id),
             address: e.remote_addr,
-            found: e.status_found.map(|s| s.describe()).unwrap_or_default(),
+            found: e
+                .status_found
+                .map(|s| t.status_name(s).to_owned())
+                .unwrap_or_default(),
+            found_status: e.status_found,
             result: e.result,
             result_label: t.notification_result(e.result),
             ms: e.duration_ms,
@@ -119,6 +139,7 @@ pub async fn page(
     let page = logged(rows, "/notifications", &fields(&q), |n| n.id);
     let companies = company_names(&state, &principal).await?;
     let names: HashMap<CompanyId, String> = companies.iter().cloned().collect();
+    let zones = zones(&state).await?;
     let tpl = LogPage {
         t,
         chrome,
@@ -130,7 +151,7 @@ pub async fn page(
         rows: page
             .rows
             .into_iter()
-            .map(|n| NotificationRow::new(t, n, &names))
+            .map(|n| NotificationRow::new(t, n, &names, &zones))
             .collect(),
         csv: page.csv,
         next: page.next,
@@ -155,14 +176,14 @@ pub async fn csv(
         .collect();
     let rows = rows.into_iter().map(|n| {
         let id = n.id.to_string();
-        let r = NotificationRow::new(Tr(super::i18n::Lang::En), n, &names);
+        let r = NotificationRow::new(Tr(super::i18n::Lang::En), n, &names, &Zones::default());
         vec![
             id,
-            r.at,
+            r.received_at.to_rfc3339(),
             r.checkout,
             r.company,
             r.address,
-            r.found,
+            r.found_status.map(|s| s.describe()).unwrap_or_default(),
             r.result.name().to_owned(),
             r.ms.to_string(),
             r.shared.to_string(),

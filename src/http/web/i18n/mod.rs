@@ -14,6 +14,9 @@ include!(concat!(env!("OUT_DIR"), "/messages.rs"));
 
 mod notifications;
 mod problems;
+mod words;
+
+pub use words::short_id;
 #[cfg(test)]
 mod render_tests;
 #[cfg(test)]

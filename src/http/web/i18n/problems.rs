@@ -56,6 +56,7 @@ impl Tr {
             Invalid::PaysonCredentials => self.payson_credentials_required().into(),
             Invalid::PaysonAgentId => self.payson_agent_id_required().into(),
             Invalid::PaysonBaseUrl => self.payson_base_url_http().into(),
+            Invalid::TimeZone(z) => self.not_a_time_zone(z),
             Invalid::NotAnIp(ip) => self.not_an_ip(ip),
             Invalid::DaysNotNumber => self.days_not_number().into(),
             Invalid::DaysOutOfRange => self.days_out_of_range().into(),
@@ -102,7 +103,10 @@ impl Tr {
             Clash::Exists(Existing::UserEmail) => self.user_email_exists().into(),
             Clash::DisableYourself => self.cannot_disable_yourself().into(),
             Clash::NotReady(has) => {
-                self.must_be_ready(&CheckoutStatus::ReadyToShip.describe(), &has.describe())
+                self.must_be_ready(
+                    self.status_name(CheckoutStatus::ReadyToShip),
+                    self.status_name(*has),
+                )
             }
             Clash::AlreadySending => self.already_sending().into(),
             Clash::BeingConfirmed => self.being_confirmed().into(),
@@ -123,7 +127,7 @@ impl Tr {
             PaysonRefusal::Refused(m) => self.payson_refused(m),
             PaysonRefusal::Unreadable => self.payson_unreadable().into(),
             PaysonRefusal::NoId => self.payson_no_id().into(),
-            PaysonRefusal::NotShipped(s) => self.payson_not_shipped(&s.describe()),
+            PaysonRefusal::NotShipped(s) => self.payson_not_shipped(self.status_name(*s)),
         }
     }
 
@@ -142,7 +146,16 @@ impl Tr {
             Notice::Connected(c) => self.connected_to_payson(&c.email, &c.merchant, &c.status),
             Notice::KeyRevoked(id) => self.key_revoked(id),
             Notice::UserAdded(email) => self.user_added(email),
-            Notice::RolesSaved(roles) => self.roles_saved(roles),
+            Notice::RolesSaved(roles) => {
+                let words = crate::domain::RoleSet::parse_list(roles).map(|set| {
+                    set.iter()
+                        .map(|r| self.role_label(r))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                });
+                self.roles_saved(words.as_deref().unwrap_or(roles))
+            }
+            Notice::TimeZoneSaved(zone) => self.time_zone_saved(zone),
             Notice::UserDisabled => self.user_disabled().into(),
             Notice::UserEnabled => self.user_enabled().into(),
             Notice::TokenRevoked(id) => self.token_revoked(id),
@@ -153,7 +166,7 @@ impl Tr {
     /// A single send's outcome, on the checkout's page.
     pub fn send_outcome(&self, o: &SendOutcome) -> String {
         match o {
-            SendOutcome::Sent(s) => self.request_sent(s.name()),
+            SendOutcome::Sent(s) => self.request_sent(self.status_name(*s)),
             SendOutcome::NotSent(p) => self.request_not_sent(&self.problem(p)),
             SendOutcome::NotSentSaying(why) => self.request_not_sent(why),
             SendOutcome::Pending => self.still_being_sent().into(),
@@ -163,7 +176,7 @@ impl Tr {
     /// One row's outcome of a bulk send.
     pub fn bulk_outcome(&self, o: &SendOutcome) -> String {
         match o {
-            SendOutcome::Sent(s) => self.row_sent(s.name()),
+            SendOutcome::Sent(s) => self.row_sent(self.status_name(*s)),
             SendOutcome::NotSent(p) => self.row_not_sent(&self.problem(p)),
             SendOutcome::NotSentSaying(why) => self.row_not_sent(why),
             SendOutcome::Pending => self.still_being_sent().into(),
