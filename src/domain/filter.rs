@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AuditAction, AuditOutcome, CheckoutId, CheckoutStatus, CompanyId, UserId};
+use super::{AuditAction, AuditOutcome, CheckoutId, CheckoutStatus, CompanyId, Currency, UserId};
 
 /// Filter for checkout lists; `None` fields do not filter.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +24,14 @@ impl CheckoutFilter {
     pub fn is_awaiting(&self) -> bool {
         self.status == Some(CheckoutStatus::ReadyToShip)
     }
+}
+
+/// Count and sum per currency of what a filter matches, or only that it matches more
+/// than a bound (a filtered view's totals are counted no further; no sums then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterTotals {
+    Exact(Vec<(Currency, i64, i64)>),
+    MoreThan(i64),
 }
 
 /// Filter for the audit log; `None` fields do not filter.

@@ -25,7 +25,7 @@ pub use claim::{ClaimState, SendClaim};
 pub use company::Company;
 pub use credentials::{ApiToken, CompanyApiKey};
 pub use digest::{DigestRecipient, DigestSend, DigestState, Language, UserSettings};
-pub use filter::{AuditFilter, CheckoutFilter};
+pub use filter::{AuditFilter, CheckoutFilter, FilterTotals};
 pub use ids::{CheckoutId, CompanyId, GuidError, UserId, parse_guid};
 pub use money::{Currency, Money, MoneyError};
 pub use net::{AddressList, AddressRange, NotAnAddress};

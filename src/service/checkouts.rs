@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::policy::{self, Actor};
 use crate::domain::{
     AuditAction, Checkout, CheckoutFilter, CheckoutId, CheckoutStatus, Company, CompanyId,
-    Currency, Money, PaymentMethod, Principal,
+    Currency, FilterTotals, Money, PaymentMethod, Principal,
 };
 use crate::error::{AppError, Clash, Invalid, Missing, PaysonRefusal, PaysonSilence};
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
@@ -229,6 +229,25 @@ pub async fn totals(
 ) -> Result<Vec<(Currency, i64, i64)>, AppError> {
     let f = scoped(principal, filter)?;
     Ok(state.store.checkout_totals(&f).await?)
+}
+
+/// A filtered view's totals are counted no further than this: the worklist says "more
+/// than 1000" rather than add up every match of a search or a date range.
+pub const TOTALS_BOUND: i64 = 1000;
+
+/// The worklist's totals: exact for an unfiltered view (from the counts table), and for a
+/// filtered one either exact or "more than `TOTALS_BOUND`", so its cost does not grow
+/// with the matches.
+pub async fn page_totals(
+    state: &AppState,
+    principal: &Principal,
+    filter: CheckoutFilter,
+) -> Result<FilterTotals, AppError> {
+    let f = scoped(principal, filter)?;
+    Ok(state
+        .store
+        .checkout_totals_bounded(&f, TOTALS_BOUND)
+        .await?)
 }
 
 /// A checkout the caller may see, by id alone (the admin desk's URLs carry no company).

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Db, Store, StoreResult, db_err};
 use crate::domain::{
-    Checkout, CheckoutFilter, CheckoutId, CheckoutStatus, CompanyId, Currency, Money,
+    Checkout, CheckoutFilter, CheckoutId, CheckoutStatus, CompanyId, Currency, FilterTotals, Money,
 };
 
 /// Every column a `Checkout` is read from; `search_text` is written, never read.
@@ -41,6 +41,31 @@ const TEXT_MATCHES: &str = " AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\')
 
 /// (currency, count, sum of amounts) of the checkouts a filter matches.
 type Totals = Vec<(Currency, i64, i64)>;
+
+/// Most rows a search may have in the search index for a statement to read only those
+/// (SQLite); a search matching more walks the list's index instead.
+const SEARCH_CANDIDATES: i64 = 2000;
+
+// The checkouts the search index found for the query in `$N` (SQLite's FTS5 trigram
+// table, `checkouts_search`; its rowids are the table's). A cross join reads the hits
+// first, whatever the planner guesses; each is still checked by `TEXT_MATCHES`.
+const HITS_8: &str = " FROM (SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $8) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
+const HITS_9: &str = " FROM (SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $9) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
+const FROM_HITS_6: &str = " FROM (SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $6) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
+const FROM_HITS_7: &str = " FROM (SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $7) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
+const SELECT_HITS_8: &str = sql!("SELECT ", COLUMNS, HITS_8);
+const SELECT_HITS_9: &str = sql!("SELECT ", COLUMNS, HITS_9);
+
+/// The bound an absent `from` stands for: before any checkout (and, as SQLite's text,
+/// before any stored time).
+fn far_past() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(-62_135_596_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The bound an absent `to` stands for: 9999-12-31, after any checkout.
+fn far_future() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
 
 /// What text search matches, lower-cased here (Unicode) rather than by the database.
 pub(super) fn search_text(
@@ -201,43 +226,178 @@ impl Store {
         after: Option<(DateTime<Utc>, CheckoutId)>,
         limit: i64,
     ) -> StoreResult<Vec<Checkout>> {
-        const AWAITING: &str = sql!(
-            SELECT,
-            " WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL"
+        // Every bound is a value (an absent one the far past or future) and the page starts
+        // at one row value, the later of `from` and the cursor (the earlier of `to` and the
+        // cursor, newest first), so each text is one index range on both backends: SQLite
+        // plans `$n IS NULL OR …` without the values and would walk the list from its start.
+        // (`$3 IS NOT NULL` and `$4 IS NOT NULL` only name the bound the start stands for.)
+        const AWAITING: &str = " WHERE status = 'ReadyToShip' AND ready_to_ship_at IS NOT NULL \
+            AND ready_to_ship_at < $4 AND (ready_to_ship_at, id) > ($5, $6) AND $3 IS NOT NULL";
+        const AWAITING_PAGE: &str = " ORDER BY ready_to_ship_at, id LIMIT $7";
+        const OTHERS: &str = " WHERE ($8 IS NULL OR status = $8) \
+            AND created_at >= $3 AND (created_at, id) < ($5, $6) AND $4 IS NOT NULL";
+        const OTHERS_PAGE: &str = " ORDER BY created_at DESC, id DESC LIMIT $7";
+        const AWAITING_COMPANY: &str =
+            sql!(SELECT, AWAITING, OF_COMPANY, TEXT_MATCHES, AWAITING_PAGE);
+        const AWAITING_ALL: &str = sql!(SELECT, AWAITING, OF_ALL, TEXT_MATCHES, AWAITING_PAGE);
+        const OTHERS_COMPANY: &str = sql!(SELECT, OTHERS, OF_COMPANY, TEXT_MATCHES, OTHERS_PAGE);
+        const OTHERS_ALL: &str = sql!(SELECT, OTHERS, OF_ALL, TEXT_MATCHES, OTHERS_PAGE);
+        // The same, from the search index's candidates (SQLite; see `search_hits`).
+        const AWAITING_COMPANY_HITS: &str = sql!(
+            SELECT_HITS_8,
+            AWAITING,
+            OF_COMPANY,
+            TEXT_MATCHES,
+            AWAITING_PAGE
         );
-        const AWAITING_PAGE: &str = " AND ($3 IS NULL OR ready_to_ship_at >= $3) AND ($4 IS NULL OR ready_to_ship_at < $4) \
-            AND ($5 IS NULL OR ready_to_ship_at > $5 OR (ready_to_ship_at = $5 AND id > $6)) \
-            ORDER BY ready_to_ship_at, id LIMIT $7";
-        const OTHERS: &str = sql!(SELECT, " WHERE ($8 IS NULL OR status = $8)");
-        const OTHERS_PAGE: &str = " AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
-            AND ($5 IS NULL OR created_at < $5 OR (created_at = $5 AND id < $6)) \
-            ORDER BY created_at DESC, id DESC LIMIT $7";
-        const AWAITING_COMPANY: &str = sql!(AWAITING, OF_COMPANY, TEXT_MATCHES, AWAITING_PAGE);
-        const AWAITING_ALL: &str = sql!(AWAITING, OF_ALL, TEXT_MATCHES, AWAITING_PAGE);
-        const OTHERS_COMPANY: &str = sql!(OTHERS, OF_COMPANY, TEXT_MATCHES, OTHERS_PAGE);
-        const OTHERS_ALL: &str = sql!(OTHERS, OF_ALL, TEXT_MATCHES, OTHERS_PAGE);
+        const AWAITING_ALL_HITS: &str =
+            sql!(SELECT_HITS_8, AWAITING, OF_ALL, TEXT_MATCHES, AWAITING_PAGE);
+        const OTHERS_COMPANY_HITS: &str =
+            sql!(SELECT_HITS_9, OTHERS, OF_COMPANY, TEXT_MATCHES, OTHERS_PAGE);
+        const OTHERS_ALL_HITS: &str =
+            sql!(SELECT_HITS_9, OTHERS, OF_ALL, TEXT_MATCHES, OTHERS_PAGE);
         let awaiting = f.is_awaiting();
-        let sql = match (awaiting, f.company.is_some()) {
-            (true, true) => AWAITING_COMPANY,
-            (true, false) => AWAITING_ALL,
-            (false, true) => OTHERS_COMPANY,
-            (false, false) => OTHERS_ALL,
+        let hits = self.search_hits(f.text.as_deref()).await?;
+        let sql = match (awaiting, f.company.is_some(), hits.is_some()) {
+            (true, true, false) => AWAITING_COMPANY,
+            (true, false, false) => AWAITING_ALL,
+            (false, true, false) => OTHERS_COMPANY,
+            (false, false, false) => OTHERS_ALL,
+            (true, true, true) => AWAITING_COMPANY_HITS,
+            (true, false, true) => AWAITING_ALL_HITS,
+            (false, true, true) => OTHERS_COMPANY_HITS,
+            (false, false, true) => OTHERS_ALL_HITS,
+        };
+        let from = f.from.unwrap_or(far_past());
+        let to = f.to.unwrap_or(far_future());
+        // Where the page starts: `(t, "")` is before every row at `t` (ids are never empty),
+        // so `> (from, "")` is `>= from` and `< (to, "")` is `< to`.
+        let start = if awaiting {
+            let bound = (from, String::new());
+            match after {
+                Some((t, id)) => bound.max((t, id.to_string())),
+                None => bound,
+            }
+        } else {
+            let bound = (to, String::new());
+            match after {
+                Some((t, id)) => bound.min((t, id.to_string())),
+                None => bound,
+            }
         };
         let pattern = f.text.as_deref().map(like_pattern);
         on_pool!(self, |p| {
             let mut q = sqlx::query_as(sql)
                 .bind(f.company)
                 .bind(pattern.clone())
-                .bind(f.from)
-                .bind(f.to)
-                .bind(after.map(|(t, _)| t))
-                .bind(after.map(|(_, id)| id))
+                .bind(from)
+                .bind(to)
+                .bind(start.0)
+                .bind(start.1.clone())
                 .bind(limit);
             // The awaiting texts name their status and take no `$8`.
             if !awaiting {
                 q = q.bind(f.status);
             }
+            if let Some(m) = &hits {
+                q = q.bind(m.clone());
+            }
             q.fetch_all(p).await.map_err(db_err)
+        })
+    }
+
+    /// SQLite: the search index's query for `text` when the index narrows the search to at
+    /// most `SEARCH_CANDIDATES` rows (then the statement reads only those); `None` for
+    /// PostgreSQL (its trigram index serves the LIKE itself), a text shorter than a
+    /// trigram, or one matching more rows (then walking the list's own index in order finds
+    /// a page of matches early).
+    async fn search_hits(&self, text: Option<&str>) -> StoreResult<Option<String>> {
+        const CANDIDATES: &str = "SELECT COUNT(*) FROM (SELECT rowid FROM checkouts_search \
+            WHERE checkouts_search MATCH $1 LIMIT $2)";
+        let Db::Sqlite(pool) = &self.db else {
+            return Ok(None);
+        };
+        let Some(text) = text.map(|t| t.trim().to_lowercase()) else {
+            return Ok(None);
+        };
+        if text.chars().count() < 3 {
+            return Ok(None);
+        }
+        // One phrase: the trigram tokenizer makes it a substring match.
+        let query = format!("\"{}\"", text.replace('"', "\"\""));
+        let (n,): (i64,) = sqlx::query_as(CANDIDATES)
+            .bind(&query)
+            .bind(SEARCH_CANDIDATES + 1)
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
+        Ok((n <= SEARCH_CANDIDATES).then_some(query))
+    }
+
+    /// Like `checkout_totals`, but counting at most `bound` + 1 matches of a filtered view:
+    /// more than `bound` is answered as just that, so a page's totals cost the same however
+    /// many rows match. Unfiltered views are exact from the counts table.
+    pub async fn checkout_totals_bounded(
+        &self,
+        f: &CheckoutFilter,
+        bound: i64,
+    ) -> StoreResult<FilterTotals> {
+        const SUMS: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM (SELECT currency, amount_minor";
+        const FROM: &str = " FROM checkouts";
+        const AWAITING: &str =
+            " WHERE status = 'ReadyToShip' AND ready_to_ship_at >= $3 AND ready_to_ship_at < $4";
+        const OTHERS: &str =
+            " WHERE ($6 IS NULL OR status = $6) AND created_at >= $3 AND created_at < $4";
+        const END: &str = " LIMIT $5) AS m GROUP BY currency ORDER BY currency";
+        const AWAITING_COMPANY: &str = sql!(SUMS, FROM, AWAITING, OF_COMPANY, TEXT_MATCHES, END);
+        const AWAITING_ALL: &str = sql!(SUMS, FROM, AWAITING, OF_ALL, TEXT_MATCHES, END);
+        const OTHERS_COMPANY: &str = sql!(SUMS, FROM, OTHERS, OF_COMPANY, TEXT_MATCHES, END);
+        const OTHERS_ALL: &str = sql!(SUMS, FROM, OTHERS, OF_ALL, TEXT_MATCHES, END);
+        const AWAITING_COMPANY_HITS: &str =
+            sql!(SUMS, FROM_HITS_6, AWAITING, OF_COMPANY, TEXT_MATCHES, END);
+        const AWAITING_ALL_HITS: &str =
+            sql!(SUMS, FROM_HITS_6, AWAITING, OF_ALL, TEXT_MATCHES, END);
+        const OTHERS_COMPANY_HITS: &str =
+            sql!(SUMS, FROM_HITS_7, OTHERS, OF_COMPANY, TEXT_MATCHES, END);
+        const OTHERS_ALL_HITS: &str = sql!(SUMS, FROM_HITS_7, OTHERS, OF_ALL, TEXT_MATCHES, END);
+        if f.text.is_none() && f.from.is_none() && f.to.is_none() {
+            return Ok(FilterTotals::Exact(
+                self.checkout_counts(f.company, f.status).await?,
+            ));
+        }
+        let awaiting = f.is_awaiting();
+        let hits = self.search_hits(f.text.as_deref()).await?;
+        let sql = match (awaiting, f.company.is_some(), hits.is_some()) {
+            (true, true, false) => AWAITING_COMPANY,
+            (true, false, false) => AWAITING_ALL,
+            (false, true, false) => OTHERS_COMPANY,
+            (false, false, false) => OTHERS_ALL,
+            (true, true, true) => AWAITING_COMPANY_HITS,
+            (true, false, true) => AWAITING_ALL_HITS,
+            (false, true, true) => OTHERS_COMPANY_HITS,
+            (false, false, true) => OTHERS_ALL_HITS,
+        };
+        let pattern = f.text.as_deref().map(like_pattern);
+        let rows: Totals = on_pool!(self, |p| {
+            let mut q = sqlx::query_as(sql)
+                .bind(f.company)
+                .bind(pattern.clone())
+                .bind(f.from.unwrap_or(far_past()))
+                .bind(f.to.unwrap_or(far_future()))
+                .bind(bound.saturating_add(1));
+            if !awaiting {
+                q = q.bind(f.status);
+            }
+            if let Some(m) = &hits {
+                q = q.bind(m.clone());
+            }
+            q.fetch_all(p).await.map_err(db_err)
+        })?;
+        let counted: i64 = rows.iter().map(|(_, n, _)| n).sum();
+        Ok(if counted > bound {
+            FilterTotals::MoreThan(bound)
+        } else {
+            FilterTotals::Exact(rows)
         })
     }
 

@@ -25,6 +25,7 @@ mod oidc;
 mod payson_client;
 mod payson_faults;
 mod payson_sim;
+mod perf;
 mod proxies;
 mod reconcile;
 mod resources;

@@ -12,13 +12,13 @@ use serde::Deserialize;
 use super::extract::{Chrome, SignedIn};
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
-use crate::domain::CheckoutFilter;
 use crate::domain::policy;
 use crate::domain::{
     Checkout, CheckoutId, CheckoutStatus, CompanyId, Expiry, Money, Principal, Zones,
 };
+use crate::domain::{CheckoutFilter, FilterTotals};
 use crate::error::{AppError, FilterField};
-use crate::service::checkouts::{list as list_checkouts, totals, visible_company_names};
+use crate::service::checkouts::{list as list_checkouts, page_totals, visible_company_names};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
@@ -148,7 +148,7 @@ pub async fn list(
     let f = filter(&query)?;
     let after = query.after.as_deref().and_then(parse_cursor);
     let page = list_checkouts(&state, &principal, f.clone(), after, PAGE_SIZE).await?;
-    let sums = totals(&state, &principal, f.clone()).await?;
+    let sums = page_totals(&state, &principal, f.clone()).await?;
     let list = company_names(&state, &principal).await?;
     let names: HashMap<CompanyId, &str> = list.iter().map(|(id, n)| (*id, n.as_str())).collect();
     let zones = crate::service::companies::zones(&state).await?;
@@ -171,16 +171,19 @@ pub async fn list(
         statuses: status_options(t),
         status: trimmed(&query.status).unwrap_or("awaiting").to_owned(),
         awaiting: f.status == Some(CheckoutStatus::ReadyToShip),
-        totals: sums
-            .iter()
-            .map(|(cur, n, sum)| {
-                format!(
-                    "{}, {}",
-                    t.checkouts_count(*n),
-                    t.money(Money::from_minor(*sum, *cur))
-                )
-            })
-            .collect(),
+        totals: match sums {
+            FilterTotals::Exact(sums) => sums
+                .iter()
+                .map(|(cur, n, sum)| {
+                    format!(
+                        "{}, {}",
+                        t.checkouts_count(*n),
+                        t.money(Money::from_minor(*sum, *cur))
+                    )
+                })
+                .collect(),
+            FilterTotals::MoreThan(n) => vec![t.perf_more_than_checkouts(n)],
+        },
         rows: page
             .rows
             .iter()

@@ -1,0 +1,5 @@
+-- The worklist's text search through an index: pg_trgm's trigram index serves the
+-- `search_text LIKE '%…%'` the store already writes (pg_trgm is a trusted extension, in
+-- postgresql-contrib).
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX checkouts_search_trgm ON checkouts USING gin (search_text gin_trgm_ops);

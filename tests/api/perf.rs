@@ -1,0 +1,265 @@
+//! What the worklist's fast paths must not change (issue 13), on SQLite and PostgreSQL:
+//! a search answered through the search index finds exactly what a substring scan finds,
+//! pages built from one row-value bound neither skip nor repeat, and bounded totals
+//! equal adding up the listed rows when exact and say "more than N" exactly when more
+//! than N rows match.
+
+use std::collections::BTreeMap;
+
+use checkout_desk::domain::{
+    Checkout, CheckoutFilter, CheckoutId, CheckoutStatus, Company, CompanyId, Currency,
+    FilterTotals, Money, PaymentMethod,
+};
+use checkout_desk::store::Store;
+use chrono::{DateTime, Duration, DurationRound, Utc};
+
+use crate::helpers::{Db, fresh_database_url};
+use crate::on_both;
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+        .duration_trunc(Duration::microseconds(1))
+        .unwrap()
+}
+
+async fn store(db: Db) -> Store {
+    let s = Store::connect(&fresh_database_url(db).await).await.unwrap();
+    s.migrate().await.unwrap();
+    s
+}
+
+fn company(name: &str) -> Company {
+    Company {
+        id: CompanyId::new_random(),
+        name: name.into(),
+        payson_agent_id: "4".into(),
+        payson_api_key_encrypted: "v1:abc".into(),
+        payson_base_url: "https://test-api.payson.se/2.0/".into(),
+        created_at: now(),
+    }
+}
+
+const NAMES: [&str; 8] = [
+    "Åsa Öberg",
+    "ÅSA LUND",
+    "Per \"Pelle\" Ek",
+    "Kund 50%",
+    "a_b Nilsson",
+    "Lars Nilsson",
+    "Anna Svensson",
+    "Erik Svensson",
+];
+
+/// `n` checkouts over two companies: every other one awaiting, the rest shipped or
+/// canceled, days apart (two at the very same instant, for the id tie-break), in SEK and
+/// EUR.
+async fn seed(s: &Store, n: i64) -> (Vec<Checkout>, [CompanyId; 2]) {
+    let a = company("A");
+    let b = company("B");
+    s.insert_company(&a).await.unwrap();
+    s.insert_company(&b).await.unwrap();
+    let t = now();
+    let mut all = Vec::new();
+    for i in 0..n {
+        let status = match i % 4 {
+            0 | 2 => CheckoutStatus::ReadyToShip,
+            1 => CheckoutStatus::Shipped,
+            _ => CheckoutStatus::Canceled,
+        };
+        let at = t - Duration::days(i / 2) - Duration::hours(i % 2);
+        let c = Checkout {
+            id: CheckoutId::new_random(),
+            company_id: if i % 3 == 0 { b.id } else { a.id },
+            status,
+            payson_status: status.payson_name().into(),
+            amount: Money::from_minor(
+                1000 + i,
+                if i % 5 == 0 {
+                    Currency::Eur
+                } else {
+                    Currency::Sek
+                },
+            ),
+            payment_method: PaymentMethod::Card,
+            customer_name: NAMES[(i as usize) % NAMES.len()].into(),
+            customer_email: format!("kund{i}@example.com"),
+            reference: format!("BK-{i}"),
+            snippet: None,
+            purchase_id: Some(i),
+            history_json: "{}".into(),
+            ready_to_ship_at: Some(if i == 7 { t - Duration::days(3) } else { at }),
+            created_at: if i == 7 { t - Duration::days(3) } else { at } - Duration::hours(1),
+            updated_at: t,
+            refreshed_at: t,
+        };
+        s.upsert_checkout(&c).await.unwrap();
+        all.push(c);
+    }
+    (all, [a.id, b.id])
+}
+
+/// What the list must show for `f`, worked out here from the rows themselves.
+fn scan(all: &[Checkout], f: &CheckoutFilter) -> Vec<CheckoutId> {
+    let awaiting = f.is_awaiting();
+    let mut rows: Vec<&Checkout> = all
+        .iter()
+        .filter(|c| f.company.is_none_or(|x| c.company_id == x))
+        .filter(|c| f.status.is_none_or(|s| c.status == s))
+        .filter(|c| {
+            f.text.as_deref().is_none_or(|t| {
+                format!(
+                    "{}\n{}\n{}\n{}",
+                    c.customer_name, c.customer_email, c.reference, c.id
+                )
+                .to_lowercase()
+                .contains(&t.trim().to_lowercase())
+            })
+        })
+        .filter(|c| {
+            let at = if awaiting {
+                c.ready_to_ship_at.unwrap()
+            } else {
+                c.created_at
+            };
+            f.from.is_none_or(|x| at >= x) && f.to.is_none_or(|x| at < x)
+        })
+        .collect();
+    if awaiting {
+        rows.sort_by_key(|c| (c.ready_to_ship_at, c.id.to_string()));
+    } else {
+        rows.sort_by_key(|c| std::cmp::Reverse((c.created_at, c.id.to_string())));
+    }
+    rows.into_iter().map(|c| c.id).collect()
+}
+
+fn totals_of(all: &[Checkout], ids: &[CheckoutId]) -> Vec<(Currency, i64, i64)> {
+    let mut m: BTreeMap<&str, (Currency, i64, i64)> = BTreeMap::new();
+    for c in all.iter().filter(|c| ids.contains(&c.id)) {
+        let e = m
+            .entry(c.amount.currency().code())
+            .or_insert((c.amount.currency(), 0, 0));
+        e.1 += 1;
+        e.2 += c.amount.minor();
+    }
+    m.into_values().collect()
+}
+
+/// Every filter the tests try: each company and none, awaiting, shipped and all, texts
+/// (Unicode case, quotes, wildcards taken literally, shorter than a trigram, an id part,
+/// none matching) and a date range.
+fn filters(all: &[Checkout], companies: [CompanyId; 2]) -> Vec<CheckoutFilter> {
+    let t = now();
+    let mut out = Vec::new();
+    let texts = [
+        None,
+        Some("åsa".to_owned()),
+        Some("ÅSA".to_owned()),
+        Some("öb".to_owned()),
+        Some("\"pelle\"".to_owned()),
+        Some("50%".to_owned()),
+        Some("a_b".to_owned()),
+        Some("svensson".to_owned()),
+        Some(" Nilsson ".to_owned()),
+        Some(all[5].id.to_string()[..8].to_owned()),
+        Some("kund1".to_owned()),
+        Some("nobody here".to_owned()),
+    ];
+    let ranges = [
+        (None, None),
+        (Some(t - Duration::days(6)), Some(t - Duration::days(2))),
+        (Some(t - Duration::days(3)), None),
+    ];
+    for company in [None, Some(companies[0]), Some(companies[1])] {
+        for status in [
+            Some(CheckoutStatus::ReadyToShip),
+            Some(CheckoutStatus::Shipped),
+            None,
+        ] {
+            for text in &texts {
+                for (from, to) in ranges {
+                    out.push(CheckoutFilter {
+                        company,
+                        status,
+                        text: text.clone(),
+                        from,
+                        to,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+on_both!(search_and_pages_match_a_scan);
+async fn search_and_pages_match_a_scan(db: Db) {
+    let s = store(db).await;
+    let (mut all, companies) = seed(&s, 40).await;
+    // A changed e-mail is found by its new text only (the index follows updates).
+    all[9].customer_email = "renamed@example.org".into();
+    s.upsert_checkout(&all[9]).await.unwrap();
+    let renamed = CheckoutFilter {
+        text: Some("renamed@".into()),
+        status: None,
+        ..Default::default()
+    };
+    assert_eq!(s.list_checkouts(&renamed, None, 50).await.unwrap().len(), 1);
+    let old = CheckoutFilter {
+        text: Some("kund9@".into()),
+        status: None,
+        ..Default::default()
+    };
+    assert!(s.list_checkouts(&old, None, 50).await.unwrap().is_empty());
+
+    for f in filters(&all, companies) {
+        let expected = scan(&all, &f);
+        let got: Vec<CheckoutId> = s
+            .list_checkouts(&f, None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(got, expected, "{f:?}");
+        // Pages of 3 from the cursor of each page's last row: the same rows, in order.
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let page = s.list_checkouts(&f, after, 3).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some((
+                if f.is_awaiting() {
+                    last.ready_to_ship_at.unwrap()
+                } else {
+                    last.created_at
+                },
+                last.id,
+            ));
+            paged.extend(page.iter().map(|c| c.id));
+            assert!(paged.len() <= expected.len(), "pages repeat: {f:?}");
+        }
+        assert_eq!(paged, expected, "paged: {f:?}");
+    }
+}
+
+on_both!(bounded_totals_are_exact_or_say_more_than);
+async fn bounded_totals_are_exact_or_say_more_than(db: Db) {
+    let s = store(db).await;
+    let (all, companies) = seed(&s, 40).await;
+    for f in filters(&all, companies) {
+        let matching = scan(&all, &f);
+        let exact = totals_of(&all, &matching);
+        let unfiltered = f.text.is_none() && f.from.is_none() && f.to.is_none();
+        for bound in [0, 1, 3, matching.len() as i64, 1000] {
+            let got = s.checkout_totals_bounded(&f, bound).await.unwrap();
+            let want = if unfiltered || matching.len() as i64 <= bound {
+                FilterTotals::Exact(exact.clone())
+            } else {
+                FilterTotals::MoreThan(bound)
+            };
+            assert_eq!(got, want, "bound {bound}: {f:?}");
+        }
+        // The exact totals agree too.
+        assert_eq!(s.checkout_totals(&f).await.unwrap(), exact, "{f:?}");
+    }
+}
