@@ -23,7 +23,11 @@ const PAGE_SIZE: i64 = 50;
 const CSV_MAX: i64 = 100_000;
 
 pub struct Row {
-    pub customer: String,
+    /// The row's link text: the customer, else the booking reference, else the short id.
+    pub title: String,
+    /// The day the checkout was created (the date column of non-awaiting lists).
+    pub created: String,
+    pub short_id: String,
     pub email: String,
     pub reference: String,
     pub amount: String,
@@ -60,6 +64,8 @@ pub(super) struct ListPage {
     pub rows: Vec<Row>,
     pub next: Option<String>,
     pub csv: String,
+    /// The overview above the awaiting worklist (none on the other lists).
+    pub overview: Option<super::overview::OverviewView>,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
@@ -117,8 +123,14 @@ fn row(
 ) -> Row {
     let days = (c.status == CheckoutStatus::ReadyToShip)
         .then(|| c.expires_at().map_or(0, |e| (e - now).num_days()));
+    let title = [c.customer_name.trim(), c.reference.trim()]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .map_or_else(|| c.id.short(), str::to_owned);
     Row {
-        customer: c.customer_name.clone(),
+        title,
+        created: c.created_at.format("%Y-%m-%d").to_string(),
+        short_id: c.id.short(),
         email: c.customer_email.clone(),
         reference: c.reference.clone(),
         amount: t.money(c.amount),
@@ -146,6 +158,12 @@ pub async fn list(
     let list = company_names(&state, &principal).await?;
     let names: HashMap<CompanyId, &str> = list.iter().map(|(id, n)| (*id, n.as_str())).collect();
     let now = state.clock.now();
+    let overview = if f.status == Some(CheckoutStatus::ReadyToShip) {
+        let o = crate::service::overview::overview(&state, &principal).await?;
+        Some(super::overview::view(&o, t))
+    } else {
+        None
+    };
     let next = page.next.map(|(t, id)| {
         let cursor = format!(
             "{}|{id}",
@@ -178,6 +196,7 @@ pub async fn list(
         next,
         csv: format!("/checkouts.csv?{}", query_string(&query, None)),
         q: query.into_inner(),
+        overview,
     };
     html(StatusCode::OK, &tpl)
 }
@@ -225,7 +244,9 @@ pub async fn csv(
 pub fn render_sample(rows: usize) -> String {
     let t = super::i18n::Tr(super::i18n::Lang::En);
     let row = |i: usize| Row {
-        customer: format!("Kund {i}"),
+        title: format!("Kund {i}"),
+        created: "2026-01-01".into(),
+        short_id: format!("{i:08x}"),
         email: format!("kund{i}@example.com"),
         reference: format!("BK-{i}"),
         amount: t.money(Money::from_minor(39_950, crate::domain::Currency::Sek)),
@@ -258,6 +279,7 @@ pub fn render_sample(rows: usize) -> String {
         rows: (0..rows).map(row).collect(),
         next: Some("/checkouts?after=x".into()),
         csv: "/checkouts.csv?".into(),
+        overview: None,
     };
     tpl.render().unwrap_or_default()
 }
