@@ -87,6 +87,16 @@ id_type!(
     UserId
 );
 
+impl CheckoutId {
+    /// The first 8 hex digits: enough to tell a list's rows apart at a glance (the full id
+    /// is on the checkout's own page).
+    pub fn short(&self) -> String {
+        let mut s = self.to_string();
+        s.truncate(8);
+        s
+    }
+}
+
 impl CompanyId {
     /// BokaMera treats the all-zero GUID like an absent `CompanyId`.
     pub fn from_request(u: Uuid) -> Option<Self> {

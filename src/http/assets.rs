@@ -14,6 +14,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/css; charset=utf-8",
         include_str!("../../static/css/metadata.css"),
     ),
+    (
+        "js/copy.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/js/copy.js"),
+    ),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -10,6 +10,7 @@ pub mod digest;
 mod digest_mail;
 pub mod metrics;
 pub mod notifications;
+pub mod overview;
 pub mod payment_request;
 pub mod reconcile;
 pub mod send_once;

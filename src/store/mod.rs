@@ -148,6 +148,7 @@ mod digest;
 mod identities;
 pub mod names;
 mod notifications;
+pub mod overview;
 mod sessions;
 pub use sessions::SessionWrite;
 mod submissions;

@@ -42,5 +42,6 @@ mod web_admin;
 mod web_audit;
 mod web_checkout;
 mod web_confirm;
+mod web_layout;
 mod web_signin;
 mod web_words;

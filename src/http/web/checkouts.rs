@@ -25,7 +25,11 @@ const PAGE_SIZE: i64 = 50;
 const CSV_MAX: i64 = 100_000;
 
 pub struct Row {
-    pub customer: String,
+    /// The row's link text: the customer, else the booking reference, else the short id.
+    pub title: String,
+    /// The day the checkout was created (the date column of non-awaiting lists).
+    pub created: String,
+    pub short_id: String,
     pub email: String,
     pub reference: String,
     pub amount: String,
@@ -65,6 +69,8 @@ pub(super) struct ListPage {
     pub rows: Vec<Row>,
     pub next: Option<String>,
     pub csv: String,
+    /// The overview above the awaiting worklist (none on the other lists).
+    pub overview: Option<super::overview::OverviewView>,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
@@ -123,8 +129,15 @@ fn row(
 ) -> Row {
     let expires = (c.status == CheckoutStatus::ReadyToShip)
         .then(|| c.expires_at().unwrap_or(now));
+    let zone = zones.of(Some(c.company_id));
+    let title = [c.customer_name.trim(), c.reference.trim()]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .map_or_else(|| c.id.short(), str::to_owned);
     Row {
-        customer: c.customer_name.clone(),
+        title,
+        created: t.date(c.created_at, zone),
+        short_id: c.id.short(),
         email: c.customer_email.clone(),
         reference: c.reference.clone(),
         amount: t.money(c.amount),
@@ -133,7 +146,7 @@ fn row(
             .map(|n| (*n).to_owned())
             .unwrap_or_default(),
         status: t.status_label(c.status, c.payment_method),
-        expiry: expires.map(|e| t.expiry(Expiry::new(now, e, zones.of(Some(c.company_id))))),
+        expiry: expires.map(|e| t.expiry(Expiry::new(now, e, zone))),
         soon: expires.is_some_and(|e| e - now < chrono::Duration::days(7)),
         id: c.id.to_string(),
     }
@@ -153,6 +166,12 @@ pub async fn list(
     let names: HashMap<CompanyId, &str> = list.iter().map(|(id, n)| (*id, n.as_str())).collect();
     let zones = crate::service::companies::zones(&state).await?;
     let now = state.clock.now();
+    let overview = if f.status == Some(CheckoutStatus::ReadyToShip) {
+        let o = crate::service::overview::overview(&state, &principal).await?;
+        Some(super::overview::view(&o, t))
+    } else {
+        None
+    };
     let next = page.next.map(|(t, id)| {
         let cursor = format!(
             "{}|{id}",
@@ -192,6 +211,7 @@ pub async fn list(
         next,
         csv: format!("/checkouts.csv?{}", query_string(&query, None)),
         q: query.into_inner(),
+        overview,
     };
     html(StatusCode::OK, &tpl)
 }
@@ -246,7 +266,9 @@ pub async fn csv(
 pub fn render_sample(rows: usize) -> String {
     let t = super::i18n::Tr(super::i18n::Lang::En);
     let row = |i: usize| Row {
-        customer: format!("Kund {i}"),
+        title: format!("Kund {i}"),
+        created: "2026-01-01".into(),
+        short_id: format!("{i:08x}"),
         email: format!("kund{i}@example.com"),
         reference: format!("BK-{i}"),
         amount: t.money(Money::from_minor(39_950, crate::domain::Currency::Sek)),
@@ -279,6 +301,7 @@ pub fn render_sample(rows: usize) -> String {
         rows: (0..rows).map(row).collect(),
         next: Some("/checkouts?after=x".into()),
         csv: "/checkouts.csv?".into(),
+        overview: None,
     };
     tpl.render().unwrap_or_default()
 }

@@ -20,6 +20,7 @@ mod login;
 mod login_page;
 mod notifications;
 mod oidc;
+mod overview;
 pub mod page;
 mod settings;
 

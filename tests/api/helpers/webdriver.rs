@@ -256,6 +256,26 @@ impl Driver {
         .expect("a boolean")
     }
 
+    /// Runs `script` (a function body) in the page with `args`; its return value.
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Runs `script`, which calls its last argument with the result, and waits for that.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
     pub async fn screenshot(&self, name: &str) {
         let url = format!("{}/session/{}/screenshot", self.base, self.session);
         if let Ok(r) = self.http.get(url).send().await

@@ -33,13 +33,16 @@ fn worklist() {
                         soon: false,
                         status: s("Shipped"),
                         company: s("Acme AB"),
-                        customer: s("Tess"),
+                        title: s("Tess"),
+                        created: s("2026-01-01"),
+                        short_id: s("00000000"),
                         email: s("t@b.se"),
                         reference: s("BK-1"),
                         amount: s("1"),
                     })
                     .collect(),
                 next: Some(s("/checkouts?after=x")),
+                overview: awaiting.then(|| crate::http::web::overview::view(&overview(), t)),
             }
             .render()
             .unwrap()
@@ -61,10 +64,36 @@ fn worklist() {
             totals: vec![],
             rows: vec![],
             next: None,
+            overview: Some(crate::http::web::overview::view(&Default::default(), t)),
         }
         .render()
         .unwrap()
     });
+}
+
+/// An overview with two currencies, one soon-expiring, and company lines beyond the cap.
+fn overview() -> crate::service::overview::Overview {
+    use crate::domain::{CompanyId, Currency};
+    use crate::service::overview::{CompanyLine, CurrencyOverview, Overview};
+    let currency = |currency, soon| CurrencyOverview {
+        currency,
+        count: 3,
+        sum_minor: 300_00,
+        expiring_soon: soon,
+        expiring_soon_minor: soon * 100_00,
+        by_week_minor: [soon * 100_00, 0, 0, 100_00, 0, 0, 0, 100_00],
+    };
+    Overview {
+        currencies: vec![currency(Currency::Eur, 0), currency(Currency::Sek, 1)],
+        companies: vec![CompanyLine {
+            company: CompanyId::new_random(),
+            name: s("Acme AB"),
+            currency: Currency::Sek,
+            count: 3,
+            sum_minor: 300_00,
+        }],
+        more_companies: 4,
+    }
 }
 
 #[test]
