@@ -14,6 +14,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/css; charset=utf-8",
         include_str!("../../static/css/metadata.css"),
     ),
+    (
+        "js/row-send.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/js/row-send.js"),
+    ),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

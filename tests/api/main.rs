@@ -41,4 +41,5 @@ mod web_admin;
 mod web_audit;
 mod web_checkout;
 mod web_confirm;
+mod web_flow;
 mod web_signin;

@@ -2,6 +2,7 @@
 //! status, with filters, totals, keyset pages and a CSV of exactly the filtered rows.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -9,6 +10,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::csv::{self, Dialect};
 use super::extract::{Chrome, SignedIn};
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
@@ -20,7 +22,6 @@ use crate::service::checkouts::{list as list_checkouts, totals, visible_company_
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
-const CSV_MAX: i64 = 100_000;
 
 pub struct Row {
     pub customer: String,
@@ -32,6 +33,8 @@ pub struct Row {
     pub expires_in_days: Option<i64>,
     pub soon: bool,
     pub id: String,
+    /// Awaiting, and the reader may send for its company: the row has its own *Send*.
+    pub sendable: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -42,6 +45,8 @@ pub(super) struct ListQuery {
     from: Option<String>,
     to: Option<String>,
     after: Option<String>,
+    /// The CSV's dialect: `excel` or `csv` (default: by the reader's language).
+    format: Option<String>,
 }
 
 #[derive(Template)]
@@ -60,6 +65,14 @@ pub(super) struct ListPage {
     pub rows: Vec<Row>,
     pub next: Option<String>,
     pub csv: String,
+    /// This page (filters and page cursor) as a local path, query-encoded, for a
+    /// per-row send to return to.
+    pub back_q: String,
+    /// The one-time message of the last POST that returned here (a per-row send).
+    pub flash: Option<super::flash::Flash>,
+    /// A search that found nothing in this status: how many it finds in any status, and
+    /// the link that shows them.
+    pub elsewhere: Option<(i64, String)>,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
@@ -114,6 +127,7 @@ fn row(
     names: &HashMap<CompanyId, &str>,
     now: DateTime<Utc>,
     t: super::i18n::Tr,
+    principal: &Principal,
 ) -> Row {
     let days = (c.status == CheckoutStatus::ReadyToShip)
         .then(|| c.expires_at().map_or(0, |e| (e - now).num_days()));
@@ -130,6 +144,8 @@ fn row(
         expires_in_days: days,
         soon: days.is_some_and(|d| d < 7),
         id: c.id.to_string(),
+        sendable: c.status == CheckoutStatus::ReadyToShip
+            && policy::may_send_for(principal.into(), c.company_id),
     }
 }
 
@@ -155,6 +171,27 @@ pub async fn list(
     });
     // Already sorted by name.
     let companies = filters::company_options(&list);
+    // Nothing here for a search: say how many the same search finds in any status.
+    let elsewhere = if page.rows.is_empty() && f.text.is_some() && f.status.is_some() {
+        let all = CheckoutFilter {
+            status: None,
+            ..f.clone()
+        };
+        let n: i64 = totals(&state, &principal, all)
+            .await?
+            .iter()
+            .map(|(_, n, _)| n)
+            .sum();
+        let mut q = query.clone();
+        q.status = Some("all".into());
+        (n > 0).then(|| (n, format!("/checkouts?{}", query_string(&q, None))))
+    } else {
+        None
+    };
+    let back_q = super::local_path::encoded(&format!(
+        "/checkouts?{}",
+        query_string(&query, query.after.clone())
+    ));
     let tpl = ListPage {
         t,
         chrome,
@@ -174,49 +211,89 @@ pub async fn list(
                 )
             })
             .collect(),
-        rows: page.rows.iter().map(|c| row(c, &names, now, t)).collect(),
+        rows: page
+            .rows
+            .iter()
+            .map(|c| row(c, &names, now, t, &principal))
+            .collect(),
         next,
         csv: format!("/checkouts.csv?{}", query_string(&query, None)),
+        back_q,
+        flash: super::flash::take(&s.session),
+        elsewhere,
         q: query.into_inner(),
     };
     html(StatusCode::OK, &tpl)
 }
 
-/// Exactly the rows the filter shows (all pages), with formula-safe cells.
+/// Exactly the rows the filter shows (all pages), with formula-safe cells, streamed a
+/// keyset page at a time.
 pub async fn csv(
     state: web::Data<AppState>,
     s: SignedIn,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let principal = s.principal;
+    let dialect = Dialect::choose(query.format.as_deref(), s.t.0);
     let f = filter(&query)?;
-    let page = list_checkouts(&state, &principal, f, None, CSV_MAX).await?;
-    let names: HashMap<CompanyId, String> = visible_company_names(&state, &principal)
-        .await?
-        .iter()
-        .cloned()
-        .collect();
-    let rows = page.rows.iter().map(|c| {
-        vec![
-            c.id.to_string(),
-            names.get(&c.company_id).cloned().unwrap_or_default(),
-            c.status.name().to_owned(),
-            c.amount.to_decimal_string(),
-            c.amount.currency().code().to_owned(),
-            c.customer_name.clone(),
-            c.customer_email.clone(),
-            c.reference.clone(),
-            c.ready_to_ship_at
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default(),
-            c.expires_at().map(|t| t.to_rfc3339()).unwrap_or_default(),
-        ]
-    });
-    Ok(super::csv::response(
+    let names: Arc<HashMap<CompanyId, String>> = Arc::new(
+        visible_company_names(&state, &principal)
+            .await?
+            .iter()
+            .cloned()
+            .collect(),
+    );
+    // Each page of the export is a worklist page through the same service (its scoping
+    // and permission check included).
+    let fetch = move |after: Option<(DateTime<Utc>, CheckoutId)>| {
+        let (state, principal, f, names) =
+            (state.clone(), principal.clone(), f.clone(), names.clone());
+        async move {
+            let page = list_checkouts(&state, &principal, f, after, csv::PAGE).await?;
+            let rows = page
+                .rows
+                .iter()
+                .map(|c| csv_row(c, &names, dialect))
+                .collect();
+            Ok::<_, AppError>((rows, page.next.map(Some)))
+        }
+    };
+    let first = fetch(None).await?;
+    Ok(csv::streamed(
         "checkouts.csv",
-        "checkout,company,status,amount,currency,customer,email,reference,ready_to_ship_at,expires_at",
-        rows,
+        dialect,
+        &[
+            "checkout",
+            "company",
+            "status",
+            "amount",
+            "currency",
+            "customer",
+            "email",
+            "reference",
+            "ready_to_ship_at",
+            "expires_at",
+        ],
+        first,
+        fetch,
     ))
+}
+
+fn csv_row(c: &Checkout, names: &HashMap<CompanyId, String>, dialect: Dialect) -> Vec<String> {
+    vec![
+        c.id.to_string(),
+        names.get(&c.company_id).cloned().unwrap_or_default(),
+        c.status.name().to_owned(),
+        dialect.decimal(c.amount.to_decimal_string()),
+        c.amount.currency().code().to_owned(),
+        c.customer_name.clone(),
+        c.customer_email.clone(),
+        c.reference.clone(),
+        c.ready_to_ship_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default(),
+        c.expires_at().map(|t| t.to_rfc3339()).unwrap_or_default(),
+    ]
 }
 
 /// The worklist template rendered from memory with `rows` made-up rows and no database:
@@ -234,6 +311,7 @@ pub fn render_sample(rows: usize) -> String {
         expires_in_days: Some(30),
         soon: false,
         id: format!("00000000-0000-4000-8000-{i:012x}"),
+        sendable: true,
     };
     let tpl = ListPage {
         t,
@@ -258,6 +336,9 @@ pub fn render_sample(rows: usize) -> String {
         rows: (0..rows).map(row).collect(),
         next: Some("/checkouts?after=x".into()),
         csv: "/checkouts.csv?".into(),
+        back_q: "%2Fcheckouts%3F".into(),
+        flash: None,
+        elsewhere: None,
     };
     tpl.render().unwrap_or_default()
 }
