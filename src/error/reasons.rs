@@ -30,6 +30,9 @@ pub enum Missing {
     ActiveToken(String),
     #[error("No such sign-in provider")]
     SignInProvider,
+    /// A URL that names no page or operation.
+    #[error("Not found")]
+    Route,
 }
 
 /// What already exists (a unique key).

@@ -19,6 +19,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../static/js/copy.js"),
     ),
+    (
+        "js/row-send.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/js/row-send.js"),
+    ),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -26,7 +26,27 @@ pub fn configure(cfg: &mut aweb::ServiceConfig, settings: &Settings) {
         .configure(assets::configure)
         .configure(|c| api::configure(c, settings))
         .configure(metadata::configure)
-        .configure(web::configure);
+        .configure(web::configure)
+        .default_service(aweb::to(not_found));
+}
+
+/// A URL that names nothing: ServiceStack's `ErrorResponse` for the API's routes and for
+/// clients that do not ask for HTML, the desk's 404 page (with its navigation) for browsers.
+async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {
+    let path = req.path();
+    let api_path = ["/json/", "/xml/", "/api/", "/payment/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    let wants_html = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if api_path || !wants_html {
+        api::not_found(&req)
+    } else {
+        web::page::not_found(req).await
+    }
 }
 
 /// The request id set by `middleware::request_id` and the client's address.

@@ -43,5 +43,6 @@ mod web_audit;
 mod web_checkout;
 mod web_confirm;
 mod web_layout;
+mod web_flow;
 mod web_signin;
 mod web_words;

@@ -3,7 +3,7 @@
 //! failure leaves as an `ApiError`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
 use super::binding::{Fields, body_fields, query_fields};
@@ -107,6 +107,26 @@ pub async fn method_not_allowed(
         AppError::MethodNotAllowed,
         format,
         &meta.request_id,
+    ))
+}
+
+/// A URL that names no operation, answered as ServiceStack does: its `ErrorResponse`, in
+/// XML on `/xml/` routes and as negotiated (JSON when in doubt) elsewhere.
+pub fn not_found(req: &HttpRequest) -> HttpResponse {
+    let request_id = req
+        .extensions()
+        .get::<crate::http::middleware::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let any = Route {
+        format: req.path().starts_with("/xml/").then_some(Format::Xml),
+        id_in_path: false,
+    };
+    let format = negotiated(req, any).map(|(f, _)| f).unwrap_or(Format::Json);
+    actix_web::ResponseError::error_response(&ApiError::new(
+        AppError::NotFound(crate::error::Missing::Route),
+        format,
+        &request_id,
     ))
 }
 

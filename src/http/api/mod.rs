@@ -19,6 +19,7 @@ use format::Format;
 
 use crate::config::Settings;
 
+pub use checkout::not_found;
 pub use render::ApiError;
 
 const SEND: &str = "SendCheckoutPaymentRequest";

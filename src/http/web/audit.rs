@@ -10,8 +10,7 @@ use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
 use super::filters::{
-    self, CSV_MAX, PAGE_SIZE, bad, company_label, company_options, day_range, logged, parsed,
-    trimmed,
+    self, PAGE_SIZE, bad, company_label, company_options, day_range, logged, parsed, trimmed,
 };
 use super::page::{PageError, html};
 use super::i18n::Tr;
@@ -33,6 +32,8 @@ pub(super) struct AuditQuery {
     from: Option<String>,
     to: Option<String>,
     before: Option<i64>,
+    /// The CSV's dialect: `excel` or `csv` (default: by the reader's language).
+    format: Option<String>,
 }
 
 pub(super) struct Row {
@@ -200,33 +201,67 @@ pub async fn csv(
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
     let principal = s.principal;
+    let dialect = super::csv::Dialect::choose(q.format.as_deref(), s.t.0);
     let mut f = filter(&state, &principal, &q).await?;
     f.before_id = None;
-    let events = list(&state, (&principal).into(), &f, CSV_MAX).await?;
-    let names = company_names(&state, &principal)
-        .await?
-        .iter()
-        .cloned()
-        .collect();
-    let rows = events.into_iter().map(|e| {
-        let r = row(e, &names);
-        vec![
-            r.at,
-            r.actor,
-            r.company,
-            r.checkout,
-            r.action,
-            r.outcome,
-            r.status.to_string(),
-            r.address,
-            r.message,
-            r.payson,
-            r.note,
-        ]
-    });
-    Ok(super::csv::response(
+    let names: std::sync::Arc<HashMap<CompanyId, String>> = std::sync::Arc::new(
+        company_names(&state, &principal)
+            .await?
+            .iter()
+            .cloned()
+            .collect(),
+    );
+    // Newest first, a keyset page at a time: each page starts below the last id.
+    let fetch = move |before: Option<i64>| {
+        let (state, principal, names) = (state.clone(), principal.clone(), names.clone());
+        let f = AuditFilter {
+            before_id: before,
+            ..f.clone()
+        };
+        async move {
+            let events = list(&state, (&principal).into(), &f, super::csv::PAGE).await?;
+            let full = events.len() as i64 == super::csv::PAGE;
+            let next = events.last().filter(|_| full).map(|e| Some(e.id));
+            let rows = events
+                .into_iter()
+                .map(|e| {
+                    let r = row(e, &names);
+                    vec![
+                        r.at,
+                        r.actor,
+                        r.company,
+                        r.checkout,
+                        r.action,
+                        r.outcome,
+                        r.status.to_string(),
+                        r.address,
+                        r.message,
+                        r.payson,
+                        r.note,
+                    ]
+                })
+                .collect();
+            Ok::<_, AppError>((rows, next))
+        }
+    };
+    let first = fetch(None).await?;
+    Ok(super::csv::streamed(
         "audit.csv",
-        "at,actor,company,checkout,action,outcome,http_status,address,message,payson_message,note",
-        rows,
+        dialect,
+        &[
+            "at",
+            "actor",
+            "company",
+            "checkout",
+            "action",
+            "outcome",
+            "http_status",
+            "address",
+            "message",
+            "payson_message",
+            "note",
+        ],
+        first,
+        fetch,
     ))
 }

@@ -8,6 +8,8 @@ use serde::Deserialize;
 
 use super::audit::{EventView, view as audit_view};
 use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
+use super::flash::{self, Flash, Notice};
+use super::local_path::{encoded, local_path};
 use super::notifications::NotificationRow;
 use super::page::{PageError, html, see_other};
 use crate::domain::policy::{self, Actor};
@@ -50,6 +52,12 @@ pub(super) struct ShowPage {
     pub can_send: bool,
     pub has_snippet: bool,
     pub flash: Option<SendOutcome>,
+    /// After a send that did not go through: a fresh idempotency key for *Try again*.
+    pub retry_key: Option<String>,
+    /// Where *Try again* returns (the worklist it came from), if anywhere.
+    pub back: String,
+    /// What the last POST here did (*Refresh from Payson*).
+    pub notice: Option<Flash>,
 }
 
 #[derive(Template)]
@@ -60,6 +68,10 @@ pub(super) struct ConfirmPage {
     pub id: String,
     pub consequence: String,
     pub idempotency_key: String,
+    /// The checkout's status when it is no longer awaiting: nothing to confirm.
+    pub already: Option<String>,
+    /// The worklist to return to (a local path), or empty for the checkout's page.
+    pub back: String,
 }
 
 #[derive(Template)]
@@ -72,6 +84,12 @@ pub(super) struct PreviewPage<'a> {
 #[derive(Deserialize)]
 pub struct ShowQuery {
     result: Option<String>,
+    back: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct BackQuery {
+    back: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -79,6 +97,27 @@ pub struct ShowQuery {
 pub struct SendForm {
     idempotency_key: String,
     note: String,
+    back: String,
+}
+
+/// The local path in `raw`, or empty.
+fn back_path(raw: Option<&str>) -> String {
+    raw.and_then(local_path).unwrap_or_default().to_owned()
+}
+
+/// How a row names its checkout to a person: the customer (or e-mail) and the booking.
+fn label(c: &Checkout) -> String {
+    let who = if c.customer_name.is_empty() {
+        &c.customer_email
+    } else {
+        &c.customer_name
+    };
+    match (who.is_empty(), c.reference.is_empty()) {
+        (false, false) => format!("{who} ({})", c.reference),
+        (false, true) => who.clone(),
+        (true, false) => c.reference.clone(),
+        (true, true) => c.id.to_string(),
+    }
 }
 
 fn checkout_id(raw: &str) -> Result<CheckoutId, AppError> {
@@ -97,7 +136,8 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
+    let (principal, chrome, t) = (&s.principal, s.chrome, s.t);
+    let principal = principal.clone();
     let c = visible(&state, &principal, &path).await?;
     let company = company(&state, c.company_id).await?;
     let zone = company.time_zone;
@@ -128,6 +168,11 @@ pub async fn show(
             .filter(|o| *o != SendOutcome::Pending),
         None => None,
     };
+    let can_send = c.status == CheckoutStatus::ReadyToShip
+        && policy::may_send_for(Actor::from(&principal), c.company_id);
+    // The failed attempt's key would only find its failure again: a retry is a new send.
+    let retry_key = (can_send && flash.as_ref().is_some_and(|o| !o.is_sent()))
+        .then(|| uuid::Uuid::new_v4().to_string());
     let page = ShowPage {
         t,
         chrome,
@@ -155,10 +200,12 @@ pub async fn show(
         payson_status: c.payson_status.clone(),
         method_code: c.payment_method.name(),
         notifications,
-        can_send: c.status == CheckoutStatus::ReadyToShip
-            && policy::may_send_for(Actor::from(&principal), c.company_id),
+        can_send,
         has_snippet: c.snippet.is_some(),
         flash,
+        retry_key,
+        back: back_path(query.back.as_deref()),
+        notice: flash::take(&s.session),
     };
     html(StatusCode::OK, &page)
 }
@@ -168,6 +215,7 @@ pub async fn confirm(
     state: web::Data<AppState>,
     s: SignedIn,
     path: web::Path<String>,
+    query: web::Query<BackQuery>,
 ) -> Result<HttpResponse, PageError> {
     let c = visible(&state, &s.principal, &path).await?;
     if !policy::may_send_for(s.actor(), c.company_id) {
@@ -184,19 +232,27 @@ pub async fn confirm(
         PaymentMethod::Invoice => t.consequence_invoice(&amount, &who),
         _ => t.consequence_capture(&amount, &who),
     };
+    // Reached again after sending (Back, a second tab): say so instead of asking.
+    let already = (c.status != CheckoutStatus::ReadyToShip).then(|| c.status.name().to_owned());
     let page = ConfirmPage {
         t,
         chrome: s.chrome,
         id: c.id.to_string(),
         consequence,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
+        already,
+        back: back_path(query.back.as_deref()),
     };
     html(StatusCode::OK, &page)
 }
 
 /// Sends once per idempotency key: a double click or a resubmitted form finds the first
 /// submission and shows its outcome.
+/// A form posted from the worklist (`back`) returns there with a flash naming the
+/// checkout when it was sent, and goes to the checkout's page (with *Try again*) when it
+/// was not. A script asking for JSON (the worklist's dialog) gets the outcome as JSON.
 pub async fn send(
+    req: actix_web::HttpRequest,
     CsrfForm(form): CsrfForm<SendForm>,
     state: web::Data<AppState>,
     s: SignedIn,
@@ -206,8 +262,42 @@ pub async fn send(
     let form_key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let key = submission_key(form_key, id, false);
-    send_once(&state, &s.principal, &s.meta, &key, id, Some(form.note)).await?;
-    Ok(see_other(&format!("/checkouts/{id}?result={key}")))
+    let outcome = send_once(&state, &s.principal, &s.meta, &key, id, Some(form.note)).await?;
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.starts_with("application/json"));
+    // What the worklist says about a sent row: the checkout by its customer and booking.
+    let sent = match &outcome {
+        SendOutcome::Sent(status) => {
+            let c = visible(&state, &s.principal, &path).await?;
+            Some(Notice::CheckoutSent(label(&c), status.name().to_owned()))
+        }
+        _ => None,
+    };
+    if wants_json {
+        let body = serde_json::json!({
+            "sent": outcome.is_sent(),
+            "pending": outcome == SendOutcome::Pending,
+            "message": s.t.send_outcome(&outcome),
+            "notice": sent.as_ref().map(|n| s.t.flash(&Flash::Done(n.clone()))),
+        });
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(body));
+    }
+    let back = back_path(Some(&form.back));
+    if let (Some(notice), false) = (sent, back.is_empty()) {
+        flash::set(&s.session, Flash::Done(notice));
+        return Ok(see_other(&back));
+    }
+    let back_q = if back.is_empty() {
+        String::new()
+    } else {
+        format!("&back={}", encoded(&back))
+    };
+    Ok(see_other(&format!("/checkouts/{id}?result={key}{back_q}")))
 }
 
 pub async fn refresh(
@@ -217,7 +307,18 @@ pub async fn refresh(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = checkout_id(&path)?;
-    refresh_visible(&state, &s.principal, id, &s.meta).await?;
+    let before = visible(&state, &s.principal, &path).await?.status;
+    let notice = match refresh_visible(&state, &s.principal, id, &s.meta).await {
+        Ok(c) if c.status == before => Flash::Done(Notice::RefreshedNoChange),
+        Ok(c) => Flash::Done(Notice::RefreshedNow(c.status.name().to_owned())),
+        // Payson's answer is shown on the checkout's page rather than as an error page:
+        // the copy we have still stands.
+        Err(e @ (AppError::PaysonUnavailable(_) | AppError::PaysonRefused(_))) => {
+            Flash::Refused(crate::error::Problem::from(&e))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    flash::set(&s.session, notice);
     Ok(see_other(&format!("/checkouts/{id}")))
 }
 

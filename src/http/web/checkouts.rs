@@ -2,6 +2,7 @@
 //! status, with filters, totals, keyset pages and a CSV of exactly the filtered rows.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -9,6 +10,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::csv::{self, Dialect};
 use super::extract::{Chrome, SignedIn};
 use super::filters::{self, bad, day_range, trimmed};
 use super::page::{PageError, html};
@@ -22,7 +24,6 @@ use crate::service::checkouts::{list as list_checkouts, page_totals, visible_com
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
-const CSV_MAX: i64 = 100_000;
 
 pub struct Row {
     /// The row's link text: the customer, else the booking reference, else the short id.
@@ -40,6 +41,8 @@ pub struct Row {
     pub expiry: Option<String>,
     pub soon: bool,
     pub id: String,
+    /// Awaiting, and the reader may send for its company: the row has its own *Send*.
+    pub sendable: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -50,6 +53,8 @@ pub(super) struct ListQuery {
     from: Option<String>,
     to: Option<String>,
     after: Option<String>,
+    /// The CSV's dialect: `excel` or `csv` (default: by the reader's language).
+    format: Option<String>,
 }
 
 #[derive(Template)]
@@ -71,6 +76,14 @@ pub(super) struct ListPage {
     pub csv: String,
     /// The overview above the awaiting worklist (none on the other lists).
     pub overview: Option<super::overview::OverviewView>,
+    /// This page (filters and page cursor) as a local path, query-encoded, for a
+    /// per-row send to return to.
+    pub back_q: String,
+    /// The one-time message of the last POST that returned here (a per-row send).
+    pub flash: Option<super::flash::Flash>,
+    /// A search that found nothing in this status: how many it finds in any status, and
+    /// the link that shows them.
+    pub elsewhere: Option<(i64, String)>,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
@@ -126,6 +139,7 @@ fn row(
     zones: &Zones,
     now: DateTime<Utc>,
     t: super::i18n::Tr,
+    principal: &Principal,
 ) -> Row {
     let expires = (c.status == CheckoutStatus::ReadyToShip)
         .then(|| c.expires_at().unwrap_or(now));
@@ -149,6 +163,8 @@ fn row(
         expiry: expires.map(|e| t.expiry(Expiry::new(now, e, zone))),
         soon: expires.is_some_and(|e| e - now < chrono::Duration::days(7)),
         id: c.id.to_string(),
+        sendable: c.status == CheckoutStatus::ReadyToShip
+            && policy::may_send_for(principal.into(), c.company_id),
     }
 }
 
@@ -181,6 +197,27 @@ pub async fn list(
     });
     // Already sorted by name.
     let companies = filters::company_options(&list);
+    // Nothing here for a search: say how many the same search finds in any status.
+    let elsewhere = if page.rows.is_empty() && f.text.is_some() && f.status.is_some() {
+        let all = CheckoutFilter {
+            status: None,
+            ..f.clone()
+        };
+        let n: i64 = totals(&state, &principal, all)
+            .await?
+            .iter()
+            .map(|(_, n, _)| n)
+            .sum();
+        let mut q = query.clone();
+        q.status = Some("all".into());
+        (n > 0).then(|| (n, format!("/checkouts?{}", query_string(&q, None))))
+    } else {
+        None
+    };
+    let back_q = super::local_path::encoded(&format!(
+        "/checkouts?{}",
+        query_string(&query, query.after.clone())
+    ));
     let tpl = ListPage {
         t,
         chrome,
@@ -206,10 +243,13 @@ pub async fn list(
         rows: page
             .rows
             .iter()
-            .map(|c| row(c, &names, &zones, now, t))
+            .map(|c| row(c, &names, &zones, now, t, &principal))
             .collect(),
         next,
         csv: format!("/checkouts.csv?{}", query_string(&query, None)),
+        back_q,
+        flash: super::flash::take(&s.session),
+        elsewhere,
         q: query.into_inner(),
         overview,
     };
@@ -223,41 +263,74 @@ fn status_options(t: super::i18n::Tr) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// Exactly the rows the filter shows (all pages), with formula-safe cells.
+/// Exactly the rows the filter shows (all pages), with formula-safe cells, streamed a
+/// keyset page at a time.
 pub async fn csv(
     state: web::Data<AppState>,
     s: SignedIn,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let principal = s.principal;
+    let dialect = Dialect::choose(query.format.as_deref(), s.t.0);
     let f = filter(&query)?;
-    let page = list_checkouts(&state, &principal, f, None, CSV_MAX).await?;
-    let names: HashMap<CompanyId, String> = visible_company_names(&state, &principal)
-        .await?
-        .iter()
-        .cloned()
-        .collect();
-    let rows = page.rows.iter().map(|c| {
-        vec![
-            c.id.to_string(),
-            names.get(&c.company_id).cloned().unwrap_or_default(),
-            c.status.name().to_owned(),
-            c.amount.to_decimal_string(),
-            c.amount.currency().code().to_owned(),
-            c.customer_name.clone(),
-            c.customer_email.clone(),
-            c.reference.clone(),
-            c.ready_to_ship_at
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default(),
-            c.expires_at().map(|t| t.to_rfc3339()).unwrap_or_default(),
-        ]
-    });
-    Ok(super::csv::response(
+    let names: Arc<HashMap<CompanyId, String>> = Arc::new(
+        visible_company_names(&state, &principal)
+            .await?
+            .iter()
+            .cloned()
+            .collect(),
+    );
+    // Each page of the export is a worklist page through the same service (its scoping
+    // and permission check included).
+    let fetch = move |after: Option<(DateTime<Utc>, CheckoutId)>| {
+        let (state, principal, f, names) =
+            (state.clone(), principal.clone(), f.clone(), names.clone());
+        async move {
+            let page = list_checkouts(&state, &principal, f, after, csv::PAGE).await?;
+            let rows = page
+                .rows
+                .iter()
+                .map(|c| csv_row(c, &names, dialect))
+                .collect();
+            Ok::<_, AppError>((rows, page.next.map(Some)))
+        }
+    };
+    let first = fetch(None).await?;
+    Ok(csv::streamed(
         "checkouts.csv",
-        "checkout,company,status,amount,currency,customer,email,reference,ready_to_ship_at,expires_at",
-        rows,
+        dialect,
+        &[
+            "checkout",
+            "company",
+            "status",
+            "amount",
+            "currency",
+            "customer",
+            "email",
+            "reference",
+            "ready_to_ship_at",
+            "expires_at",
+        ],
+        first,
+        fetch,
     ))
+}
+
+fn csv_row(c: &Checkout, names: &HashMap<CompanyId, String>, dialect: Dialect) -> Vec<String> {
+    vec![
+        c.id.to_string(),
+        names.get(&c.company_id).cloned().unwrap_or_default(),
+        c.status.name().to_owned(),
+        dialect.decimal(c.amount.to_decimal_string()),
+        c.amount.currency().code().to_owned(),
+        c.customer_name.clone(),
+        c.customer_email.clone(),
+        c.reference.clone(),
+        c.ready_to_ship_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default(),
+        c.expires_at().map(|t| t.to_rfc3339()).unwrap_or_default(),
+    ]
 }
 
 /// The worklist template rendered from memory with `rows` made-up rows and no database:
@@ -277,6 +350,7 @@ pub fn render_sample(rows: usize) -> String {
         expiry: Some(t.expires_in_days(30_i64)),
         soon: false,
         id: format!("00000000-0000-4000-8000-{i:012x}"),
+        sendable: true,
     };
     let tpl = ListPage {
         t,
@@ -302,6 +376,9 @@ pub fn render_sample(rows: usize) -> String {
         next: Some("/checkouts?after=x".into()),
         csv: "/checkouts.csv?".into(),
         overview: None,
+        back_q: "%2Fcheckouts%3F".into(),
+        flash: None,
+        elsewhere: None,
     };
     tpl.render().unwrap_or_default()
 }

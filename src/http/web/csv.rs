@@ -1,7 +1,78 @@
-//! CSV downloads: quoted cells, neutralised when a spreadsheet would run them as formulas.
+//! CSV downloads: quoted cells, neutralised when a spreadsheet would run them as formulas,
+//! streamed to the client a keyset page at a time (no cap: memory stays one page), in
+//! one of two dialects: plain CSV (comma, decimal point) or what Swedish Excel opens as
+//! columns (semicolon, decimal comma, a UTF-8 byte-order mark so å/ä/ö survive).
+
+use std::future::Future;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
+use actix_web::web::Bytes;
+use futures_util::StreamExt;
+
+use super::i18n::Lang;
+use crate::error::AppError;
+
+/// Rows fetched per keyset page of an export.
+pub const PAGE: i64 = 1_000;
+
+/// Which dialect a download is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Comma-separated, decimal point, no byte-order mark.
+    Plain,
+    /// Semicolon-separated, decimal comma, with a UTF-8 byte-order mark.
+    Excel,
+}
+
+impl Dialect {
+    /// `?format=excel` or `?format=csv` when the page's choice was used, else by the
+    /// reader's language: Swedish Excel expects semicolons.
+    pub fn choose(format: Option<&str>, lang: Lang) -> Self {
+        match format.map(str::trim) {
+            Some("excel") => Self::Excel,
+            Some("csv") => Self::Plain,
+            _ if lang == Lang::Sv => Self::Excel,
+            _ => Self::Plain,
+        }
+    }
+
+    fn separator(self) -> &'static str {
+        match self {
+            Self::Plain => ",",
+            Self::Excel => ";",
+        }
+    }
+
+    /// A decimal amount as written by `Money::to_decimal_string` (`1234.50`), in this
+    /// dialect.
+    pub fn decimal(self, amount: String) -> String {
+        match self {
+            Self::Plain => amount,
+            Self::Excel => amount.replace('.', ","),
+        }
+    }
+
+    /// One line of quoted, formula-safe cells.
+    pub fn line(self, cells: &[String]) -> String {
+        let mut out = cells
+            .iter()
+            .map(|v| cell(v))
+            .collect::<Vec<_>>()
+            .join(self.separator());
+        out.push_str("\r\n");
+        out
+    }
+
+    /// The header line (plain names, not quoted), after the byte-order mark if any.
+    fn header(self, names: &[&str]) -> String {
+        let bom = match self {
+            Self::Plain => "",
+            Self::Excel => "\u{feff}",
+        };
+        format!("{bom}{}\r\n", names.join(self.separator()))
+    }
+}
 
 /// One CSV cell: quoted, and prefixed with `'` if it starts like a formula.
 pub fn cell(value: &str) -> String {
@@ -14,17 +85,49 @@ pub fn cell(value: &str) -> String {
     format!("\"{}\"", v.replace('"', "\"\""))
 }
 
-/// A `text/csv` attachment with `header` (already a CSV line) and one line per row.
-pub fn response(
+/// One keyset page of an export: its rows as cells, and the cursor of the next page.
+pub type Page<C> = (Vec<Vec<String>>, Option<C>);
+
+/// A `text/csv` attachment streamed page by page: `first` is already fetched (so a
+/// refusal is an error page, not a broken download), then `fetch` is called with each
+/// next cursor until a page has none. A failure mid-way ends the download early (the
+/// client sees an incomplete transfer, never a silently short file) and is logged.
+pub fn streamed<C, F, Fut>(
     filename: &str,
-    header_line: &str,
-    rows: impl IntoIterator<Item = Vec<String>>,
-) -> HttpResponse {
-    let mut out = format!("{header_line}\r\n");
-    for row in rows {
-        out.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+    dialect: Dialect,
+    header_names: &[&str],
+    first: Page<C>,
+    fetch: F,
+) -> HttpResponse
+where
+    C: 'static,
+    F: FnMut(C) -> Fut + 'static,
+    Fut: Future<Output = Result<Page<C>, AppError>> + 'static,
+{
+    let (rows, next) = first;
+    let mut head = dialect.header(header_names);
+    for r in &rows {
+        head.push_str(&dialect.line(r));
     }
+    let rest = futures_util::stream::unfold((next, fetch), move |(cursor, mut fetch)| async move {
+        let cursor = cursor?;
+        match fetch(cursor).await {
+            Ok((rows, next)) => {
+                let mut out = String::new();
+                for r in &rows {
+                    out.push_str(&dialect.line(r));
+                }
+                Some((Ok(Bytes::from(out)), (next, fetch)))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "CSV export failed mid-way");
+                Some((Err(std::io::Error::other(e.to_string())), (None, fetch)))
+            }
+        }
+    });
+    let body =
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
+            .chain(rest);
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -32,12 +135,12 @@ pub fn response(
             format!("attachment; filename=\"{filename}\""),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(out)
+        .streaming(body)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{Dialect, Lang, cell};
 
     #[test]
     fn cells_are_quoted_and_formula_safe() {
@@ -47,5 +150,18 @@ mod tests {
         assert_eq!(cell("+1"), "\"'+1\"");
         assert_eq!(cell("@SUM(A1)"), "\"'@SUM(A1)\"");
         assert_eq!(cell("-2"), "\"'-2\"");
+    }
+
+    #[test]
+    fn dialects() {
+        assert_eq!(Dialect::choose(None, Lang::Sv), Dialect::Excel);
+        assert_eq!(Dialect::choose(None, Lang::En), Dialect::Plain);
+        assert_eq!(Dialect::choose(Some("csv"), Lang::Sv), Dialect::Plain);
+        assert_eq!(Dialect::choose(Some("excel"), Lang::En), Dialect::Excel);
+        let cells = ["Åsa".to_owned(), Dialect::Excel.decimal("399.50".into())];
+        assert_eq!(Dialect::Excel.line(&cells), "\"Åsa\";\"399,50\"\r\n");
+        assert_eq!(Dialect::Plain.line(&cells[..1]), "\"Åsa\"\r\n");
+        assert_eq!(Dialect::Excel.header(&["a", "b"]), "\u{feff}a;b\r\n");
+        assert_eq!(Dialect::Plain.header(&["a", "b"]), "a,b\r\n");
     }
 }

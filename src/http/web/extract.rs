@@ -52,6 +52,19 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))
 }
 
+/// The chrome for whoever is signed in on this request, if anyone (error and 404 pages
+/// show the normal navigation and sign-out); a failure to tell is answered as nobody.
+pub async fn chrome_of(req: &HttpRequest) -> Option<Chrome> {
+    let state = app_state(req).ok()?;
+    let session = req.get_session();
+    let principal = session::current(&state, &session).await.ok()??;
+    Some(Chrome {
+        user: principal.email.clone(),
+        nav: Nav::for_actor(Actor::from(&principal)),
+        csrf: csrf::token(&session).ok()?,
+    })
+}
+
 async fn signed_in(req: HttpRequest) -> Result<SignedIn, AppError> {
     let state = app_state(&req)?;
     let session = req.get_session();

@@ -11,8 +11,6 @@ use crate::error::{AppError, FilterField, Invalid};
 
 /// The log pages' rows per page.
 pub const PAGE_SIZE: i64 = 100;
-/// A CSV export is capped so one click cannot exhaust the server.
-pub const CSV_MAX: i64 = 100_000;
 
 /// The field's value, or `None` when it is absent or blank.
 pub fn trimmed(s: &Option<String>) -> Option<&str> {

@@ -23,6 +23,13 @@ pub enum Notice {
     UserEnabled,
     TokenRevoked(String),
     SettingsSaved,
+    /// A payment request sent from the worklist: the checkout as a person names it
+    /// (customer and booking) and its status name now.
+    CheckoutSent(String, String),
+    /// *Refresh from Payson* found the status we had.
+    RefreshedNoChange,
+    /// *Refresh from Payson* found a new status (its name).
+    RefreshedNow(String),
 }
 
 /// A message for the next page: the change made, or why it was refused.

@@ -1,10 +1,17 @@
-//! The landing page: what this server is and where its API lives.
+//! `/`: the desk's front door (the worklist when signed in, else sign-in), and `/api`:
+//! what this server is and where its API lives.
 
+use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::page::{PageError, see_other};
+use crate::http::session;
+use crate::state::AppState;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index));
+    cfg.route("/", web::get().to(front_door))
+        .route("/api", web::get().to(api_description));
 }
 
 #[derive(Template)]
@@ -14,7 +21,17 @@ pub(super) struct Index {
     pub version: &'static str,
 }
 
-async fn index(t: super::i18n::Tr) -> HttpResponse {
+async fn front_door(
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, PageError> {
+    Ok(match session::current(&state, &session).await? {
+        Some(_) => see_other("/checkouts"),
+        None => see_other("/login"),
+    })
+}
+
+async fn api_description(t: super::i18n::Tr) -> HttpResponse {
     match (Index {
         t,
         version: env!("CARGO_PKG_VERSION"),

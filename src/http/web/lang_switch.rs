@@ -27,7 +27,7 @@ pub async fn switch(
     let back = [Some(form.back.clone()), referer_path]
         .into_iter()
         .flatten()
-        .find(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
+        .find(|p| super::local_path::local_path(p).is_some())
         .unwrap_or_else(|| "/checkouts".to_owned());
     let cookie = Cookie::build(i18n::COOKIE, lang.code())
         .path("/")

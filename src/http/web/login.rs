@@ -25,6 +25,19 @@ pub struct LoginForm {
     email: String,
     password: String,
     csrf_token: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Where a sign-in lands: the page asked for if it is on this site, else the worklist.
+pub(super) fn landing(next: Option<&str>) -> &str {
+    next.and_then(super::local_path::local_path)
+        .unwrap_or("/checkouts")
 }
 
 #[derive(Deserialize)]
@@ -36,11 +49,13 @@ pub async fn form(
     state: web::Data<AppState>,
     session: Session,
     t: super::i18n::Tr,
+    query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
+    let next = query.next.as_deref();
     if session::current(&state, &session).await?.is_some() {
-        return Ok(see_other("/checkouts"));
+        return Ok(see_other(landing(next)));
     }
-    let page = LoginPage::new(&state, &session, t, String::new(), None)?;
+    let page = LoginPage::new(&state, &session, t, String::new(), None)?.with_next(next);
     html(StatusCode::OK, &page)
 }
 
@@ -57,7 +72,7 @@ pub async fn submit(
     let (status, message) = match signin::local(&state, &meta, &email, &form.password).await {
         Ok(p) => {
             session::start(&state, &session, p.user_id)?;
-            return Ok(see_other("/checkouts"));
+            return Ok(see_other(landing(Some(&form.next))));
         }
         Err(LocalRefusal::Failed(e)) => return Err(e.into()),
         Err(LocalRefusal::Throttled) => (
@@ -73,7 +88,8 @@ pub async fn submit(
             t.wrong_email_or_password().to_owned(),
         ),
     };
-    let page = LoginPage::new(&state, &session, t, email, Some(message))?;
+    let page =
+        LoginPage::new(&state, &session, t, email, Some(message))?.with_next(Some(&form.next));
     html(status, &page)
 }
 

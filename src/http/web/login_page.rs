@@ -17,6 +17,8 @@ pub struct LoginPage {
     pub error: Option<String>,
     /// (name, label) of each OpenID provider: "Sign in with <label>".
     pub providers: Vec<(String, String)>,
+    /// The local path asked for before sign-in (empty: the worklist).
+    pub next: String,
 }
 
 impl LoginPage {
@@ -38,6 +40,25 @@ impl LoginPage {
             email,
             error,
             providers,
+            next: String::new(),
         })
+    }
+
+    /// Returns to `next` after signing in, if it is a path on this site.
+    pub fn with_next(mut self, next: Option<&str>) -> Self {
+        self.next = next
+            .and_then(super::local_path::local_path)
+            .unwrap_or_default()
+            .to_owned();
+        self
+    }
+
+    /// `?next=…` for the provider links, or nothing.
+    pub fn next_query(&self) -> String {
+        if self.next.is_empty() {
+            String::new()
+        } else {
+            format!("?next={}", super::local_path::encoded(&self.next))
+        }
     }
 }

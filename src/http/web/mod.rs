@@ -16,6 +16,7 @@ mod flash;
 mod home;
 pub mod i18n;
 mod lang_switch;
+pub(crate) mod local_path;
 mod login;
 mod login_page;
 mod notifications;

@@ -10,9 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{Chrome, SignedIn};
-use super::filters::{
-    self, CSV_MAX, PAGE_SIZE, company_label, company_options, day_range, logged, parsed,
-};
+use super::filters::{self, PAGE_SIZE, company_label, company_options, day_range, logged, parsed};
 use super::i18n::Tr;
 use super::page::{PageError, html};
 use chrono::{DateTime, Utc};
@@ -34,6 +32,8 @@ pub(super) struct NotificationQuery {
     from: Option<String>,
     to: Option<String>,
     before: Option<i64>,
+    /// The CSV's dialect: `excel` or `csv` (default: by the reader's language).
+    format: Option<String>,
 }
 
 /// One logged notification as the pages show it.
@@ -166,34 +166,66 @@ pub async fn csv(
     q: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, PageError> {
     let principal = s.principal;
+    let dialect = super::csv::Dialect::choose(q.format.as_deref(), s.t.0);
     let mut f = filter(&q)?;
     f.before_id = None;
-    let rows = log(&state, (&principal).into(), &f, CSV_MAX).await?;
-    let names: HashMap<CompanyId, String> = company_names(&state, &principal)
-        .await?
-        .iter()
-        .cloned()
-        .collect();
-    let rows = rows.into_iter().map(|n| {
-        let id = n.id.to_string();
-        let r = NotificationRow::new(Tr(super::i18n::Lang::En), n, &names, &Zones::default());
-        vec![
-            id,
-            r.received_at.to_rfc3339(),
-            r.checkout,
-            r.company,
-            r.address,
-            r.found_status.map(|s| s.describe()).unwrap_or_default(),
-            r.result.name().to_owned(),
-            r.ms.to_string(),
-            r.shared.to_string(),
-            r.attempts.to_string(),
-            r.error,
-        ]
-    });
-    Ok(super::csv::response(
+    let names: std::sync::Arc<HashMap<CompanyId, String>> = std::sync::Arc::new(
+        company_names(&state, &principal)
+            .await?
+            .iter()
+            .cloned()
+            .collect(),
+    );
+    // Newest first, a keyset page at a time: each page starts below the last id.
+    let fetch = move |before: Option<i64>| {
+        let (state, principal, names) = (state.clone(), principal.clone(), names.clone());
+        let mut f = f.clone();
+        f.before_id = before;
+        async move {
+            let rows = log(&state, (&principal).into(), &f, super::csv::PAGE).await?;
+            let full = rows.len() as i64 == super::csv::PAGE;
+            let next = rows.last().filter(|_| full).map(|n| Some(n.id));
+            let rows = rows
+                .into_iter()
+                .map(|n| {
+                    let id = n.id.to_string();
+                    let r = NotificationRow::new(Tr(super::i18n::Lang::En), n, &names, &Zones::default());
+                    vec![
+                        id,
+                        r.received_at.to_rfc3339(),
+                        r.checkout,
+                        r.company,
+                        r.address,
+                        r.found_status.map(|s| s.describe()).unwrap_or_default(),
+                        r.result.name().to_owned(),
+                        r.ms.to_string(),
+                        r.shared.to_string(),
+                        r.attempts.to_string(),
+                        r.error,
+                    ]
+                })
+                .collect();
+            Ok::<_, AppError>((rows, next))
+        }
+    };
+    let first = fetch(None).await?;
+    Ok(super::csv::streamed(
         "notifications.csv",
-        "id,received_at,checkout,company,source_address,status_found,result,duration_ms,shared_read,retries,error",
-        rows,
+        dialect,
+        &[
+            "id",
+            "received_at",
+            "checkout",
+            "company",
+            "source_address",
+            "status_found",
+            "result",
+            "duration_ms",
+            "shared_read",
+            "retries",
+            "error",
+        ],
+        first,
+        fetch,
     ))
 }

@@ -21,6 +21,20 @@ use crate::state::AppState;
 
 const PENDING_COOKIE: &str = "cd_oidc";
 
+/// The pending sign-in and the local page to land on afterwards (`next`).
+#[derive(serde::Serialize, Deserialize)]
+struct Pending {
+    #[serde(flatten)]
+    login: PendingLogin,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct StartQuery {
+    next: Option<String>,
+}
+
 // Secure cookies and redirect URIs follow the configured public_url: `Host`,
 // `X-Forwarded-Host` and `X-Forwarded-Proto` are the client's to forge.
 fn https(req: &HttpRequest) -> bool {
@@ -55,14 +69,22 @@ pub async fn start(
     session: Session,
     path: web::Path<String>,
     t: super::i18n::Tr,
+    query: web::Query<StartQuery>,
 ) -> Result<HttpResponse, PageError> {
     let provider = provider(&state, &path)?;
+    let next = query
+        .next
+        .as_deref()
+        .and_then(super::local_path::local_path)
+        .unwrap_or_default()
+        .to_owned();
     let redirect_uri = state
         .settings
         .absolute_url(&format!("/login/oidc/{}/callback", provider.name));
     match state.oidc.begin(provider, &redirect_uri).await {
-        Ok((url, pending)) => {
-            let json = serde_json::to_string(&pending).map_err(AppError::internal)?;
+        Ok((url, login)) => {
+            let json =
+                serde_json::to_string(&Pending { login, next }).map_err(AppError::internal)?;
             let cookie = pending_cookie(&req, state.secrets.encrypt(&json), Duration::minutes(10));
             Ok(HttpResponse::SeeOther()
                 .cookie(cookie)
@@ -87,6 +109,8 @@ pub struct Callback {
 #[template(path = "signed_in.html")]
 pub(super) struct SignedIn {
     pub t: super::i18n::Tr,
+    /// Where the page moves on to: the page asked for before sign-in, or the worklist.
+    pub next: String,
 }
 
 /// GET /login/oidc/{provider}/callback: check, exchange, validate, sign in.
@@ -103,7 +127,9 @@ pub async fn callback(
     let pending = req
         .cookie(PENDING_COOKIE)
         .and_then(|c| state.secrets.decrypt(c.value()).ok())
-        .and_then(|json| serde_json::from_str::<PendingLogin>(&json).ok());
+        .and_then(|json| serde_json::from_str::<Pending>(&json).ok());
+    let next = super::login::landing(pending.as_ref().map(|p| p.next.as_str())).to_owned();
+    let pending = pending.map(|p| p.login);
     let cb = signin::Callback {
         code: query.code.as_deref(),
         state: query.state.as_deref(),
@@ -119,7 +145,7 @@ pub async fn callback(
             session::set_provider(&session, &provider.name, &id_token)?;
             // A page that moves on by itself, not a redirect: the Strict session cookie
             // is not sent on a redirect chain that a cross-site navigation started.
-            return without_pending(&req, html(StatusCode::OK, &SignedIn { t })?);
+            return without_pending(&req, html(StatusCode::OK, &SignedIn { t, next })?);
         }
         Err(OidcRefusal::Account(e @ AppError::Internal(_))) => return Err(e.into()),
         Err(OidcRefusal::Account(e)) => (StatusCode::FORBIDDEN, t.problem(&Problem::from(&e))),

@@ -9,6 +9,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
+use super::extract::{Chrome, chrome_of};
 use super::i18n::{Lang, Tr};
 use crate::error::{AppError, Problem};
 use crate::http::middleware::RequestId;
@@ -36,6 +37,35 @@ pub(super) struct ErrorPage<'a> {
     pub problem: Problem,
     /// Empty when the page is rendered without its request.
     pub request_id: &'a str,
+    /// The navigation and sign-out when someone is signed in, so an error is no dead end.
+    pub chrome: Option<Chrome>,
+}
+
+/// The page for a URL that names nothing: navigation (for whoever is signed in) and a
+/// way back.
+#[derive(Template)]
+#[template(path = "not_found.html")]
+pub(super) struct NotFoundPage {
+    pub t: Tr,
+    pub chrome: Option<Chrome>,
+    pub request_id: String,
+}
+
+/// `404` as a page for browsers (the API's routes answer in ServiceStack's form instead).
+pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    let page = NotFoundPage {
+        t: Tr(Lang::of(&req)),
+        chrome: chrome_of(&req).await,
+        request_id: req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default(),
+    };
+    html(StatusCode::NOT_FOUND, &page).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "template failed");
+        HttpResponse::NotFound().finish()
+    })
 }
 
 /// An `AppError` shown to a person: plain words, never internals, and the request id to
@@ -70,17 +100,18 @@ impl ResponseError for PageError {
         HttpResponse::build(self.0.status())
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(self.render(Lang::En, ""))
+            .body(self.render(Lang::En, "", None))
     }
 }
 
 impl PageError {
-    fn render(&self, lang: Lang, request_id: &str) -> String {
+    fn render(&self, lang: Lang, request_id: &str, chrome: Option<Chrome>) -> String {
         let page = ErrorPage {
             t: Tr(lang),
             status: self.0.status().as_u16(),
             problem: Problem::from(&self.0),
             request_id,
+            chrome,
         };
         page.render()
             .unwrap_or_else(|_| Tr(lang).problem(&page.problem))
@@ -89,28 +120,51 @@ impl PageError {
 
 /// `ResponseError` has no request, so error pages are first rendered in English without
 /// a request id; this middleware logs an internal error once, with the request id, and
-/// renders the page again in the reader's language with the id the response carries.
+/// renders the page again in the reader's language with the id the response carries and
+/// the navigation of whoever is signed in. A page that needs a sign-in sends a GET to
+/// `/login?next=<the page>`, so signing in returns there.
 pub async fn localized_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?;
-    // Only error pages pay for reading the language.
+    let Some(e) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<PageError>())
+    else {
+        return Ok(res.map_into_boxed_body());
+    };
+    if matches!(e.0, AppError::Unauthorized) {
+        let r = res.request();
+        let asked = r
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        let location = match super::local_path::local_path(&asked) {
+            Some(p) if r.method() == actix_web::http::Method::GET && p != "/" => {
+                format!("/login?next={}", super::local_path::encoded(p))
+            }
+            _ => "/login".to_owned(),
+        };
+        return Ok(res.into_response(see_other(&location)));
+    }
+    let request_id = res
+        .request()
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    e.0.log_internal(&request_id);
+    let lang = Lang::of(res.request());
+    let chrome = chrome_of(res.request()).await;
+    // Looked up again: the borrow of `res` above ends before the await.
     let page = res
         .response()
         .error()
         .and_then(|e| e.as_error::<PageError>())
-        .filter(|e| !matches!(e.0, AppError::Unauthorized))
-        .map(|e| {
-            let request_id = res
-                .request()
-                .extensions()
-                .get::<RequestId>()
-                .map(|r| r.0.clone())
-                .unwrap_or_default();
-            e.0.log_internal(&request_id);
-            e.render(Lang::of(res.request()), &request_id)
-        });
+        .map(|e| e.render(lang, &request_id, chrome));
     Ok(match page {
         Some(body) => res.map_body(|_, _| BoxBody::new(body)),
         None => res.map_into_boxed_body(),

@@ -94,6 +94,7 @@ impl Tr {
             Missing::Token => self.token_not_found().into(),
             Missing::ActiveToken(id) => self.no_active_token(id),
             Missing::SignInProvider => self.no_such_provider().into(),
+            Missing::Route => self.flow_page_not_found().into(),
         }
     }
 
@@ -160,6 +161,9 @@ impl Tr {
             Notice::UserEnabled => self.user_enabled().into(),
             Notice::TokenRevoked(id) => self.token_revoked(id),
             Notice::SettingsSaved => self.settings_saved().into(),
+            Notice::CheckoutSent(who, status) => self.flow_checkout_sent(who, status),
+            Notice::RefreshedNoChange => self.flow_refreshed_no_change().into(),
+            Notice::RefreshedNow(status) => self.flow_refreshed_now(status),
         }
     }
 
