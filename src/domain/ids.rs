@@ -86,6 +86,10 @@ id_type!(
     /// A user of checkout-desk.
     UserId
 );
+id_type!(
+    /// A bulk send job: one submitted bulk form.
+    BulkJobId
+);
 
 impl CompanyId {
     /// BokaMera treats the all-zero GUID like an absent `CompanyId`.

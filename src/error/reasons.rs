@@ -30,6 +30,8 @@ pub enum Missing {
     ActiveToken(String),
     #[error("No such sign-in provider")]
     SignInProvider,
+    #[error("Bulk send not found")]
+    BulkJob,
 }
 
 /// What already exists (a unique key).

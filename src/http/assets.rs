@@ -14,6 +14,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/css; charset=utf-8",
         include_str!("../../static/css/metadata.css"),
     ),
+    (
+        "css/bulk.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/css/bulk.css"),
+    ),
+    (
+        "js/bulk.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/js/bulk.js"),
+    ),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use crate::domain::CheckoutFilter;
 use crate::domain::policy;
 use crate::domain::{Checkout, CheckoutId, CheckoutStatus, CompanyId, Money, Principal};
 use crate::error::{AppError, FilterField};
+use crate::service::bulk::MAX_ROWS;
 use crate::service::checkouts::{list as list_checkouts, totals, visible_company_names};
 use crate::state::AppState;
 
@@ -32,15 +33,19 @@ pub struct Row {
     pub expires_in_days: Option<i64>,
     pub soon: bool,
     pub id: String,
+    /// Awaiting and the reader may send for its company: it gets a checkbox.
+    pub sendable: bool,
+    /// Ticked: carried from another page of the same selection.
+    pub selected: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct ListQuery {
-    status: Option<String>,
-    company: Option<String>,
-    q: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    pub status: Option<String>,
+    pub company: Option<String>,
+    pub q: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
     after: Option<String>,
 }
 
@@ -59,11 +64,21 @@ pub(super) struct ListPage {
     pub totals: Vec<String>,
     pub rows: Vec<Row>,
     pub next: Option<String>,
+    /// The next page's cursor, for the bulk form's "next page" (which carries the ticks).
+    pub next_cursor: Option<String>,
     pub csv: String,
+    /// Whether any row on this page can be sent (the bulk controls show only then).
+    pub any_sendable: bool,
+    /// Ticked ids from other pages, carried as hidden fields.
+    pub carried: Vec<String>,
+    /// "All N matching the filter": N, the cap, and the preview link.
+    pub matching: i64,
+    pub max_rows: usize,
+    pub all_link: String,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
-fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
+pub(super) fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
     let (from, to) = day_range(&q.from, &q.to)?;
     let status = match trimmed(&q.status).unwrap_or("awaiting") {
         "awaiting" => Some(CheckoutStatus::ReadyToShip),
@@ -114,6 +129,7 @@ fn row(
     names: &HashMap<CompanyId, &str>,
     now: DateTime<Utc>,
     t: super::i18n::Tr,
+    principal: &Principal,
 ) -> Row {
     let days = (c.status == CheckoutStatus::ReadyToShip)
         .then(|| c.expires_at().map_or(0, |e| (e - now).num_days()));
@@ -130,10 +146,35 @@ fn row(
         expires_in_days: days,
         soon: days.is_some_and(|d| d < 7),
         id: c.id.to_string(),
+        sendable: c.status == CheckoutStatus::ReadyToShip
+            && policy::may_send_for(principal.into(), c.company_id),
+        selected: false,
     }
 }
 
+/// The ticked `id=` values a bulk form's "next page" carried (at most the bulk cap; what
+/// does not parse is dropped, the preview checks the rest).
+fn carried_ids(req: &HttpRequest) -> Vec<String> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Ticked {
+        id: Vec<String>,
+    }
+    let ticked: Ticked = serde_html_form::from_str(req.query_string()).unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for v in ticked.id {
+        if let Ok(id) = v.parse::<CheckoutId>() {
+            let id = id.to_string();
+            if !out.contains(&id) && out.len() < MAX_ROWS {
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     s: SignedIn,
     query: web::Query<ListQuery>,
@@ -146,13 +187,34 @@ pub async fn list(
     let list = company_names(&state, &principal).await?;
     let names: HashMap<CompanyId, &str> = list.iter().map(|(id, n)| (*id, n.as_str())).collect();
     let now = state.clock.now();
-    let next = page.next.map(|(t, id)| {
-        let cursor = format!(
+    let next_cursor = page.next.map(|(t, id)| {
+        format!(
             "{}|{id}",
             t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        );
-        format!("/checkouts?{}", query_string(&query, Some(cursor)))
+        )
     });
+    let next = next_cursor
+        .clone()
+        .map(|cursor| format!("/checkouts?{}", query_string(&query, Some(cursor))));
+    let mut rows: Vec<Row> = page
+        .rows
+        .iter()
+        .map(|c| row(c, &names, now, t, &principal))
+        .collect();
+    let mut carried = carried_ids(&req);
+    for r in &mut rows {
+        if let Some(i) = carried.iter().position(|c| *c == r.id) {
+            r.selected = r.sendable;
+            carried.remove(i);
+        }
+    }
+    // The bulk form shows when something here can be ticked, or ticks are carried.
+    let any_sendable = rows.iter().any(|r| r.sendable) || !carried.is_empty();
+    let matching: i64 = if f.status == Some(CheckoutStatus::ReadyToShip) {
+        sums.iter().map(|(_, n, _)| *n).sum()
+    } else {
+        0
+    };
     // Already sorted by name.
     let companies = filters::company_options(&list);
     let tpl = ListPage {
@@ -174,9 +236,15 @@ pub async fn list(
                 )
             })
             .collect(),
-        rows: page.rows.iter().map(|c| row(c, &names, now, t)).collect(),
+        rows,
         next,
+        next_cursor,
         csv: format!("/checkouts.csv?{}", query_string(&query, None)),
+        any_sendable,
+        carried,
+        matching,
+        max_rows: MAX_ROWS,
+        all_link: format!("/checkouts/bulk?all=1&{}", query_string(&query, None)),
         q: query.into_inner(),
     };
     html(StatusCode::OK, &tpl)
@@ -234,6 +302,8 @@ pub fn render_sample(rows: usize) -> String {
         expires_in_days: Some(30),
         soon: false,
         id: format!("00000000-0000-4000-8000-{i:012x}"),
+        sendable: true,
+        selected: false,
     };
     let tpl = ListPage {
         t,
@@ -257,7 +327,13 @@ pub fn render_sample(rows: usize) -> String {
         totals: vec!["1000 checkouts, SEK 399,500.00".into()],
         rows: (0..rows).map(row).collect(),
         next: Some("/checkouts?after=x".into()),
+        next_cursor: Some("x".into()),
         csv: "/checkouts.csv?".into(),
+        any_sendable: true,
+        carried: Vec::new(),
+        matching: 1000,
+        max_rows: MAX_ROWS,
+        all_link: "/checkouts/bulk?all=1&".into(),
     };
     tpl.render().unwrap_or_default()
 }

@@ -256,6 +256,16 @@ impl Driver {
         .expect("a boolean")
     }
 
+    /// Runs `script` (a function body; `arguments` are `args`) and returns its value.
+    pub async fn eval(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
     pub async fn screenshot(&self, name: &str) {
         let url = format!("{}/session/{}/screenshot", self.base, self.session);
         if let Ok(r) = self.http.get(url).send().await

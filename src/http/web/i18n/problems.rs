@@ -93,6 +93,7 @@ impl Tr {
             Missing::Token => self.token_not_found().into(),
             Missing::ActiveToken(id) => self.no_active_token(id),
             Missing::SignInProvider => self.no_such_provider().into(),
+            Missing::BulkJob => self.bulk_job_not_found().into(),
         }
     }
 
