@@ -117,6 +117,11 @@ pub struct SendSettings {
     pub claim_lease_secs: i64,
     /// How long after our client gave up Payson might still apply a request it received.
     pub late_apply_margin_ms: u64,
+    /// Rows of bulk send jobs sent at once, per instance.
+    pub bulk_concurrency: usize,
+    /// How often an idle instance looks for bulk send rows to work on; 0: this instance
+    /// runs no bulk send worker (jobs wait for an instance that does).
+    pub bulk_poll_ms: u64,
 }
 
 /// The background reconciliation every instance runs (see README).
@@ -185,6 +190,8 @@ impl Default for SendSettings {
         Self {
             claim_lease_secs: 120,
             late_apply_margin_ms: 30_000,
+            bulk_concurrency: 4,
+            bulk_poll_ms: 1_000,
         }
     }
 }
@@ -356,6 +363,11 @@ impl Settings {
                  plus send.late_apply_margin_ms: at least {} s",
                 needed_ms.div_ceil(1000)
             )));
+        }
+        if self.send.bulk_concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "send.bulk_concurrency must be above 0".into(),
+            ));
         }
         if self.reconcile.concurrency == 0
             || self.reconcile.per_company_per_second == 0

@@ -74,16 +74,23 @@ impl Application {
     /// Serves until stopped, with the background reconciliation beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let reconcile = tokio::spawn(crate::service::reconcile::run_forever(self.state.clone()));
+        let bulk = tokio::spawn(crate::service::bulk::run_forever(self.state.clone()));
         let served = self.server.await;
         if self.state.drain.is_draining() {
-            // Its run under way may be mid-Payson-call: let it end, within the drain.
+            // Runs under way may be mid-Payson-call: let them end, within the drain. A
+            // bulk row cut short is finished by whichever instance takes it next.
             let limit = self.state.settings.http.shutdown_drain();
-            let abort = reconcile.abort_handle();
-            if tokio::time::timeout(limit, reconcile).await.is_err() {
+            let (abort, abort_bulk) = (reconcile.abort_handle(), bulk.abort_handle());
+            let both = async {
+                let _ = tokio::join!(reconcile, bulk);
+            };
+            if tokio::time::timeout(limit, both).await.is_err() {
                 abort.abort();
+                abort_bulk.abort();
             }
         } else {
             reconcile.abort();
+            bulk.abort();
         }
         served
     }

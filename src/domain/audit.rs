@@ -16,10 +16,12 @@ pub enum AuditAction {
     UserChanged,
     PaysonNotification,
     ExpiryDigest,
+    /// A bulk send job was made (each of its rows' sends is its own event).
+    BulkSend,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 12] = [
         Self::SendPaymentRequest,
         Self::GetCheckout,
         Self::RefreshCheckout,
@@ -31,6 +33,7 @@ impl AuditAction {
         Self::UserChanged,
         Self::PaysonNotification,
         Self::ExpiryDigest,
+        Self::BulkSend,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl AuditAction {
             Self::UserChanged => "user_changed",
             Self::PaysonNotification => "payson_notification",
             Self::ExpiryDigest => "expiry_digest",
+            Self::BulkSend => "bulk_send",
         }
     }
 

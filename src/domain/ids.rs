@@ -86,6 +86,10 @@ id_type!(
     /// A user of checkout-desk.
     UserId
 );
+id_type!(
+    /// A bulk send job: one submitted bulk form.
+    BulkJobId
+);
 
 impl CheckoutId {
     /// The first 8 hex digits: enough to tell a list's rows apart at a glance (the full id

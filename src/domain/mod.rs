@@ -2,6 +2,7 @@
 //! Nothing in here knows about HTTP, SQL or Payson's wire format.
 
 mod audit;
+mod bulk;
 mod checkout;
 mod claim;
 mod company;
@@ -20,13 +21,14 @@ mod time_zone;
 mod user;
 
 pub use audit::{AuditAction, AuditEvent, AuditOutcome, NewAuditEvent};
+pub use bulk::{BulkJob, BulkRow, BulkRowState, BulkSkip};
 pub use checkout::{Checkout, PaymentMethod};
 pub use claim::{ClaimState, SendClaim};
 pub use company::Company;
 pub use credentials::{ApiToken, CompanyApiKey};
 pub use digest::{DigestRecipient, DigestSend, DigestState, Language, UserSettings};
 pub use filter::{AuditFilter, CheckoutFilter, FilterTotals};
-pub use ids::{CheckoutId, CompanyId, GuidError, UserId, parse_guid};
+pub use ids::{BulkJobId, CheckoutId, CompanyId, GuidError, UserId, parse_guid};
 pub use money::{Currency, Money, MoneyError};
 pub use net::{AddressList, AddressRange, NotAnAddress};
 pub use notification::{

@@ -86,6 +86,12 @@ pub fn may_send_for(actor: Actor<'_>, company: CompanyId) -> bool {
         || (actor.has_any(&[Role::AdminWrite]) && actor.own_company() == Some(company))
 }
 
+/// Whether the actor may see (and follow) a bulk send job `creator` made: its creator
+/// and superadmins.
+pub fn may_see_bulk_job(actor: Actor<'_>, creator: UserId) -> bool {
+    actor.has_any(&[Role::SuperAdmin]) || actor.principal().is_some_and(|p| p.user_id == creator)
+}
+
 /// Whether the actor may send payment requests at all (rule 2 of the API, and whether
 /// the worklist offers sending).
 pub fn may_send_some(actor: Actor<'_>) -> bool {

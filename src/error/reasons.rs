@@ -33,6 +33,8 @@ pub enum Missing {
     /// A URL that names no page or operation.
     #[error("Not found")]
     Route,
+    #[error("Bulk send not found")]
+    BulkJob,
 }
 
 /// What already exists (a unique key).

@@ -24,6 +24,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../static/js/row-send.js"),
     ),
+    (
+        "css/bulk.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/css/bulk.css"),
+    ),
+    (
+        "js/bulk.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/js/bulk.js"),
+    ),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -4,6 +4,7 @@
 //! that themselves.
 
 pub mod audit;
+pub mod bulk;
 pub mod checkouts;
 pub mod companies;
 pub mod digest;

@@ -35,7 +35,7 @@ impl SendOutcome {
 
     /// Stored as (ok, text): the status name when sent, the reason as JSON when not,
     /// so a later page can render it in either language.
-    fn to_stored(&self) -> (bool, String) {
+    pub fn to_stored(&self) -> (bool, String) {
         match self {
             Self::Sent(s) => (true, s.name().to_owned()),
             Self::NotSent(why) => (false, serde_json::to_string(why).unwrap_or_default()),
@@ -44,7 +44,7 @@ impl SendOutcome {
         }
     }
 
-    fn from_stored((ok, text): (bool, String)) -> Self {
+    pub fn from_stored((ok, text): (bool, String)) -> Self {
         if !ok {
             return serde_json::from_str(&text).map_or(Self::NotSentSaying(text), Self::NotSent);
         }

@@ -141,6 +141,7 @@ macro_rules! sql {
 
 mod api_keys;
 mod audit;
+mod bulk;
 mod checkouts;
 mod claims;
 mod companies;

@@ -43,6 +43,14 @@ impl Store {
         Ok(row.map(|(checkout, ok, msg)| (checkout, ok.map(|ok| (ok, msg.unwrap_or_default())))))
     }
 
+    /// Forgets the submission `key` if it never finished (its request died before it
+    /// could record an outcome), so it can be made again; false if it finished.
+    pub async fn submission_forget_unfinished(&self, key: &str) -> StoreResult<bool> {
+        const SQL: &str =
+            "DELETE FROM form_submissions WHERE idempotency_key = $1 AND succeeded IS NULL";
+        Ok(execute!(self, SQL, key)? == 1)
+    }
+
     /// Forgets submissions made before `before`; their idempotency has done its job.
     pub async fn submissions_purge(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         execute!(

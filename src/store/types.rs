@@ -10,8 +10,8 @@ use sqlx::{Database, Decode, Encode, Type};
 use uuid::Uuid;
 
 use crate::domain::{
-    AuditAction, AuditOutcome, CheckoutId, CheckoutStatus, ClaimState, CompanyId, Currency,
-    DigestState, Language, PaymentMethod, RoleSet, UserId,
+    AuditAction, AuditOutcome, BulkJobId, BulkRowState, CheckoutId, CheckoutStatus, ClaimState,
+    CompanyId, Currency, DigestState, Language, PaymentMethod, RoleSet, UserId,
 };
 
 /// A plain `Uuid` id (API tokens, company API keys) as TEXT. sqlx's own `Uuid` is a BLOB in
@@ -89,6 +89,12 @@ column_type!(UserId as String, |v| v.to_string(), |s| {
 });
 column_type!(CheckoutId as String, |v| v.to_string(), |s| {
     Uuid::parse_str(s).ok().map(Into::into)
+});
+column_type!(BulkJobId as String, |v| v.to_string(), |s| {
+    Uuid::parse_str(s).ok().map(Into::into)
+});
+column_type!(BulkRowState as String, |v| v.name().to_owned(), |s| {
+    BulkRowState::parse(s)
 });
 column_type!(CheckoutStatus as String, |v| v.name().to_owned(), |s| {
     CheckoutStatus::parse(s)

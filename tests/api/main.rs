@@ -40,6 +40,7 @@ mod store_suite;
 mod strict_binding;
 mod web_admin;
 mod web_audit;
+mod web_bulk;
 mod web_checkout;
 mod web_confirm;
 mod web_layout;

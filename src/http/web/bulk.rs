@@ -1,43 +1,83 @@
-//! Bulk send: rows selected in the worklist → a preview (count, total, what will be
-//! skipped and why) → confirm → one result per row. Each row goes through the same
-//! service as a single send, with its own idempotency key derived from the form's.
-
-use std::collections::BTreeMap;
+//! Bulk send: rows selected in the worklist (or "all matching the filter") → a preview
+//! of every row with what will happen or why it is skipped → confirm, which makes a
+//! background job and redirects to its progress page → a summary, failures first.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::checkouts::{ListQuery, filter};
 use super::extract::{Chrome, CsrfForm, SignedIn};
-use super::page::{PageError, html};
-use crate::domain::policy;
-use crate::domain::{CheckoutId, CheckoutStatus, Currency, Money};
-use crate::error::{AppError, FormProblem, Invalid, Problem};
-use crate::service::checkouts::find_visible;
-use crate::service::send_once::{SendOutcome, send_once, submission_key};
+use super::i18n::Tr;
+use super::page::{PageError, html, see_other};
+use crate::domain::{BulkJobId, BulkSkip, CheckoutId, Money};
+use crate::error::{AppError, FormProblem, Invalid, Missing, Problem};
+use crate::service::bulk::{self, MAX_ROWS, RowResult};
 use crate::state::AppState;
 
-/// More than this in one go is refused: each row is a Payson round trip.
-const MAX_ROWS: usize = 200;
-
+/// One row of the preview or of a job's page.
 pub(super) struct Line {
     pub id: String,
+    /// The first part of the id, as the row's link text (the full id is the link).
+    pub short: String,
     pub customer: String,
     pub amount: String,
-    /// Why the row is skipped, or the outcome after sending, in the reader's language.
+    /// What will happen, why it is skipped, or how it ended, in the reader's language.
     pub note: String,
-    pub ok: bool,
+    /// `ok`, `pending`, `skip` or `failed`: the row's class.
+    pub kind: &'static str,
+}
+
+fn line(
+    id: CheckoutId,
+    customer: &str,
+    amount: Option<Money>,
+    note: String,
+    kind: &'static str,
+    t: Tr,
+) -> Line {
+    let id = id.to_string();
+    Line {
+        short: id.chars().take(8).collect(),
+        id,
+        customer: customer.to_owned(),
+        amount: amount.map(|m| t.money(m)).unwrap_or_default(),
+        note,
+        kind,
+    }
+}
+
+fn skip_reason(s: BulkSkip, id: CheckoutId, t: Tr) -> String {
+    match s {
+        BulkSkip::NotYours => t.not_yours_to_send().to_owned(),
+        BulkSkip::Status(st) => t.has_status(t.status_name(st)),
+        BulkSkip::NotFound => t.problem(&Problem::NotFound(Missing::CheckoutId(id.to_string()))),
+    }
+}
+
+fn total_text(sums: &[Money], t: Tr) -> String {
+    if sums.is_empty() {
+        return t.money(Money::from_minor(0, crate::domain::Currency::Sek));
+    }
+    sums.iter()
+        .map(|m| t.money(*m))
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 #[derive(Template)]
 #[template(path = "checkouts/bulk.html")]
-pub(super) struct BulkPage {
-    pub t: super::i18n::Tr,
+pub(super) struct PreviewPage {
+    pub t: Tr,
     pub chrome: Chrome,
-    pub done: bool,
     pub lines: Vec<Line>,
-    pub sendable: Vec<String>,
+    /// Every selected id (skipped ones too, so the summary names them).
+    pub selected: Vec<String>,
+    pub sendable: usize,
     pub total: String,
+    /// "All matching": how many the filter matched, when more than could be taken.
+    pub capped: Option<i64>,
+    pub max_rows: usize,
     pub idempotency_key: String,
 }
 
@@ -51,34 +91,24 @@ fn ids<'a>(selected: impl Iterator<Item = &'a str>) -> Result<Vec<CheckoutId>, A
         if !out.contains(&id) {
             out.push(id);
         }
-    }
-    if out.is_empty() {
-        return Err(AppError::rejected("id", "NotEmpty", Invalid::SelectOne));
-    }
-    if out.len() > MAX_ROWS {
-        return Err(AppError::rejected(
-            "id",
-            "Length",
-            Invalid::SelectAtMost(MAX_ROWS),
-        ));
+        // Checked here too, so a huge query is not parsed to the end.
+        if out.len() > MAX_ROWS {
+            return Err(AppError::rejected(
+                "id",
+                "Length",
+                Invalid::SelectAtMost(MAX_ROWS),
+            ));
+        }
     }
     Ok(out)
-}
-
-fn total_text(sums: &BTreeMap<&'static str, (Currency, i64)>, t: super::i18n::Tr) -> String {
-    if sums.is_empty() {
-        return t.money(Money::from_minor(0, Currency::Sek));
-    }
-    sums.values()
-        .map(|(c, m)| t.money(Money::from_minor(*m, *c)))
-        .collect::<Vec<_>>()
-        .join(" + ")
 }
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct Selection {
     id: Vec<String>,
+    /// `all=1`: every awaiting checkout the filter (the worklist's fields) matches.
+    all: Option<String>,
 }
 
 pub async fn preview(
@@ -87,52 +117,47 @@ pub async fn preview(
     s: SignedIn,
 ) -> Result<HttpResponse, PageError> {
     let t = s.t;
-    let q: Selection = serde_html_form::from_str(req.query_string())
-        .map_err(|_| AppError::BadRequest("The selection could not be read".into()))?;
-    let selected = ids(q.id.iter().map(String::as_str))?;
-    let mut lines = Vec::new();
-    let mut sendable = Vec::new();
-    let mut sums: BTreeMap<&'static str, (Currency, i64)> = BTreeMap::new();
-    for id in selected {
-        let (customer, amount, skip) = match find_visible(&state, &s.principal, id).await {
-            Ok(c) => {
-                let skip = if !policy::may_send_for(s.actor(), c.company_id) {
-                    Some(t.not_yours_to_send().to_owned())
-                } else if c.status != CheckoutStatus::ReadyToShip {
-                    Some(t.has_status(t.status_label(c.status, c.payment_method)))
-                } else {
-                    let e = sums
-                        .entry(c.amount.currency().code())
-                        .or_insert((c.amount.currency(), 0));
-                    e.1 += c.amount.minor();
-                    None
-                };
-                (c.customer_name.clone(), t.money(c.amount), skip)
-            }
-            Err(e) => (
-                String::new(),
-                String::new(),
-                Some(t.problem(&Problem::from(&e))),
+    let unreadable = |_| AppError::Form(FormProblem::Selection);
+    let q: Selection = serde_html_form::from_str(req.query_string()).map_err(unreadable)?;
+    let (selected, capped) = if q.all.is_some() {
+        let lq: ListQuery = serde_html_form::from_str(req.query_string()).map_err(unreadable)?;
+        let (ids, all) = bulk::matching(&state, &s.principal, filter(&lq)?).await?;
+        (ids, (all > MAX_ROWS as i64).then_some(all))
+    } else {
+        (ids(q.id.iter().map(String::as_str))?, None)
+    };
+    let plan = bulk::preview(&state, &s.principal, &selected).await?;
+    let lines = plan
+        .rows
+        .iter()
+        .map(|p| match p.skip {
+            None => line(
+                p.id,
+                &p.customer,
+                p.amount,
+                t.will_be_sent().into(),
+                "ok",
+                t,
             ),
-        };
-        if skip.is_none() {
-            sendable.push(id.to_string());
-        }
-        lines.push(Line {
-            id: id.to_string(),
-            customer,
-            amount,
-            ok: skip.is_none(),
-            note: skip.map_or_else(|| t.will_be_sent().into(), |s| t.skipped(&s)),
-        });
-    }
-    let page = BulkPage {
+            Some(why) => line(
+                p.id,
+                &p.customer,
+                p.amount,
+                t.skipped(&skip_reason(why, p.id, t)),
+                "skip",
+                t,
+            ),
+        })
+        .collect();
+    let page = PreviewPage {
         t,
         chrome: s.chrome,
-        done: false,
         lines,
-        total: total_text(&sums, t),
-        sendable,
+        selected: selected.iter().map(ToString::to_string).collect(),
+        sendable: plan.sendable().count(),
+        total: total_text(&plan.totals(), t),
+        capped,
+        max_rows: MAX_ROWS,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
     };
     html(StatusCode::OK, &page)
@@ -145,6 +170,7 @@ pub struct BulkForm {
     id: Vec<String>,
 }
 
+/// Makes the job (or finds the one this form made) and shows its progress.
 pub async fn send(
     CsrfForm(form): CsrfForm<BulkForm>,
     state: web::Data<AppState>,
@@ -152,31 +178,62 @@ pub async fn send(
 ) -> Result<HttpResponse, PageError> {
     let key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
-    let mut lines = Vec::new();
-    for id in ids(form.id.iter().map(String::as_str))? {
-        let row_key = submission_key(key, id, true);
-        let note = Some("bulk send".to_owned());
-        let outcome = match send_once(&state, &s.principal, &s.meta, &row_key, id, note).await {
-            Ok(o) => o,
-            Err(e @ (AppError::Internal(_) | AppError::Busy)) => return Err(e.into()),
-            Err(e) => SendOutcome::NotSent(Problem::from(&e)),
-        };
-        lines.push(Line {
-            id: id.to_string(),
-            customer: String::new(),
-            amount: String::new(),
-            ok: outcome.is_sent(),
-            note: s.t.bulk_outcome(&outcome),
-        });
-    }
-    let page = BulkPage {
-        t: s.t,
+    let selected = ids(form.id.iter().map(String::as_str))?;
+    let job = bulk::create(&state, &s.principal, &s.meta, key, &selected).await?;
+    Ok(see_other(&format!("/checkouts/bulk/{job}")))
+}
+
+#[derive(Template)]
+#[template(path = "checkouts/bulk_job.html")]
+pub(super) struct JobPage {
+    pub t: Tr,
+    pub chrome: Chrome,
+    pub running: bool,
+    pub lines: Vec<Line>,
+    pub sent: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub pending: usize,
+    pub sent_total: String,
+    pub failed_total: String,
+}
+
+/// A job's progress (refreshing itself every 2 s while rows are left) and, once all are
+/// done, its summary.
+pub async fn job(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    s: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let t = s.t;
+    let id: BulkJobId = path
+        .parse()
+        .map_err(|_| AppError::NotFound(Missing::BulkJob))?;
+    let v = bulk::view(&state, &s.principal, id).await?;
+    let lines = v
+        .rows
+        .iter()
+        .map(|r| {
+            let (note, kind) = match &r.result {
+                RowResult::Pending => (t.bulk_row_pending().to_owned(), "pending"),
+                RowResult::Sent(o) => (t.bulk_outcome(o), "ok"),
+                RowResult::Failed(o) => (t.bulk_outcome(o), "failed"),
+                RowResult::Skipped(why) => (t.skipped(&skip_reason(*why, r.id, t)), "skip"),
+            };
+            line(r.id, &r.customer, r.amount, note, kind, t)
+        })
+        .collect();
+    let page = JobPage {
+        t,
         chrome: s.chrome,
-        done: true,
+        running: v.running(),
         lines,
-        total: String::new(),
-        sendable: Vec::new(),
-        idempotency_key: key.to_string(),
+        sent: v.sent,
+        failed: v.failed,
+        skipped: v.skipped,
+        pending: v.pending,
+        sent_total: total_text(&v.sent_total, t),
+        failed_total: total_text(&v.failed_total, t),
     };
     html(StatusCode::OK, &page)
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -20,7 +20,10 @@ use crate::domain::{
 };
 use crate::domain::{CheckoutFilter, FilterTotals};
 use crate::error::{AppError, FilterField};
-use crate::service::checkouts::{list as list_checkouts, page_totals, visible_company_names};
+use crate::service::bulk::MAX_ROWS;
+use crate::service::checkouts::{
+    list as list_checkouts, page_totals, totals, visible_company_names,
+};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
@@ -41,17 +44,19 @@ pub struct Row {
     pub expiry: Option<String>,
     pub soon: bool,
     pub id: String,
-    /// Awaiting, and the reader may send for its company: the row has its own *Send*.
+    /// Awaiting and the reader may send for its company: it gets a checkbox.
     pub sendable: bool,
+    /// Ticked: carried from another page of the same selection.
+    pub selected: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct ListQuery {
-    status: Option<String>,
-    company: Option<String>,
-    q: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    pub status: Option<String>,
+    pub company: Option<String>,
+    pub q: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
     after: Option<String>,
     /// The CSV's dialect: `excel` or `csv` (default: by the reader's language).
     format: Option<String>,
@@ -73,6 +78,8 @@ pub(super) struct ListPage {
     pub totals: Vec<String>,
     pub rows: Vec<Row>,
     pub next: Option<String>,
+    /// The next page's cursor, for the bulk form's "next page" (which carries the ticks).
+    pub next_cursor: Option<String>,
     pub csv: String,
     /// The overview above the awaiting worklist (none on the other lists).
     pub overview: Option<super::overview::OverviewView>,
@@ -84,10 +91,18 @@ pub(super) struct ListPage {
     /// A search that found nothing in this status: how many it finds in any status, and
     /// the link that shows them.
     pub elsewhere: Option<(i64, String)>,
+    /// Whether any row on this page can be sent (the bulk controls show only then).
+    pub any_sendable: bool,
+    /// Ticked ids from other pages, carried as hidden fields.
+    pub carried: Vec<String>,
+    /// "All N matching the filter": N, the cap, and the preview link.
+    pub matching: i64,
+    pub max_rows: usize,
+    pub all_link: String,
 }
 
 /// Turns the query into a filter: `awaiting` (default), `all`, or a status name.
-fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
+pub(super) fn filter(q: &ListQuery) -> Result<CheckoutFilter, AppError> {
     let (from, to) = day_range(&q.from, &q.to)?;
     let status = match trimmed(&q.status).unwrap_or("awaiting") {
         "awaiting" => Some(CheckoutStatus::ReadyToShip),
@@ -165,10 +180,33 @@ fn row(
         id: c.id.to_string(),
         sendable: c.status == CheckoutStatus::ReadyToShip
             && policy::may_send_for(principal.into(), c.company_id),
+        selected: false,
     }
 }
 
+/// The ticked `id=` values a bulk form's "next page" carried (at most the bulk cap; what
+/// does not parse is dropped, the preview checks the rest).
+fn carried_ids(req: &HttpRequest) -> Vec<String> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Ticked {
+        id: Vec<String>,
+    }
+    let ticked: Ticked = serde_html_form::from_str(req.query_string()).unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for v in ticked.id {
+        if let Ok(id) = v.parse::<CheckoutId>() {
+            let id = id.to_string();
+            if !out.contains(&id) && out.len() < MAX_ROWS {
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     s: SignedIn,
     query: web::Query<ListQuery>,
@@ -188,13 +226,37 @@ pub async fn list(
     } else {
         None
     };
-    let next = page.next.map(|(t, id)| {
-        let cursor = format!(
+    let next_cursor = page.next.map(|(t, id)| {
+        format!(
             "{}|{id}",
             t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        );
-        format!("/checkouts?{}", query_string(&query, Some(cursor)))
+        )
     });
+    let next = next_cursor
+        .clone()
+        .map(|cursor| format!("/checkouts?{}", query_string(&query, Some(cursor))));
+    let mut rows: Vec<Row> = page
+        .rows
+        .iter()
+        .map(|c| row(c, &names, &zones, now, t, &principal))
+        .collect();
+    let mut carried = carried_ids(&req);
+    for r in &mut rows {
+        if let Some(i) = carried.iter().position(|c| *c == r.id) {
+            r.selected = r.sendable;
+            carried.remove(i);
+        }
+    }
+    // The bulk form shows when something here can be ticked, or ticks are carried.
+    let any_sendable = rows.iter().any(|r| r.sendable) || !carried.is_empty();
+    let matching: i64 = if f.status == Some(CheckoutStatus::ReadyToShip) {
+        match &sums {
+            FilterTotals::Exact(s) => s.iter().map(|(_, n, _)| *n).sum(),
+            FilterTotals::MoreThan(n) => *n,
+        }
+    } else {
+        0
+    };
     // Already sorted by name.
     let companies = filters::company_options(&list);
     // Nothing here for a search: say how many the same search finds in any status.
@@ -240,16 +302,18 @@ pub async fn list(
                 .collect(),
             FilterTotals::MoreThan(n) => vec![t.perf_more_than_checkouts(n)],
         },
-        rows: page
-            .rows
-            .iter()
-            .map(|c| row(c, &names, &zones, now, t, &principal))
-            .collect(),
+        rows,
         next,
+        next_cursor,
         csv: format!("/checkouts.csv?{}", query_string(&query, None)),
         back_q,
         flash: super::flash::take(&s.session),
         elsewhere,
+        any_sendable,
+        carried,
+        matching,
+        max_rows: MAX_ROWS,
+        all_link: format!("/checkouts/bulk?all=1&{}", query_string(&query, None)),
         q: query.into_inner(),
         overview,
     };
@@ -351,6 +415,7 @@ pub fn render_sample(rows: usize) -> String {
         soon: false,
         id: format!("00000000-0000-4000-8000-{i:012x}"),
         sendable: true,
+        selected: false,
     };
     let tpl = ListPage {
         t,
@@ -374,11 +439,17 @@ pub fn render_sample(rows: usize) -> String {
         totals: vec!["1000 checkouts, SEK 399,500.00".into()],
         rows: (0..rows).map(row).collect(),
         next: Some("/checkouts?after=x".into()),
+        next_cursor: Some("x".into()),
         csv: "/checkouts.csv?".into(),
         overview: None,
         back_q: "%2Fcheckouts%3F".into(),
         flash: None,
         elsewhere: None,
+        any_sendable: true,
+        carried: Vec::new(),
+        matching: 1000,
+        max_rows: MAX_ROWS,
+        all_link: "/checkouts/bulk?all=1&".into(),
     };
     tpl.render().unwrap_or_default()
 }

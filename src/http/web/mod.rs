@@ -93,6 +93,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/checkouts.csv", web::get().to(checkouts::csv))
         .route("/checkouts/bulk", web::get().to(bulk::preview))
         .route("/checkouts/bulk", web::post().to(bulk::send))
+        .route("/checkouts/bulk/{job}", web::get().to(bulk::job))
         .route("/checkouts/{id}", web::get().to(checkout::show))
         .route("/checkouts/{id}/send", web::get().to(checkout::confirm))
         .route("/checkouts/{id}/send", web::post().to(checkout::send))

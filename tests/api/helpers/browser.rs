@@ -269,8 +269,19 @@ pub fn location(r: &Response) -> &str {
     r.headers()["location"].to_str().unwrap()
 }
 
-/// The worklist's `rel="next"` link, unescaped.
+/// The worklist's `rel="next"` link, unescaped; for someone who may send, the bulk form's
+/// "next page" button (which carries the ticks) as the link it submits with nothing ticked.
 pub fn next_page(html: &str) -> String {
+    if let Some((before, _)) = html.split_once("id=\"next-page\"") {
+        let button = before.rsplit("<button").next().unwrap();
+        let cursor = field(button, "after")
+            .replace("&#43;", "+")
+            .replace("&#124;", "|");
+        return format!(
+            "/checkouts?{}",
+            serde_urlencoded::to_string([("after", cursor)]).unwrap()
+        );
+    }
     let next = html
         .split("rel=\"next\"")
         .next()

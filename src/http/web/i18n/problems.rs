@@ -95,6 +95,7 @@ impl Tr {
             Missing::ActiveToken(id) => self.no_active_token(id),
             Missing::SignInProvider => self.no_such_provider().into(),
             Missing::Route => self.flow_page_not_found().into(),
+            Missing::BulkJob => self.bulk_job_not_found().into(),
         }
     }
 

@@ -4,7 +4,7 @@ use askama::Template;
 
 use super::{audit_row, check, chrome, s};
 use crate::domain::{CheckoutStatus, NotificationResult};
-use crate::http::web::bulk::{BulkPage, Line};
+use crate::http::web::bulk::{JobPage, Line, PreviewPage as BulkPreview};
 use crate::http::web::checkout::{ConfirmPage, PreviewPage, ShowPage};
 use crate::http::web::checkouts::{ListPage, ListQuery, Row};
 use crate::service::send_once::SendOutcome;
@@ -39,10 +39,18 @@ fn worklist() {
                         email: s("t@b.se"),
                         reference: s("BK-1"),
                         amount: s("1"),
+                        sendable: d.is_some(),
+                        selected: d == Some(1),
                     })
                     .collect(),
                 next: Some(s("/checkouts?after=x")),
                 overview: awaiting.then(|| crate::http::web::overview::view(&overview(), t)),
+                next_cursor: Some(s("x")),
+                any_sendable: true,
+                carried: vec![s("0001")],
+                matching: 3,
+                max_rows: 500,
+                all_link: s("/checkouts/bulk?all=1&"),
             }
             .render()
             .unwrap()
@@ -65,6 +73,12 @@ fn worklist() {
             rows: vec![],
             next: None,
             overview: Some(crate::http::web::overview::view(&Default::default(), t)),
+            next_cursor: None,
+            any_sendable: false,
+            carried: vec![],
+            matching: 0,
+            max_rows: 500,
+            all_link: s("/"),
         }
         .render()
         .unwrap()
@@ -155,36 +169,58 @@ fn snippet_preview() {
     });
 }
 
+fn lines(t: crate::http::web::i18n::Tr) -> Vec<Line> {
+    let line = |note: String, kind| Line {
+        id: s("00000000-0000"),
+        short: s("00000000"),
+        customer: s("Tess"),
+        amount: s("1"),
+        note,
+        kind,
+    };
+    vec![
+        line(t.row_not_sent("Payson"), "failed"),
+        line(t.bulk_row_pending().to_owned(), "pending"),
+        line(t.skipped(&t.has_status("Shipped - 6")), "skip"),
+        line(t.will_be_sent().to_owned(), "ok"),
+    ]
+}
+
 #[test]
 fn bulk_send() {
-    for done in [false, true] {
+    for capped in [None, Some(600)] {
         check("checkouts/bulk.html", |t| {
-            BulkPage {
+            BulkPreview {
                 t,
                 chrome: chrome(),
-                done,
-                lines: vec![
-                    Line {
-                        id: s("0000"),
-                        customer: s("Tess"),
-                        amount: s("1"),
-                        note: t.will_be_sent().to_owned(),
-                        ok: true,
-                    },
-                    Line {
-                        id: s("0001"),
-                        customer: s("Tess"),
-                        amount: s("1"),
-                        note: t.skipped(&t.has_status("Shipped - 6")),
-                        ok: false,
-                    },
-                ],
-                sendable: if done { vec![] } else { vec![s("0000")] },
+                lines: lines(t),
+                selected: vec![s("0000"), s("0001")],
+                sendable: 1,
                 total: t.money(crate::domain::Money::from_minor(
                     100,
                     crate::domain::Currency::Sek,
                 )),
+                capped,
+                max_rows: 500,
                 idempotency_key: s("k"),
+            }
+            .render()
+            .unwrap()
+        });
+    }
+    for running in [true, false] {
+        check("checkouts/bulk_job.html", |t| {
+            JobPage {
+                t,
+                chrome: chrome(),
+                running,
+                lines: lines(t),
+                sent: 1,
+                failed: 1,
+                skipped: 1,
+                pending: usize::from(running),
+                sent_total: s("1"),
+                failed_total: s("1"),
             }
             .render()
             .unwrap()
