@@ -108,7 +108,11 @@ pub async fn show(
         .into_iter()
         .map(|s| {
             let who = s.by.map(|a| t.timeline_by(&t.actor_words(&a))).unwrap_or_default();
-            (t.date_time(s.at, zone), t.status_name(s.status), who)
+            (
+                t.date_time(s.at, zone),
+                t.status_label(s.status, c.payment_method),
+                who,
+            )
         })
         .collect();
     // Oldest first, like the timeline: the page reads as a history.
