@@ -107,7 +107,9 @@ pub async fn show(
     let timeline = steps(&c, &audit)
         .into_iter()
         .map(|s| {
-            let who = s.by.map(|a| t.timeline_by(&t.actor_words(&a))).unwrap_or_default();
+            let who =
+                s.by.map(|a| t.timeline_by(&t.actor_words(&a)))
+                    .unwrap_or_default();
             (
                 t.date_time(s.at, zone),
                 t.status_label(s.status, c.payment_method),

@@ -121,8 +121,7 @@ fn row(
     now: DateTime<Utc>,
     t: super::i18n::Tr,
 ) -> Row {
-    let expires = (c.status == CheckoutStatus::ReadyToShip)
-        .then(|| c.expires_at().unwrap_or(now));
+    let expires = (c.status == CheckoutStatus::ReadyToShip).then(|| c.expires_at().unwrap_or(now));
     Row {
         customer: c.customer_name.clone(),
         email: c.customer_email.clone(),
