@@ -104,8 +104,18 @@ mod tests {
             TimeZone::parse("America/New_York").unwrap().name(),
             "America/New_York"
         );
-        assert_eq!(TimeZone::parse(" Europe/Stockholm ").unwrap(), TimeZone::DEFAULT);
-        for bad in ["", "Mars/Olympus", "europe/stockholm", "CEST", "+01:00", "Europe/"] {
+        assert_eq!(
+            TimeZone::parse(" Europe/Stockholm ").unwrap(),
+            TimeZone::DEFAULT
+        );
+        for bad in [
+            "",
+            "Mars/Olympus",
+            "europe/stockholm",
+            "CEST",
+            "+01:00",
+            "Europe/",
+        ] {
             assert!(TimeZone::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -114,10 +124,21 @@ mod tests {
     fn local_follows_daylight_saving() {
         let z = TimeZone::DEFAULT;
         // 2026-03-29 01:00 UTC is when Sweden moves from UTC+1 to UTC+2.
-        assert_eq!(z.local(utc(2026, 3, 29, 0, 59)).format("%H:%M").to_string(), "01:59");
-        assert_eq!(z.local(utc(2026, 3, 29, 1, 0)).format("%H:%M").to_string(), "03:00");
+        assert_eq!(
+            z.local(utc(2026, 3, 29, 0, 59)).format("%H:%M").to_string(),
+            "01:59"
+        );
+        assert_eq!(
+            z.local(utc(2026, 3, 29, 1, 0)).format("%H:%M").to_string(),
+            "03:00"
+        );
         let ny = TimeZone::parse("America/New_York").unwrap();
-        assert_eq!(ny.local(utc(2026, 12, 3, 13, 30)).format("%H:%M").to_string(), "08:30");
+        assert_eq!(
+            ny.local(utc(2026, 12, 3, 13, 30))
+                .format("%H:%M")
+                .to_string(),
+            "08:30"
+        );
     }
 
     #[test]

@@ -183,9 +183,8 @@ pub async fn set_time_zone(
 ) -> Result<TimeZone, AppError> {
     let result = async {
         require_manager(actor, id)?;
-        let zone = TimeZone::parse(zone).map_err(|e| {
-            AppError::rejected("TimeZone", "InvalidFormat", Invalid::TimeZone(e.0))
-        })?;
+        let zone = TimeZone::parse(zone)
+            .map_err(|e| AppError::rejected("TimeZone", "InvalidFormat", Invalid::TimeZone(e.0)))?;
         if !state.store.update_company_time_zone(id, zone).await? {
             return Err(AppError::NotFound(Missing::Company));
         }

@@ -68,7 +68,11 @@ impl Store {
     }
 
     /// Whether the company was there to change.
-    pub async fn update_company_time_zone(&self, id: CompanyId, zone: TimeZone) -> StoreResult<bool> {
+    pub async fn update_company_time_zone(
+        &self,
+        id: CompanyId,
+        zone: TimeZone,
+    ) -> StoreResult<bool> {
         const SQL: &str = "UPDATE companies SET time_zone = $2 WHERE id = $1";
         Ok(execute!(self, SQL, id, zone)? == 1)
     }

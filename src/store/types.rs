@@ -117,9 +117,11 @@ column_type!(DigestState as String, |v| v.name().to_owned(), |s| {
 column_type!(Language as String, |v| v.code().to_owned(), |s| {
     Language::parse(s)
 });
-column_type!(crate::domain::TimeZone as String, |v| v.name().to_owned(), |s| {
-    crate::domain::TimeZone::parse(s).ok()
-});
+column_type!(
+    crate::domain::TimeZone as String,
+    |v| v.name().to_owned(),
+    |s| { crate::domain::TimeZone::parse(s).ok() }
+);
 column_type!(AuditAction as String, |v| v.name().to_owned(), |s| {
     AuditAction::parse(s)
 });

@@ -24,7 +24,7 @@ async fn admin_desk_in_headless_chromium() {
         assert!(d.wait_url("/checkouts").await);
         // Open the checkout.
         d.click(&format!("a[href='/checkouts/{id}']")).await;
-        assert_eq!(d.text("#status").await, "ReadyToShip - 5");
+        assert_eq!(d.text("#status").await, "Awaiting payment request");
         // The preview iframe loads the simulator's embedded checkout through the snippet.
         d.frame("iframe.preview").await;
         d.frame("#paysonIframe").await;
@@ -48,10 +48,10 @@ async fn admin_desk_in_headless_chromium() {
         .await;
         let flash = d.text("p[role=status]").await;
         assert!(
-            flash.contains("Payment request sent. The checkout is now Shipped."),
+            flash.contains("Payment request sent. The checkout is now “Sent”."),
             "{flash}"
         );
-        assert_eq!(d.text("#status").await, "Shipped - 6");
+        assert_eq!(d.text("#status").await, "Sent — payment captured");
         if std::env::var("SCREENSHOTS").is_ok() {
             d.screenshot("after_send").await;
         }
@@ -73,10 +73,7 @@ async fn admin_desk_in_headless_chromium() {
         d.click("form[action='/checkouts/bulk'] button[type=submit]")
             .await;
         d.wait_text("h1", "Bulk send: results").await;
-        assert_eq!(
-            d.text("#bulk").await.matches("sent; now Shipped").count(),
-            2
-        );
+        assert_eq!(d.text("#bulk").await.matches("sent; now “Sent”").count(), 2);
         // Sign out.
         d.click("form[action='/logout'] button").await;
         assert!(d.wait_url("/login").await);

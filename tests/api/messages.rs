@@ -58,7 +58,7 @@ async fn flashes_after_admin_changes_are_swedish() {
     .await;
     let page = s.get_html("/admin/users").await;
     assert!(
-        page.contains("Roller sparade: bookingsupplier-administrator-read"),
+        page.contains("Roller sparade: Administratör, endast läsa"),
         "{page}"
     );
     // A company role without a company is refused, in Swedish.
@@ -131,7 +131,7 @@ async fn error_pages_are_swedish() {
         r.text()
             .await
             .unwrap()
-            .contains("Filtret status är inte giltigt")
+            .contains("Filtret läge är inte giltigt")
     );
     s.accept_language = Some("en");
     let page = s
@@ -184,7 +184,7 @@ async fn a_failed_send_is_told_in_the_readers_language() {
         .await;
     let page = b.get_html(location(&r)).await;
     assert!(
-        page.contains("Betalningsbegäran skickad. Köpet har nu status Shipped."),
+        page.contains("Betalningsbegäran skickad. Köpet är nu ”Skickat”."),
         "{page}"
     );
 }
@@ -210,7 +210,7 @@ async fn bulk_rows_are_swedish() {
         .text()
         .await
         .unwrap();
-    assert!(result.contains("skickad; nu Shipped"), "{result}");
+    assert!(result.contains("skickad; nu ”Skickat”"), "{result}");
     assert!(!result.contains("sent; now"));
 
     let mut reader = Browser::new(&app).with_language(SWEDISH);

@@ -15,9 +15,10 @@ async fn send_from_the_page_once_with_a_note() {
     let id = app.ready().await;
     let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let page = b.get_checkout_html(id).await;
-    assert!(page.contains("ReadyToShip - 5") && page.contains("Send payment request"));
+    assert!(page.contains("Awaiting payment request") && page.contains("Send payment request"));
     assert!(
-        page.contains("<strong>created</strong>") && page.contains("<strong>readyToShip</strong>"),
+        page.contains("<strong>Created, not filled in yet</strong>")
+            && page.contains("<strong>Awaiting payment request</strong>"),
         "timeline"
     );
     let confirm = b.get_send_html(id).await;
@@ -33,10 +34,11 @@ async fn send_from_the_page_once_with_a_note() {
     assert!(back.starts_with(&format!("/checkouts/{id}?result=")));
     let page = b.get_html(&back).await;
     assert!(
-        page.contains("Payment request sent. The checkout is now Shipped."),
+        page.contains("Payment request sent. The checkout is now “Sent”."),
         "{page}"
     );
     assert!(page.contains("Shipped - 6") && page.contains("Note: Customer called, ok to charge"));
+    assert!(page.contains("<dd id=\"status\">Sent — payment captured</dd>"));
     assert!(!page.contains("href=\"/checkouts/{id}/send\""));
     // The same form again (a resubmit): same outcome, nothing sent twice.
     let r = b.post_send(id, &key, note).await;
@@ -229,7 +231,7 @@ async fn bulk_send_previews_skips_and_sends_once() {
         preview.contains("2 of 4 selected will be sent, SEK\u{a0}1,598.00 in all."),
         "{preview}"
     );
-    assert!(preview.contains("skipped: it has status Created - 1"));
+    assert!(preview.contains("skipped: it is “Created, not filled in yet”"));
     assert!(
         preview.contains(&format!("Checkout {theirs} not found")),
         "another company's row is skipped as unknown"
@@ -249,7 +251,7 @@ async fn bulk_send_previews_skips_and_sends_once() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    assert_eq!(result.matches("sent; now Shipped").count(), 2, "{result}");
+    assert_eq!(result.matches("sent; now “Sent”").count(), 2, "{result}");
     // Resubmitted: the same job, nothing sent again.
     let again = br.post_bulk(&key, &ids).await;
     assert_eq!(location(&again), job);

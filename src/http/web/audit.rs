@@ -12,8 +12,8 @@ use super::extract::{Chrome, SignedIn};
 use super::filters::{
     self, PAGE_SIZE, bad, company_label, company_options, day_range, logged, parsed, trimmed,
 };
-use super::page::{PageError, html};
 use super::i18n::Tr;
+use super::page::{PageError, html};
 use crate::domain::{
     AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal, Zones,
 };

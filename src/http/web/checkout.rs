@@ -147,8 +147,14 @@ pub async fn show(
     let timeline = steps(&c, &audit)
         .into_iter()
         .map(|s| {
-            let who = s.by.map(|a| t.timeline_by(&t.actor_words(&a))).unwrap_or_default();
-            (t.date_time(s.at, zone), t.status_name(s.status), who)
+            let who =
+                s.by.map(|a| t.timeline_by(&t.actor_words(&a)))
+                    .unwrap_or_default();
+            (
+                t.date_time(s.at, zone),
+                t.status_label(s.status, c.payment_method),
+                who,
+            )
         })
         .collect();
     // Oldest first, like the timeline: the page reads as a history.

@@ -59,12 +59,7 @@ pub struct NotificationRow {
 }
 
 impl NotificationRow {
-    pub fn new(
-        t: Tr,
-        n: Notification,
-        names: &HashMap<CompanyId, String>,
-        zones: &Zones,
-    ) -> Self {
+    pub fn new(t: Tr, n: Notification, names: &HashMap<CompanyId, String>, zones: &Zones) -> Self {
         let e = n.entry;
         Self {
             at: t.date_time(e.received_at, zones.of(e.company_id)),

@@ -104,12 +104,10 @@ impl Tr {
             Clash::Exists(Existing::Company) => self.company_exists().into(),
             Clash::Exists(Existing::UserEmail) => self.user_email_exists().into(),
             Clash::DisableYourself => self.cannot_disable_yourself().into(),
-            Clash::NotReady(has) => {
-                self.must_be_ready(
-                    self.status_name(CheckoutStatus::ReadyToShip),
-                    self.status_name(*has),
-                )
-            }
+            Clash::NotReady(has) => self.must_be_ready(
+                self.status_name(CheckoutStatus::ReadyToShip),
+                self.status_name(*has),
+            ),
             Clash::AlreadySending => self.already_sending().into(),
             Clash::BeingConfirmed => self.being_confirmed().into(),
             Clash::AccountDisabled => self.account_disabled().into(),
@@ -222,10 +220,8 @@ mod tests {
             AppError::NotFound(Missing::UserEmail("a@b.se".into())),
             AppError::Conflict(Clash::Exists(Existing::Company)),
             AppError::Conflict(Clash::Exists(Existing::UserEmail)),
-            AppError::Conflict(Clash::NotReady(CheckoutStatus::Shipped)),
             AppError::Conflict(Clash::AccountNotLinked),
             AppError::PaysonRefused(PaysonRefusal::Refused("Merchant account locked".into())),
-            AppError::PaysonRefused(PaysonRefusal::NotShipped(CheckoutStatus::Canceled)),
             AppError::PaysonUnavailable(PaysonSilence::NoAnswer("timeout".into())),
             AppError::PaysonUnavailable(PaysonSilence::Unconfirmed("timeout".into())),
             AppError::NotAcceptable,
@@ -240,6 +236,22 @@ mod tests {
         for e in errors {
             assert_eq!(EN.problem(&Problem::from(&e)), e.to_string());
         }
+        // Except statuses: the API names BokaMera's, the pages say them in words.
+        let not_ready = AppError::Conflict(Clash::NotReady(CheckoutStatus::Shipped));
+        assert_eq!(
+            not_ready.to_string(),
+            "The checkout must have status ReadyToShip - 5; it has Shipped - 6"
+        );
+        assert_eq!(
+            EN.problem(&Problem::from(&not_ready)),
+            "The checkout must be “Awaiting payment request”; it is “Sent”"
+        );
+        let not_shipped =
+            AppError::PaysonRefused(PaysonRefusal::NotShipped(CheckoutStatus::Canceled));
+        assert_eq!(
+            SV.problem(&Problem::from(&not_shipped)),
+            "Payson markerade inte köpet som skickat; det är ”Avbrutet”"
+        );
     }
 
     #[test]

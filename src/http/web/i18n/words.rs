@@ -7,8 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 use super::Tr;
 use crate::domain::policy::Actor;
 use crate::domain::{
-    AuditAction, AuditOutcome, CheckoutStatus, Expiry, NewAuditEvent, PaymentMethod, Role,
-    TimeZone,
+    AuditAction, AuditOutcome, CheckoutStatus, Expiry, NewAuditEvent, PaymentMethod, Role, TimeZone,
 };
 
 impl Tr {
@@ -102,9 +101,10 @@ impl Tr {
     /// One audit event as a sentence: who did what to which checkout, and how it ended.
     pub fn audit_sentence(&self, e: &NewAuditEvent) -> String {
         let who = self.actor_words(&e.actor);
-        let id = e
-            .checkout_id
-            .map_or_else(|| self.some_checkout().to_owned(), |c| short_id(&c.to_string()));
+        let id = e.checkout_id.map_or_else(
+            || self.some_checkout().to_owned(),
+            |c| short_id(&c.to_string()),
+        );
         let done = e.outcome == AuditOutcome::Success;
         let by_reconciliation = e.actor == Actor::Reconciliation.name();
         match e.action {

@@ -17,7 +17,7 @@ fn worklist() {
                 t,
                 chrome: chrome(),
                 awaiting,
-                statuses: vec!["ReadyToShip"],
+                statuses: vec![("ReadyToShip", t.status_ready_to_ship())],
                 status: s("awaiting"),
                 show_company: true,
                 can_send: true,
@@ -29,9 +29,9 @@ fn worklist() {
                     .into_iter()
                     .map(|d| Row {
                         id: s("0000"),
-                        expires_in_days: d,
+                        expiry: d.map(|d| t.expires_in_days(d)),
                         soon: false,
-                        status: s("Shipped"),
+                        status: t.status_shipped_capture(),
                         company: s("Acme AB"),
                         title: s("Tess"),
                         created: s("2026-01-01"),
@@ -119,19 +119,28 @@ fn checkout() {
                 chrome: chrome(),
                 id: s("0000"),
                 flash: Some(SendOutcome::Sent(CheckoutStatus::Shipped)),
-                status: s("ReadyToShip - 5"),
+                status: t.status_ready_to_ship(),
                 company: s("Acme AB"),
                 amount: s("1"),
-                method: s("card"),
+                method: t.method_card(),
                 customer: s("Tess"),
                 email: s("t@b.se"),
                 reference: s("BK-1"),
                 purchase_id: s("7"),
-                expires: s("2026-01-01"),
+                expires: t.date_only(1, t.month_1(), 2026),
+                expiry: Some(t.expires_tomorrow_at("14:30")),
+                zone: "Europe/Stockholm",
+                bokamera_status: s("ReadyToShip - 5"),
+                payson_status: s("readyToShip"),
+                method_code: "card",
                 can_send: true,
-                timeline: vec![(s("2026-01-01"), s("ReadyToShip"))],
+                timeline: vec![(
+                    t.date_only(1, t.month_1(), 2026),
+                    t.status_ready_to_ship(),
+                    t.timeline_by("a@b.se"),
+                )],
                 has_snippet: true,
-                events: (0..events).map(|_| audit_row()).collect(),
+                events: (0..events).map(|_| audit_row(t)).collect(),
                 notifications: (0..events)
                     .map(|_| super::notifications::row(t, NotificationResult::Failed))
                     .collect(),
@@ -181,7 +190,7 @@ fn lines(t: crate::http::web::i18n::Tr) -> Vec<Line> {
     vec![
         line(t.row_not_sent("Payson"), "failed"),
         line(t.bulk_row_pending().to_owned(), "pending"),
-        line(t.skipped(&t.has_status("Shipped - 6")), "skip"),
+        line(t.skipped(&t.has_status(t.status_shipped_invoice())), "skip"),
         line(t.will_be_sent().to_owned(), "ok"),
     ]
 }

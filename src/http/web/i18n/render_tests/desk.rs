@@ -28,6 +28,7 @@ fn companies() {
                     name: s("Acme AB"),
                     agent_id: s("4"),
                     base_url: s("http://127.0.0.1:9/"),
+                    time_zone: "Europe/Stockholm",
                     keys: (0..keys)
                         .map(|i| KeyView {
                             id: s("k"),
@@ -60,7 +61,7 @@ fn users() {
                     email: s("a@b.se"),
                     company: s("Acme AB"),
                     company_id: s("1"),
-                    roles: vec![("SuperAdmin", true)],
+                    roles: vec![("superadmin", t.role_superadmin(), true)],
                     disabled,
                     tokens: [false, true]
                         .into_iter()
@@ -74,7 +75,7 @@ fn users() {
                 })
                 .collect(),
             companies: vec![(s("1"), s("Acme AB"))],
-            roles: vec!["SuperAdmin"],
+            roles: vec![("superadmin", t.role_superadmin())],
             flash: Some(Flash::Refused(Problem::Invalid(
                 Invalid::CompanyRoleWithoutCompany,
             ))),
@@ -92,10 +93,10 @@ fn audit_log() {
             t,
             chrome: chrome(),
             companies: vec![(s("1"), s("Acme AB"))],
-            actions: vec!["login"],
-            outcomes: vec!["success"],
+            actions: vec![("login", t.action_login())],
+            outcomes: vec![("success", t.outcome_success())],
             q: AuditQuery::default(),
-            rows: vec![audit_row()],
+            rows: vec![audit_row(t)],
             csv: s("/audit.csv?"),
             next: Some(s("/audit?before=1")),
         }

@@ -9,7 +9,7 @@ mod notifications;
 use super::tests::{catalogue, readable_text};
 use super::{Lang, Tr};
 use crate::domain::policy::Nav;
-use crate::http::web::audit::Row as AuditRow;
+use crate::http::web::audit::EventView;
 use crate::http::web::extract::Chrome;
 
 pub(super) fn chrome() -> Chrome {
@@ -26,14 +26,14 @@ pub(super) fn chrome() -> Chrome {
 }
 
 /// An audit event as the audit log and a checkout's page show it.
-pub(super) fn audit_row() -> AuditRow {
-    AuditRow {
-        at: s("2026-01-01"),
-        actor: s("a@b.se"),
+pub(super) fn audit_row(t: Tr) -> EventView {
+    EventView {
+        at: t.date_only(1, t.month_1(), 2026),
         address: s("127.0.0.1"),
         company: s("Acme AB"),
-        action: s("login"),
-        outcome: s("success"),
+        sentence: t.said_sent("a@b.se", "0000"),
+        outcome: t.outcome_failed(),
+        failed: true,
         status: 200,
         checkout: s("0000"),
         message: s("ok"),

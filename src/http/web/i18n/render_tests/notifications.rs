@@ -10,7 +10,8 @@ use crate::http::web::notifications::{LogPage, NotificationQuery, NotificationRo
 /// A logged notification with `result`, retried and answered from a shared read.
 pub(super) fn row(t: Tr, result: NotificationResult) -> NotificationRow {
     NotificationRow {
-        at: s("2026-01-01 10:00:00 UTC"),
+        at: t.date_time_of(1, t.month_1(), 2026, "10:00"),
+        received_at: chrono::DateTime::UNIX_EPOCH,
         checkout: s("0000"),
         company: if result == NotificationResult::UnknownCheckout {
             String::new()
@@ -18,7 +19,8 @@ pub(super) fn row(t: Tr, result: NotificationResult) -> NotificationRow {
             s("Acme AB")
         },
         address: s("127.0.0.1"),
-        found: s("ReadyToShip - 5"),
+        found: t.status_ready_to_ship().to_owned(),
+        found_status: Some(crate::domain::CheckoutStatus::ReadyToShip),
         result,
         result_label: t.notification_result(result),
         ms: 12,
