@@ -97,7 +97,7 @@ struct Gen {
 }
 
 fn generate(i: usize, now: DateTime<Utc>) -> Gen {
-    let (status, payson_status) = if i % 2 == 0 {
+    let (status, payson_status) = if i.is_multiple_of(2) {
         ("ReadyToShip", "readyToShip")
     } else {
         match (i / 2) % 4 {
