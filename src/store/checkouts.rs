@@ -46,13 +46,14 @@ type Totals = Vec<(Currency, i64, i64)>;
 /// (SQLite); a search matching more walks the list's index instead.
 const SEARCH_CANDIDATES: i64 = 2000;
 
-// The checkouts the search index found for the query in `$N` (SQLite's FTS5 trigram
-// table, `checkouts_search`; its rowids are the table's). A cross join reads the hits
-// first, whatever the planner guesses; each is still checked by `TEXT_MATCHES`.
-const HITS_8: &str = " FROM (SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $8) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
-const HITS_9: &str = " FROM (SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $9) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
-const FROM_HITS_6: &str = " FROM (SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $6) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
-const FROM_HITS_7: &str = " FROM (SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $7) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
+// The checkouts the search index found (SQLite's FTS5 trigram table `checkouts_search`,
+// whose rowids are the table's), passed in `$N` as a JSON array of rowids so the index is
+// asked once. A cross join reads the hits first, whatever the planner guesses; each is
+// still checked by `TEXT_MATCHES`.
+const HITS_8: &str = " FROM (SELECT value AS hit FROM json_each($8)) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
+const HITS_9: &str = " FROM (SELECT value AS hit FROM json_each($9)) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
+const FROM_HITS_6: &str = " FROM (SELECT value AS hit FROM json_each($6)) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
+const FROM_HITS_7: &str = " FROM (SELECT value AS hit FROM json_each($7)) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
 const SELECT_HITS_8: &str = sql!("SELECT ", COLUMNS, HITS_8);
 const SELECT_HITS_9: &str = sql!("SELECT ", COLUMNS, HITS_9);
 
@@ -306,14 +307,14 @@ impl Store {
         })
     }
 
-    /// SQLite: the search index's query for `text` when the index narrows the search to at
-    /// most `SEARCH_CANDIDATES` rows (then the statement reads only those); `None` for
+    /// SQLite: the rowids (a JSON array) the search index finds for `text` when there are
+    /// at most `SEARCH_CANDIDATES` (then the statement reads only those rows); `None` for
     /// PostgreSQL (its trigram index serves the LIKE itself), a text shorter than a
     /// trigram, or one matching more rows (then walking the list's own index in order finds
     /// a page of matches early).
     async fn search_hits(&self, text: Option<&str>) -> StoreResult<Option<String>> {
-        const CANDIDATES: &str = "SELECT COUNT(*) FROM (SELECT rowid FROM checkouts_search \
-            WHERE checkouts_search MATCH $1 LIMIT $2)";
+        const CANDIDATES: &str =
+            "SELECT rowid FROM checkouts_search WHERE checkouts_search MATCH $1 LIMIT $2";
         let Db::Sqlite(pool) = &self.db else {
             return Ok(None);
         };
@@ -325,13 +326,25 @@ impl Store {
         }
         // One phrase: the trigram tokenizer makes it a substring match.
         let query = format!("\"{}\"", text.replace('"', "\"\""));
-        let (n,): (i64,) = sqlx::query_as(CANDIDATES)
+        let rows: Vec<(i64,)> = sqlx::query_as(CANDIDATES)
             .bind(&query)
             .bind(SEARCH_CANDIDATES + 1)
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await
             .map_err(db_err)?;
-        Ok((n <= SEARCH_CANDIDATES).then_some(query))
+        if rows.len() as i64 > SEARCH_CANDIDATES {
+            return Ok(None);
+        }
+        let mut ids = String::with_capacity(rows.len() * 8 + 2);
+        ids.push('[');
+        for (i, (rowid,)) in rows.iter().enumerate() {
+            if i > 0 {
+                ids.push(',');
+            }
+            ids.push_str(&rowid.to_string());
+        }
+        ids.push(']');
+        Ok(Some(ids))
     }
 
     /// Like `checkout_totals`, but counting at most `bound` + 1 matches of a filtered view:
