@@ -397,6 +397,8 @@ async fn the_checkout_id_copies_in_headless_chromium() {
         d.click("button[data-copy=checkout-id]").await;
         let copied = d.wait_text("button[data-copy=checkout-id]", "Copied").await;
         assert_eq!(copied, "Copied");
+        // What was copied, read back (reading needs a permission writing does not).
+        d.grant("clipboard-read").await;
         let clip = d
             .execute_async(
                 "const done = arguments[arguments.length - 1];
