@@ -320,6 +320,15 @@ async fn every_page_fits_and_passes_axe_in_headless_chromium() {
             // A company administrator's pages.
             sign_in(&d, &app, "writer@acme.test").await;
             check(&d, &axe_js, lang, "worklist", p).await;
+            // The rows as cards, further down the phone-sized page.
+            d.set_window_size(390, 844).await;
+            d.execute(
+                "document.querySelector('table.worklist').scrollIntoView(); return true;",
+                serde_json::json!([]),
+            )
+            .await;
+            d.screenshot(&format!("layout_{lang}_worklist_rows_390"))
+                .await;
             let ids = bulk[2 * i..2 * i + 2]
                 .iter()
                 .map(|id| format!("id={id}"))
@@ -397,6 +406,8 @@ async fn the_checkout_id_copies_in_headless_chromium() {
         d.click("button[data-copy=checkout-id]").await;
         let copied = d.wait_text("button[data-copy=checkout-id]", "Copied").await;
         assert_eq!(copied, "Copied");
+        // What was copied, read back (reading needs a permission writing does not).
+        d.grant("clipboard-read").await;
         let clip = d
             .execute_async(
                 "const done = arguments[arguments.length - 1];

@@ -256,6 +256,16 @@ impl Driver {
         .expect("a boolean")
     }
 
+    /// Grants the page a permission (W3C Permissions, e.g. "clipboard-read").
+    pub async fn grant(&self, permission: &str) {
+        self.cmd(
+            Method::POST,
+            "/permissions",
+            Some(json!({ "descriptor": { "name": permission }, "state": "granted" })),
+        )
+        .await;
+    }
+
     /// Runs `script` (a function body) in the page with `args`; its return value.
     pub async fn execute(&self, script: &str, args: Value) -> Value {
         self.cmd(

@@ -92,10 +92,10 @@ fn overview() -> crate::service::overview::Overview {
     let currency = |currency, soon| CurrencyOverview {
         currency,
         count: 3,
-        sum_minor: 300_00,
+        sum_minor: 30_000,
         expiring_soon: soon,
-        expiring_soon_minor: soon * 100_00,
-        by_week_minor: [soon * 100_00, 0, 0, 100_00, 0, 0, 0, 100_00],
+        expiring_soon_minor: soon * 10_000,
+        by_week_minor: [soon * 10_000, 0, 0, 10_000, 0, 0, 0, 10_000],
     };
     Overview {
         currencies: vec![currency(Currency::Eur, 0), currency(Currency::Sek, 1)],
@@ -104,7 +104,7 @@ fn overview() -> crate::service::overview::Overview {
             name: s("Acme AB"),
             currency: Currency::Sek,
             count: 3,
-            sum_minor: 300_00,
+            sum_minor: 30_000,
         }],
         more_companies: 4,
     }
