@@ -7,6 +7,7 @@ use crate::domain::{CheckoutStatus, NotificationResult};
 use crate::http::web::bulk::{BulkPage, Line};
 use crate::http::web::checkout::{ConfirmPage, PreviewPage, ShowPage};
 use crate::http::web::checkouts::{ListPage, ListQuery, Row};
+use crate::http::web::flash::{Flash, Notice};
 use crate::service::send_once::SendOutcome;
 
 #[test]
@@ -37,9 +38,16 @@ fn worklist() {
                         email: s("t@b.se"),
                         reference: s("BK-1"),
                         amount: s("1"),
+                        sendable: d.is_some(),
                     })
                     .collect(),
                 next: Some(s("/checkouts?after=x")),
+                back_q: s("%2Fcheckouts%3F"),
+                flash: Some(Flash::Done(Notice::CheckoutSent(
+                    s("Tess (BK-1)"),
+                    s("Shipped"),
+                ))),
+                elsewhere: None,
             }
             .render()
             .unwrap()
@@ -61,6 +69,9 @@ fn worklist() {
             totals: vec![],
             rows: vec![],
             next: None,
+            back_q: s("%2Fcheckouts%3F"),
+            flash: None,
+            elsewhere: Some((2, s("/checkouts?status=all&q=x"))),
         }
         .render()
         .unwrap()
@@ -69,13 +80,29 @@ fn worklist() {
 
 #[test]
 fn checkout() {
-    for events in [0, 1] {
+    let refused = SendOutcome::NotSent(crate::error::Problem::Busy);
+    for (events, flash, notice) in [
+        (0, SendOutcome::Sent(CheckoutStatus::Shipped), None),
+        (
+            1,
+            refused,
+            Some(Flash::Done(Notice::RefreshedNow(s("Expired")))),
+        ),
+        (
+            1,
+            SendOutcome::Pending,
+            Some(Flash::Done(Notice::RefreshedNoChange)),
+        ),
+    ] {
         check("checkouts/show.html", |t| {
             ShowPage {
                 t,
                 chrome: chrome(),
                 id: s("0000"),
-                flash: Some(SendOutcome::Sent(CheckoutStatus::Shipped)),
+                retry_key: (!flash.is_sent()).then(|| s("k")),
+                flash: Some(flash.clone()),
+                back: s("/checkouts?"),
+                notice: notice.clone(),
                 status: s("ReadyToShip - 5"),
                 company: s("Acme AB"),
                 amount: s("1"),
@@ -101,17 +128,21 @@ fn checkout() {
 
 #[test]
 fn confirm() {
-    check("checkouts/confirm.html", |t| {
-        ConfirmPage {
-            t,
-            chrome: chrome(),
-            id: s("0000"),
-            consequence: t.consequence_invoice("1", "Tess"),
-            idempotency_key: s("k"),
-        }
-        .render()
-        .unwrap()
-    });
+    for already in [None, Some(s("Shipped"))] {
+        check("checkouts/confirm.html", |t| {
+            ConfirmPage {
+                t,
+                chrome: chrome(),
+                id: s("0000"),
+                consequence: t.consequence_invoice("1", "Tess"),
+                idempotency_key: s("k"),
+                already: already.clone(),
+                back: s("/checkouts?"),
+            }
+            .render()
+            .unwrap()
+        });
+    }
 }
 
 #[test]
