@@ -501,7 +501,8 @@ async fn csv_for_excel_streamed_and_complete(db: Db) {
         c.refreshed_at = now;
         app.state.store.upsert_checkout(&c).await.unwrap();
     }
-    let r = en.get("/checkouts.csv").await;
+    let started = std::time::Instant::now();
+    let mut r = en.get("/checkouts.csv").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         r.headers()
@@ -510,7 +511,17 @@ async fn csv_for_excel_streamed_and_complete(db: Db) {
         Some("chunked")
     );
     assert!(r.headers().get("content-length").is_none());
-    let text = r.text().await.unwrap();
+    let (mut body, mut chunks) = (Vec::new(), 0);
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        body.extend_from_slice(&chunk);
+        chunks += 1;
+    }
+    eprintln!(
+        "checkouts.csv, 2,501 rows: {} bytes in {chunks} chunks, {} ms",
+        body.len(),
+        started.elapsed().as_millis()
+    );
+    let text = String::from_utf8(body).unwrap();
     let ids: Vec<String> = text
         .lines()
         .skip(1)
@@ -680,5 +691,49 @@ async fn per_row_send_in_a_dialog_in_headless_chromium() {
     .await;
     for id in ids {
         assert_eq!(app.sim.ship_count(id.as_uuid()), 1, "{id} shipped once");
+    }
+}
+
+#[tokio::test]
+async fn openid_sign_in_returns_to_the_page_asked_for() {
+    use crate::helpers::idp::{Agent, AtProvider, app_with_idp, callback_url};
+    let (app, idp) =
+        app_with_idp(Db::Sqlite, checkout_desk::config::FirstSignIn::Link, false).await;
+    let id = app.ready().await;
+    for (next, lands) in [
+        (format!("/checkouts/{id}"), format!("/checkouts/{id}")),
+        ("//evil.example/".to_owned(), "/checkouts".to_owned()),
+    ] {
+        let mut agent = Agent::new(&app, &idp);
+        // The sign-in page carries `next` into the provider link.
+        let login = agent
+            .browser
+            .get_html(&format!("/login?next={}", urlencode(&next)))
+            .await;
+        let start = if next.starts_with("//") {
+            assert!(login.contains("href=\"/login/oidc/test\""), "{login}");
+            format!("/login/oidc/test?next={}", urlencode(&next))
+        } else {
+            let href = format!("/login/oidc/test?next={}", urlencode(&next));
+            assert!(login.contains(&format!("href=\"{href}\"")), "{login}");
+            href
+        };
+        let r = agent.browser.get(&start).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let authorize = location(&r).to_owned();
+        let back = agent
+            .at_provider(
+                &authorize,
+                "u-writer",
+                AtProvider::Consent,
+                &callback_url(&app),
+            )
+            .await;
+        let page = agent.browser.get_html(&back).await;
+        assert!(
+            page.contains(&format!("content=\"0;url={lands}\""))
+                && page.contains(&format!("href=\"{lands}\" id=\"continue\"")),
+            "{page}"
+        );
     }
 }

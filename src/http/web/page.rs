@@ -143,7 +143,8 @@ pub async fn localized_errors(
             .map(|p| p.as_str().to_owned())
             .unwrap_or_default();
         let location = match super::local_path::local_path(&asked) {
-            Some(p) if r.method() == actix_web::http::Method::GET && p != "/" => {
+            // The worklist is where a sign-in lands anyway.
+            Some(p) if r.method() == actix_web::http::Method::GET && p != "/checkouts" => {
                 format!("/login?next={}", super::local_path::encoded(p))
             }
             _ => "/login".to_owned(),

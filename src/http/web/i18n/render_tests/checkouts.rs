@@ -7,6 +7,7 @@ use crate::domain::{CheckoutStatus, NotificationResult};
 use crate::http::web::bulk::{JobPage, Line, PreviewPage as BulkPreview};
 use crate::http::web::checkout::{ConfirmPage, PreviewPage, ShowPage};
 use crate::http::web::checkouts::{ListPage, ListQuery, Row};
+use crate::http::web::flash::{Flash, Notice};
 use crate::service::send_once::SendOutcome;
 
 #[test]
@@ -51,6 +52,12 @@ fn worklist() {
                 matching: 3,
                 max_rows: 500,
                 all_link: s("/checkouts/bulk?all=1&"),
+                back_q: s("%2Fcheckouts%3F"),
+                flash: Some(Flash::Done(Notice::CheckoutSent(
+                    s("Tess (BK-1)"),
+                    s("Shipped"),
+                ))),
+                elsewhere: None,
             }
             .render()
             .unwrap()
@@ -79,6 +86,9 @@ fn worklist() {
             matching: 0,
             max_rows: 500,
             all_link: s("/"),
+            back_q: s("%2Fcheckouts%3F"),
+            flash: None,
+            elsewhere: Some((2, s("/checkouts?status=all&q=x"))),
         }
         .render()
         .unwrap()
@@ -112,13 +122,29 @@ fn overview() -> crate::service::overview::Overview {
 
 #[test]
 fn checkout() {
-    for events in [0, 1] {
+    let refused = SendOutcome::NotSent(crate::error::Problem::Busy);
+    for (events, flash, notice) in [
+        (0, SendOutcome::Sent(CheckoutStatus::Shipped), None),
+        (
+            1,
+            refused,
+            Some(Flash::Done(Notice::RefreshedNow(s("Expired")))),
+        ),
+        (
+            1,
+            SendOutcome::Pending,
+            Some(Flash::Done(Notice::RefreshedNoChange)),
+        ),
+    ] {
         check("checkouts/show.html", |t| {
             ShowPage {
                 t,
                 chrome: chrome(),
                 id: s("0000"),
-                flash: Some(SendOutcome::Sent(CheckoutStatus::Shipped)),
+                retry_key: (!flash.is_sent()).then(|| s("k")),
+                flash: Some(flash.clone()),
+                back: s("/checkouts?"),
+                notice: notice.clone(),
                 status: t.status_ready_to_ship(),
                 company: s("Acme AB"),
                 amount: s("1"),
@@ -153,17 +179,21 @@ fn checkout() {
 
 #[test]
 fn confirm() {
-    check("checkouts/confirm.html", |t| {
-        ConfirmPage {
-            t,
-            chrome: chrome(),
-            id: s("0000"),
-            consequence: t.consequence_invoice("1", "Tess"),
-            idempotency_key: s("k"),
-        }
-        .render()
-        .unwrap()
-    });
+    for already in [None, Some(s("Shipped"))] {
+        check("checkouts/confirm.html", |t| {
+            ConfirmPage {
+                t,
+                chrome: chrome(),
+                id: s("0000"),
+                consequence: t.consequence_invoice("1", "Tess"),
+                idempotency_key: s("k"),
+                already: already.clone(),
+                back: s("/checkouts?"),
+            }
+            .render()
+            .unwrap()
+        });
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::http::web::home::Index;
 use crate::http::web::login::SignedOut;
 use crate::http::web::login_page::LoginPage;
 use crate::http::web::oidc::SignedIn;
-use crate::http::web::page::ErrorPage;
+use crate::http::web::page::{ErrorPage, NotFoundPage};
 
 #[test]
 fn companies() {
@@ -114,6 +114,7 @@ fn login() {
             email: s("a@b.se"),
             error: Some(t.wrong_email_or_password().to_owned()),
             providers: vec![(s("test"), s("Test IdP"))],
+            next: s("/checkouts/x"),
         }
         .render()
         .unwrap()
@@ -122,7 +123,14 @@ fn login() {
 
 #[test]
 fn signed_in_and_out() {
-    check("signed_in.html", |t| SignedIn { t }.render().unwrap());
+    check("signed_in.html", |t| {
+        SignedIn {
+            t,
+            next: s("/checkouts"),
+        }
+        .render()
+        .unwrap()
+    });
     check("signed_out.html", |t| {
         SignedOut {
             t,
@@ -135,16 +143,28 @@ fn signed_in_and_out() {
 
 #[test]
 fn error_and_landing_pages() {
-    check("error.html", |t| {
-        ErrorPage {
-            t,
-            status: 404,
-            problem: Problem::NotFound(Missing::Checkout),
-            request_id: "0123456789abcdef0123456789abcdef",
-        }
-        .render()
-        .unwrap()
-    });
+    for signed_in in [false, true] {
+        check("error.html", |t| {
+            ErrorPage {
+                t,
+                status: 404,
+                problem: Problem::NotFound(Missing::Checkout),
+                request_id: "0123456789abcdef0123456789abcdef",
+                chrome: signed_in.then(chrome),
+            }
+            .render()
+            .unwrap()
+        });
+        check("not_found.html", |t| {
+            NotFoundPage {
+                t,
+                chrome: signed_in.then(chrome),
+                request_id: s("0123456789abcdef0123456789abcdef"),
+            }
+            .render()
+            .unwrap()
+        });
+    }
     check("index.html", |t| {
         Index { t, version: "1.0" }.render().unwrap()
     });
