@@ -167,7 +167,12 @@ async fn hostile_text_is_inert_and_the_snippet_is_isolated() {
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
         assert_eq!(r.headers()["cache-control"], "no-store");
         let html = r.text().await.unwrap();
-        assert!(!html.contains("<script"), "{path} has a script element");
+        // Scripts only as our own files (CSP: script-src 'self'), never inline.
+        assert_eq!(
+            html.matches("<script").count(),
+            html.matches("<script src=\"/static/js/").count(),
+            "{path} has an inline script element"
+        );
         assert!(
             html.contains("&#60;script&#62;alert(&#39;name&#39;)&#60;/script&#62;"),
             "{path}"
