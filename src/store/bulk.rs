@@ -14,9 +14,6 @@ const JOB_COLUMNS: &str = "id, form_key, user_id, request_id, remote_addr, creat
 const ROW_COLUMNS: &str =
     "job_id, position, checkout_id, state, customer, amount_minor, currency, outcome, lease_until";
 
-/// Rows a worker may take at `$1`.
-const TAKEABLE: &str = "(state = 'queued' OR (state = 'sending' AND lease_until < $1))";
-
 from_row!(BulkJob {
     id,
     form_key as Guid,
@@ -185,12 +182,5 @@ impl Store {
         const SQL: &str = "UPDATE bulk_job_rows SET state = 'queued', owner = NULL, lease_until = NULL \
             WHERE job_id = $1 AND position = $2 AND owner = $3 AND state = 'sending'";
         execute!(self, SQL, job, position, owner).map(|_| ())
-    }
-
-    /// How many rows of all jobs a worker could take at `now`.
-    pub async fn bulk_open_rows(&self, now: DateTime<Utc>) -> StoreResult<i64> {
-        const SQL: &str = sql!("SELECT COUNT(*) FROM bulk_job_rows WHERE ", TAKEABLE);
-        let (n,): (i64,) = fetch!(self, fetch_one, SQL, now)?;
-        Ok(n)
     }
 }

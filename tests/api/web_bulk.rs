@@ -270,7 +270,16 @@ async fn only_its_creator_and_superadmins_see_a_job() {
     // Another company's administrator submitting the same form makes their own job, in
     // which the checkout is not found (and nothing is sent again).
     let mut theirs = Browser::signed_in(&app, "writer@other.test").await;
-    let other_path = start_job(&mut theirs, &[id]).await;
+    let preview = theirs.get_html(&format!("/checkouts/bulk?id={id}")).await;
+    assert!(
+        !preview.contains("idempotency_key"),
+        "nothing to send: no button"
+    );
+    let r = theirs
+        .post_bulk(&uuid::Uuid::new_v4().to_string(), &[id.to_string()])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let other_path = location(&r).to_owned();
     assert_ne!(other_path, path);
     let summary = finished(&mut theirs, &other_path).await;
     assert!(
@@ -416,11 +425,12 @@ async fn bad_input_changes_nothing() {
 #[tokio::test]
 async fn worklist_offers_bulk_send_only_where_it_can() {
     let app = spawn_with(with_worker(Db::Sqlite, 20)).await;
+    // Made first, so it expires first and is on the superadmin's first page.
+    let theirs = app.checkout(true, "readyToShip").await;
     let mut ids = Vec::new();
     for _ in 0..52 {
         ids.push(app.ready().await);
     }
-    let theirs = app.checkout(true, "readyToShip").await;
     let mut root = Browser::signed_in(&app, "root@desk.test").await;
     let list = root.get_checkouts_html().await;
     assert!(
@@ -488,6 +498,21 @@ return rows.map((r) => {
 });
 "#;
 
+/// What sticks out on the right, for the failure message.
+const WIDER_THAN_WINDOW: &str = r#"
+const d = document.documentElement;
+return [d.scrollWidth, d.clientWidth, window.scrollX].concat(Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right + window.scrollX > d.clientWidth || e.scrollWidth > e.clientWidth + 1)
+  .slice(0, 12)
+  .map((e) => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right + window.scrollX) + " " + e.scrollWidth + "/" + e.clientWidth));
+"#;
+
+/// Back to the top of the page, so a screenshot shows the heading and counts.
+async fn top(d: &Driver) {
+    d.eval("window.scrollTo(0, 0); return true;", json!([]))
+        .await;
+}
+
 async fn assert_rows_visible(d: &Driver, css: &str, n: usize) -> Vec<String> {
     let v: Value = d.eval(ROWS_VISIBLE, json!([css])).await;
     let rows = v.as_array().unwrap();
@@ -498,10 +523,10 @@ async fn assert_rows_visible(d: &Driver, css: &str, n: usize) -> Vec<String> {
             "row not visible: {r}"
         );
     }
-    assert!(
-        !d.overflows_sideways().await,
-        "the page is wider than the window"
-    );
+    if d.overflows_sideways().await {
+        let wide = d.eval(WIDER_THAN_WINDOW, json!([])).await;
+        panic!("the page is wider than the window: {wide}");
+    }
     rows.iter()
         .map(|r| r["text"].as_str().unwrap().to_owned())
         .collect()
@@ -547,6 +572,7 @@ async fn bulk_send_on_a_phone_in_swedish() {
             1,
             "{preview:?}"
         );
+        top(&d).await;
         d.screenshot("bulk_preview_sv_390").await;
         app.sim.inject(Fault {
             endpoint: SimEndpoint::Update,
@@ -574,16 +600,20 @@ async fn bulk_send_on_a_phone_in_swedish() {
             "failures first: {rows:?}"
         );
         assert!(rows[1].contains("hoppas över"), "{rows:?}");
+        top(&d).await;
         d.screenshot("bulk_summary_sv_390").await;
         d.set_window_size(1366, 900).await;
         assert_rows_visible(&d, "#bulk tbody tr", 5).await;
+        top(&d).await;
         d.screenshot("bulk_summary_sv_1366").await;
         d.click("form[action='/lang'] button").await;
         d.wait_text("h1", "results").await;
         assert_rows_visible(&d, "#bulk tbody tr", 5).await;
+        top(&d).await;
         d.screenshot("bulk_summary_en_1366").await;
         d.set_window_size(390, 844).await;
         assert_rows_visible(&d, "#bulk tbody tr", 5).await;
+        top(&d).await;
         d.screenshot("bulk_summary_en_390").await;
     })
     .await;

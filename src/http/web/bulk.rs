@@ -79,6 +79,8 @@ pub(super) struct PreviewPage {
     pub capped: Option<i64>,
     pub max_rows: usize,
     pub idempotency_key: String,
+    /// False: the rows' last column says what will happen (`bulk_rows.html`).
+    pub job: bool,
 }
 
 /// The selected `id=` values, parsed as checkout ids (each once, in order).
@@ -159,6 +161,7 @@ pub async fn preview(
         capped,
         max_rows: MAX_ROWS,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
+        job: false,
     };
     html(StatusCode::OK, &page)
 }
@@ -196,6 +199,8 @@ pub(super) struct JobPage {
     pub pending: usize,
     pub sent_total: String,
     pub failed_total: String,
+    /// True: the rows' last column is each one's result (`bulk_rows.html`).
+    pub job: bool,
 }
 
 /// A job's progress (refreshing itself every 2 s while rows are left) and, once all are
@@ -234,6 +239,7 @@ pub async fn job(
         pending: v.pending,
         sent_total: total_text(&v.sent_total, t),
         failed_total: total_text(&v.failed_total, t),
+        job: true,
     };
     html(StatusCode::OK, &page)
 }

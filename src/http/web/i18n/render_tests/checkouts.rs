@@ -242,6 +242,7 @@ fn bulk_send() {
                 capped,
                 max_rows: 500,
                 idempotency_key: s("k"),
+                job: false,
             }
             .render()
             .unwrap()
@@ -260,6 +261,7 @@ fn bulk_send() {
                 pending: usize::from(running),
                 sent_total: s("1"),
                 failed_total: s("1"),
+                job: true,
             }
             .render()
             .unwrap()
