@@ -309,6 +309,7 @@ async fn prepare(pg: bool, n: usize, sim: &SimHandle, sends: usize) -> Prepared 
             payson_agent_id: format!("{}", 7000 + i),
             payson_api_key_encrypted: state.secrets.encrypt("bench-key"),
             payson_base_url: sim.base_url(),
+            time_zone: checkout_desk::domain::TimeZone::DEFAULT,
             created_at: now,
         };
         state.store.insert_company(&c).await.unwrap();

@@ -43,7 +43,7 @@ mod web_audit;
 mod web_bulk;
 mod web_checkout;
 mod web_confirm;
-mod web_layout;
 mod web_flow;
+mod web_layout;
 mod web_signin;
 mod web_words;

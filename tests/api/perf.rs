@@ -35,6 +35,7 @@ fn company(name: &str) -> Company {
         payson_agent_id: "4".into(),
         payson_api_key_encrypted: "v1:abc".into(),
         payson_base_url: "https://test-api.payson.se/2.0/".into(),
+        time_zone: checkout_desk::domain::TimeZone::DEFAULT,
         created_at: now(),
     }
 }

@@ -509,12 +509,12 @@ return [d.scrollWidth, d.clientWidth, window.scrollX].concat(Array.from(document
 
 /// Back to the top of the page, so a screenshot shows the heading and counts.
 async fn top(d: &Driver) {
-    d.eval("window.scrollTo(0, 0); return true;", json!([]))
+    d.execute("window.scrollTo(0, 0); return true;", json!([]))
         .await;
 }
 
 async fn assert_rows_visible(d: &Driver, css: &str, n: usize) -> Vec<String> {
-    let v: Value = d.eval(ROWS_VISIBLE, json!([css])).await;
+    let v: Value = d.execute(ROWS_VISIBLE, json!([css])).await;
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), n, "{v}");
     for r in rows {
@@ -524,7 +524,7 @@ async fn assert_rows_visible(d: &Driver, css: &str, n: usize) -> Vec<String> {
         );
     }
     if d.overflows_sideways().await {
-        let wide = d.eval(WIDER_THAN_WINDOW, json!([])).await;
+        let wide = d.execute(WIDER_THAN_WINDOW, json!([])).await;
         panic!("the page is wider than the window: {wide}");
     }
     rows.iter()

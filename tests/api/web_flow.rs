@@ -582,7 +582,7 @@ async fn audit_and_notification_csvs_follow_the_language() {
 /// wait for).
 async fn wait_for(d: &Driver, js: &str) -> bool {
     for _ in 0..100 {
-        if d.script(js).await.as_bool() == Some(true) {
+        if d.execute(js, serde_json::json!([])).await.as_bool() == Some(true) {
             return true;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -633,8 +633,11 @@ async fn per_row_send_in_a_dialog_in_headless_chromium() {
             };
             d.wait_text("#send-dialog-consequence", sentence).await;
             assert!(
-                d.script("return document.getElementById('send-dialog').open")
-                    .await
+                d.execute(
+                    "return document.getElementById('send-dialog').open",
+                    serde_json::json!([])
+                )
+                .await
                     == true
             );
             d.screenshot(&format!("flow_dialog_{w}_{lang}")).await;
@@ -676,8 +679,11 @@ async fn per_row_send_in_a_dialog_in_headless_chromium() {
                 "the row left the list"
             );
             assert!(
-                d.script("return !document.getElementById('send-dialog').open")
-                    .await
+                d.execute(
+                    "return !document.getElementById('send-dialog').open",
+                    serde_json::json!([])
+                )
+                .await
                     == true
             );
         }

@@ -156,8 +156,7 @@ fn row(
     t: super::i18n::Tr,
     principal: &Principal,
 ) -> Row {
-    let expires = (c.status == CheckoutStatus::ReadyToShip)
-        .then(|| c.expires_at().unwrap_or(now));
+    let expires = (c.status == CheckoutStatus::ReadyToShip).then(|| c.expires_at().unwrap_or(now));
     let zone = zones.of(Some(c.company_id));
     let title = [c.customer_name.trim(), c.reference.trim()]
         .into_iter()

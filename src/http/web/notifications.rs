@@ -184,7 +184,12 @@ pub async fn csv(
                 .into_iter()
                 .map(|n| {
                     let id = n.id.to_string();
-                    let r = NotificationRow::new(Tr(super::i18n::Lang::En), n, &names, &Zones::default());
+                    let r = NotificationRow::new(
+                        Tr(super::i18n::Lang::En),
+                        n,
+                        &names,
+                        &Zones::default(),
+                    );
                     vec![
                         id,
                         r.received_at.to_rfc3339(),

@@ -286,16 +286,6 @@ impl Driver {
         .await
     }
 
-    /// Runs `js` (a function body) in the page and returns what it returns.
-    pub async fn script(&self, js: &str) -> Value {
-        self.cmd(
-            Method::POST,
-            "/execute/sync",
-            Some(json!({ "script": js, "args": [] })),
-        )
-        .await
-    }
-
     pub async fn screenshot(&self, name: &str) {
         let url = format!("{}/session/{}/screenshot", self.base, self.session);
         if let Ok(r) = self.http.get(url).send().await

@@ -81,6 +81,7 @@ impl Tr {
             AuditAction::UserChanged => self.action_user_changed(),
             AuditAction::PaysonNotification => self.action_payson_notification(),
             AuditAction::ExpiryDigest => self.action_expiry_digest(),
+            AuditAction::BulkSend => self.action_bulk_send(),
         }
     }
 
@@ -135,6 +136,8 @@ impl Tr {
             AuditAction::PaysonNotification => self.said_notification_failed(&id),
             AuditAction::ExpiryDigest if done => self.said_digest_sent().to_owned(),
             AuditAction::ExpiryDigest => self.said_digest_failed().to_owned(),
+            AuditAction::BulkSend if done => self.said_bulk_send_started(&who),
+            AuditAction::BulkSend => self.said_bulk_send_refused(&who),
         }
     }
 
