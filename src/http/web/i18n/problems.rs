@@ -160,9 +160,11 @@ impl Tr {
             Notice::UserEnabled => self.user_enabled().into(),
             Notice::TokenRevoked(id) => self.token_revoked(id),
             Notice::SettingsSaved => self.settings_saved().into(),
-            Notice::CheckoutSent(who, status) => self.flow_checkout_sent(who, status),
+            Notice::CheckoutSent(who, status) => {
+                self.flow_checkout_sent(who, self.stored_status(status))
+            }
             Notice::RefreshedNoChange => self.flow_refreshed_no_change().into(),
-            Notice::RefreshedNow(status) => self.flow_refreshed_now(status),
+            Notice::RefreshedNow(status) => self.flow_refreshed_now(self.stored_status(status)),
         }
     }
 

@@ -24,6 +24,11 @@ impl Tr {
     }
 
     /// The status alone, as the status filter offers it.
+    /// A status kept by its BokaMera name (in a flash, which outlives the request), in words.
+    pub fn stored_status<'a>(&self, name: &'a str) -> &'a str {
+        CheckoutStatus::parse(name).map_or(name, |s| self.status_name(s))
+    }
+
     pub fn status_name(&self, status: CheckoutStatus) -> &'static str {
         match status {
             CheckoutStatus::None => self.status_none(),
