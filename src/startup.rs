@@ -176,6 +176,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         oidc,
         metrics,
         company_names: Arc::default(),
+        company_zones: Arc::default(),
         mailer,
         digest_done: Arc::default(),
         clock,

@@ -23,6 +23,7 @@ pub struct AppState {
     pub oidc: Arc<crate::auth::oidc::Oidc>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub company_names: Arc<crate::store::names::CompanyNames>,
+    pub company_zones: Arc<crate::store::names::CompanyZones>,
     /// Sends the daily digest (SMTP, or nothing when `[smtp]` has no host).
     pub mailer: Arc<dyn crate::mail::Mailer>,
     /// The last UTC day this instance finished the digest for, so later runs that day

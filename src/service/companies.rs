@@ -188,6 +188,7 @@ pub async fn set_time_zone(
         if !state.store.update_company_time_zone(id, zone).await? {
             return Err(AppError::NotFound(Missing::Company));
         }
+        state.company_zones.clear().await;
         Ok(zone)
     }
     .await;
@@ -198,9 +199,10 @@ pub async fn set_time_zone(
 }
 
 /// Every company's time zone, for showing times; zones are not secret, and a page only
-/// looks up the companies whose rows it already may show.
-pub async fn zones(state: &AppState) -> Result<Zones, AppError> {
-    Ok(state.store.company_time_zones().await?)
+/// looks up the companies whose rows it already may show. Cached like the names (a zone
+/// changed at another instance shows there within seconds).
+pub async fn zones(state: &AppState) -> Result<std::sync::Arc<Zones>, AppError> {
+    Ok(state.company_zones.get(&state.store).await?)
 }
 
 /// *Test connection*: `GET /Accounts` with the stored credentials.
