@@ -561,6 +561,10 @@ async fn bulk_send_on_a_phone_in_swedish() {
             )
             .await;
         assert_eq!(ticked, json!(5));
+        d.screenshot("bulk_worklist_sv_390").await;
+        d.set_window_size(1366, 900).await;
+        d.screenshot("bulk_worklist_sv_1366").await;
+        d.set_window_size(390, 844).await;
         // Meanwhile someone else sends one of them.
         let mut other = Browser::signed_in(&app, "root@desk.test").await;
         let confirm = other.get_send_html(ids[1]).await;
