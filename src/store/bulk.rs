@@ -136,11 +136,9 @@ impl Store {
         );
         const TAKE: &str = sql!(
             "UPDATE bulk_job_rows SET state = 'sending', owner = $3, lease_until = $4 \
-            WHERE job_id = $1 AND position = $2 AND ",
-            TAKEABLE_AT_5
+            WHERE job_id = $1 AND position = $2 AND \
+            (state = 'queued' OR (state = 'sending' AND lease_until < $5))"
         );
-        const TAKEABLE_AT_5: &str =
-            "(state = 'queued' OR (state = 'sending' AND lease_until < $5))";
         const ONE: &str = sql!(
             "SELECT ",
             ROW_COLUMNS,

@@ -532,7 +532,7 @@ async fn assert_rows_visible(d: &Driver, css: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// As a new user would, on a phone in Swedish: five rows ticked in the worklist, one of
+/// As a new user would, on a phone in Swedish: five rows selected in the worklist, one of
 /// which is sent meanwhile and one of which Payson refuses: three sent, one refused with
 /// Payson's reason, one skipped, every row visible, nothing wider than the window.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -552,10 +552,19 @@ async fn bulk_send_on_a_phone_in_swedish() {
         assert!(d.wait_url("/checkouts").await);
         d.click("form[action='/lang'] button").await;
         d.wait_text("h1", "Väntar").await;
-        for id in &ids {
-            d.click(&format!("input[type=checkbox][value='{id}']"))
-                .await;
-        }
+        // "Select every row on this page" (shown by static/js/bulk.js) ticks all five.
+        d.click("#select-page").await;
+        let ticked = d
+            .eval(
+                "return document.querySelectorAll('input[name=id]:checked').length;",
+                json!([]),
+            )
+            .await;
+        assert_eq!(ticked, json!(5));
+        d.screenshot("bulk_worklist_sv_390").await;
+        d.set_window_size(1366, 900).await;
+        d.screenshot("bulk_worklist_sv_1366").await;
+        d.set_window_size(390, 844).await;
         // Meanwhile someone else sends one of them.
         let mut other = Browser::signed_in(&app, "root@desk.test").await;
         let confirm = other.get_send_html(ids[1]).await;
