@@ -517,7 +517,7 @@ async fn csv_for_excel_streamed_and_complete(db: Db) {
         chunks += 1;
     }
     eprintln!(
-        "checkouts.csv, 2,501 rows: {} bytes in {chunks} chunks, {} ms",
+        "checkouts.csv on {db:?}, 2,501 rows: {} bytes in {chunks} chunks, {} ms",
         body.len(),
         started.elapsed().as_millis()
     );
@@ -576,6 +576,14 @@ async fn audit_and_notification_csvs_follow_the_language() {
     let audit = en.get("/audit.csv").await.text().await.unwrap();
     assert!(audit.starts_with("at,actor,company"), "{audit}");
     assert!(audit.lines().count() > 1, "{audit}");
+    // The pages offer both dialects before downloading.
+    for page in ["/audit", "/notifications"] {
+        let html = sv.get_html(page).await;
+        assert!(
+            html.contains("Excel (semikolon)") && html.contains("format=csv"),
+            "{page}"
+        );
+    }
 }
 
 /// Polls the page until `js` returns true (a row leaving the list has no element to

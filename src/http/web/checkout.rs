@@ -136,8 +136,7 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let (principal, chrome, t) = (&s.principal, s.chrome, s.t);
-    let principal = principal.clone();
+    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
     let c = visible(&state, &principal, &path).await?;
     let company = company(&state, c.company_id).await?;
     let zone = company.time_zone;
@@ -254,6 +253,7 @@ pub async fn confirm(
 
 /// Sends once per idempotency key: a double click or a resubmitted form finds the first
 /// submission and shows its outcome.
+///
 /// A form posted from the worklist (`back`) returns there with a flash naming the
 /// checkout when it was sent, and goes to the checkout's page (with *Try again*) when it
 /// was not. A script asking for JSON (the worklist's dialog) gets the outcome as JSON.
@@ -313,6 +313,7 @@ pub async fn refresh(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = checkout_id(&path)?;
+    // Our copy's status before, so the page can say what Payson changed.
     let before = visible(&state, &s.principal, &path).await?.status;
     let notice = match refresh_visible(&state, &s.principal, id, &s.meta).await {
         Ok(c) if c.status == before => Flash::Done(Notice::RefreshedNoChange),
