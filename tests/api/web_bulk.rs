@@ -555,7 +555,7 @@ async fn bulk_send_on_a_phone_in_swedish() {
         // "Select every row on this page" (shown by static/js/bulk.js) ticks all five.
         d.click("#select-page").await;
         let ticked = d
-            .eval(
+            .execute(
                 "return document.querySelectorAll('input[name=id]:checked').length;",
                 json!([]),
             )
