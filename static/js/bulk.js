@@ -1,5 +1,6 @@
 // The worklist's "select every sendable row on this page": a progressive enhancement (the
-// checkbox is hidden without JavaScript; "all matching the filter" works without it).
+// box, in the bulk bar above the table, is hidden without JavaScript; "all matching the
+// filter" works without it).
 (function () {
   "use strict";
   var all = document.getElementById("select-page");
@@ -21,7 +22,11 @@
     all.checked = list.length > 0 && ticked === list.length;
     all.indeterminate = ticked > 0 && ticked < list.length;
   };
-  all.hidden = false;
+  // Shown only when this script runs: without it the box would do nothing.
+  var wrap = document.getElementById("select-page-wrap");
+  if (wrap) {
+    wrap.hidden = false;
+  }
   all.addEventListener("change", function () {
     var list = boxes();
     for (var i = 0; i < list.length; i++) {

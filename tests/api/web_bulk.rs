@@ -318,7 +318,7 @@ async fn failures_come_first_with_paysons_reason() {
         "{preview}"
     );
     assert!(
-        preview.contains("skipped: it has status Shipped"),
+        preview.contains("skipped: it is “Sent”"),
         "{preview}"
     );
     let key = field(&preview, "idempotency_key");

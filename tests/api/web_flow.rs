@@ -83,7 +83,7 @@ async fn per_row_send_without_javascript(db: Db) {
     let list = b.get_html("/checkouts?q=Tess").await;
     assert!(
         list.contains(
-            "Payment request sent for Tess T Persson (BK-1). The checkout is now Shipped."
+            "Payment request sent for Tess T Persson (BK-1). The checkout is now Sent."
         ),
         "{list}"
     );
