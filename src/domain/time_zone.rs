@@ -74,7 +74,8 @@ pub struct Expiry {
     /// Calendar days from today to the expiry day in the zone: 0 today (or already past),
     /// 1 tomorrow.
     pub days: i64,
-    /// The local time, given when it is under 48 hours away: then the hour matters.
+    /// The local time, given when it is under 48 hours away (and not past): then the hour
+    /// matters.
     pub at: Option<DateTime<Tz>>,
 }
 
@@ -84,7 +85,9 @@ impl Expiry {
         let days = (local.date_naive() - zone.local(now).date_naive())
             .num_days()
             .max(0);
-        let at = (expires - now < Duration::hours(48)).then_some(local);
+        let left = expires - now;
+        // Past its time, Payson is about to expire it: "today", without a time gone by.
+        let at = (left >= Duration::zero() && left < Duration::hours(48)).then_some(local);
         Self { days, at }
     }
 }
@@ -154,8 +157,8 @@ mod tests {
         assert_eq!((at(47).days, at(47).at.is_some()), (2, true));
         assert_eq!((at(49).days, at(49).at.is_some()), (2, false));
         assert_eq!((at(24 * 30).days, at(24 * 30).at.is_some()), (30, false));
-        // Already past: today, not a negative count.
-        assert_eq!(at(-5).days, 0);
+        // Already past: today, not a negative count nor a time gone by.
+        assert_eq!(at(-5), Expiry { days: 0, at: None });
         // The day turns at the company's midnight, not UTC's.
         let ny = TimeZone::parse("America/New_York").unwrap();
         let late = utc(2026, 12, 4, 3, 0); // 22:00 on the 3rd in New York, 04:00 on the 4th in Stockholm

@@ -375,3 +375,78 @@ pub fn timeline(c: &Checkout, events: &[crate::domain::AuditEvent]) -> Vec<Step>
     steps.sort_by_key(|s| (s.at, s.status));
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AuditEvent, AuditOutcome, NewAuditEvent};
+
+    fn checkout(history: &str) -> Checkout {
+        let at = DateTime::UNIX_EPOCH;
+        Checkout {
+            id: CheckoutId::from(uuid::Uuid::nil()),
+            company_id: CompanyId::from(uuid::Uuid::nil()),
+            status: CheckoutStatus::Shipped,
+            payson_status: "shipped".into(),
+            amount: Money::from_minor(100, Currency::Sek),
+            payment_method: PaymentMethod::Card,
+            customer_name: String::new(),
+            customer_email: String::new(),
+            reference: String::new(),
+            snippet: None,
+            purchase_id: None,
+            history_json: history.into(),
+            ready_to_ship_at: None,
+            created_at: at,
+            updated_at: at,
+            refreshed_at: at,
+        }
+    }
+
+    fn send(id: i64, actor: &str, outcome: AuditOutcome) -> AuditEvent {
+        AuditEvent {
+            id,
+            event: NewAuditEvent {
+                at: DateTime::UNIX_EPOCH + chrono::Duration::seconds(id),
+                actor_user_id: None,
+                actor: actor.into(),
+                company_id: None,
+                checkout_id: None,
+                action: AuditAction::SendPaymentRequest,
+                outcome,
+                http_status: 200,
+                remote_addr: String::new(),
+                request_id: String::new(),
+                message: String::new(),
+                payson_message: None,
+                note: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_timeline_is_ordered_by_time_not_text_and_names_who_sent() {
+        // As text, "08:00:00Z" sorts before "09:30:00+02:00" (07:30 UTC): created first anyway.
+        let c = checkout(
+            r#"{"shipped":"2026-01-02T10:00:00Z","readyToShip":"2026-01-01T08:00:00Z","created":"2026-01-01T09:30:00+02:00"}"#,
+        );
+        let events = [
+            send(1, "first@acme.test", AuditOutcome::Failed),
+            send(2, "reconciliation", AuditOutcome::Success),
+        ];
+        let steps = timeline(&c, &events);
+        let order: Vec<_> = steps.iter().map(|s| s.status).collect();
+        assert_eq!(
+            order,
+            [
+                CheckoutStatus::Created,
+                CheckoutStatus::ReadyToShip,
+                CheckoutStatus::Shipped
+            ]
+        );
+        assert_eq!(steps[0].by, None);
+        assert_eq!(steps[2].by.as_deref(), Some("reconciliation"));
+        // No history, or none readable: no steps rather than an error.
+        assert!(timeline(&checkout("not json"), &events).is_empty());
+    }
+}

@@ -625,3 +625,54 @@ async fn swedish_pages_have_no_english_ui_words() {
         "{words:?}"
     );
 }
+
+/// `company time-zone` sets the zone as the companies page does; a bad one fails with the
+/// reason and changes nothing.
+#[tokio::test]
+async fn the_cli_sets_a_companys_zone() {
+    use std::process::Command;
+    let app = spawn_app(Db::Sqlite).await;
+    let run = |zone: &str| {
+        Command::new(env!("CARGO_BIN_EXE_checkout-desk"))
+            .args(["company", "time-zone", "--company"])
+            .arg(app.company.id.to_string())
+            .args(["--zone", zone])
+            .env("CHECKOUT_DESK_DATABASE_URL", &app.database_url)
+            .env(
+                "CHECKOUT_DESK_SECRET_KEY",
+                "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            )
+            .env("CHECKOUT_DESK_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run("Europe/Atlantis");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && text.contains("'Europe/Atlantis' is not a time zone"),
+        "{text}"
+    );
+    let stored = app
+        .state
+        .store
+        .company(app.company.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.time_zone, TimeZone::DEFAULT);
+    let out = run("America/New_York");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("now shows times in America/New_York"));
+    let stored = app
+        .state
+        .store
+        .company(app.company.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.time_zone.name(), "America/New_York");
+}

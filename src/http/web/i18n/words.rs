@@ -96,7 +96,7 @@ impl Tr {
             (Actor::Operator.name(), self.who_operator()),
             (Actor::Reconciliation.name(), self.who_reconciliation()),
             (Actor::Digest.name(), self.who_digest()),
-            ("anonymous", self.who_anonymous()),
+            (ANONYMOUS, self.who_anonymous()),
         ];
         named
             .iter()
@@ -127,6 +127,9 @@ impl Tr {
             AuditAction::RefreshCheckout if done => self.said_refreshed(&who, &id),
             AuditAction::RefreshCheckout => self.said_refresh_refused(&who, &id),
             AuditAction::Login if done => self.said_signed_in(&who),
+            AuditAction::Login if e.actor == ANONYMOUS => {
+                self.said_sign_in_refused_unknown().to_owned()
+            }
             AuditAction::Login => self.said_sign_in_refused(&who),
             AuditAction::Logout => self.said_signed_out(&who),
             AuditAction::TokenIssued if done => self.said_token_issued(&who),
@@ -189,6 +192,9 @@ impl Tr {
         self.date_only(l.day(), self.month(l.month()), l.year())
     }
 }
+
+/// The audit log's actor for an event nobody signed in caused (`service::audit::event`).
+const ANONYMOUS: &str = "anonymous";
 
 /// The first block of a checkout id: enough to tell rows apart and to search by.
 pub fn short_id(id: &str) -> String {
