@@ -240,6 +240,7 @@ async fn check(d: &Driver, axe_js: &str, lang: &str, name: &str, problems: &mut 
     for (width, height) in [(390, 844), (1366, 900)] {
         d.set_window_size(width, height).await;
         let (scroll, client) = widths(d).await;
+        eprintln!("width: {lang} {name} at {width}: document {scroll} px, window {client} px");
         if scroll > client {
             problems.push(format!(
                 "{lang} {name} at {width}: document {scroll} px wide in a {client} px window"
@@ -315,6 +316,19 @@ async fn every_page_fits_and_passes_axe_in_headless_chromium() {
             ] {
                 d.goto(&app.url(path)).await;
                 check(&d, &axe_js, lang, name, p).await;
+            }
+
+            // Swagger UI is vendored as it comes: its own markup fails axe (contrast,
+            // nested controls, an unlabelled select), so here only its width is checked.
+            d.goto(&app.url("/swagger-ui/")).await;
+            d.wait_text("body", "SendCheckoutPaymentRequest").await;
+            for (width, height) in [(390, 844), (1366, 900)] {
+                d.set_window_size(width, height).await;
+                let (scroll, client) = widths(&d).await;
+                if scroll > client {
+                    p.push(format!("{lang} swagger_ui at {width}: document {scroll} px wide in a {client} px window"));
+                }
+                d.screenshot(&format!("layout_{lang}_swagger_ui_{width}")).await;
             }
 
             // A company administrator's pages.
