@@ -355,7 +355,8 @@ async fn every_page_fits_and_passes_axe_in_headless_chromium() {
             let p = &mut problems;
             check(&d, &axe_js, lang, "login", p).await;
             for (name, path) in [
-                ("home", "/"),
+                ("api", "/api"),
+                ("page_not_found_signed_out", "/no-such-page"),
                 ("metadata", "/metadata"),
                 (
                     "metadata_operation",
@@ -408,6 +409,7 @@ async fn every_page_fits_and_passes_axe_in_headless_chromium() {
                     "/checkouts/00000000-0000-4000-8000-000000000000".to_owned(),
                 ),
                 ("error_bad_filter", "/checkouts?status=nonsense".to_owned()),
+                ("page_not_found", "/no-such-page".to_owned()),
                 ("bulk_preview", format!("/checkouts/bulk?{ids}")),
             ] {
                 d.goto(&app.url(&path)).await;
