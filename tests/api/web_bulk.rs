@@ -317,10 +317,7 @@ async fn failures_come_first_with_paysons_reason() {
         preview.contains("3 of 4 selected will be sent"),
         "{preview}"
     );
-    assert!(
-        preview.contains("skipped: it is “Sent”"),
-        "{preview}"
-    );
+    assert!(preview.contains("skipped: it is “Sent”"), "{preview}");
     let key = field(&preview, "idempotency_key");
     app.sim.inject(Fault {
         endpoint: SimEndpoint::Update,

@@ -82,9 +82,7 @@ async fn per_row_send_without_javascript(db: Db) {
     assert_eq!(location(&r), "/checkouts?q=Tess");
     let list = b.get_html("/checkouts?q=Tess").await;
     assert!(
-        list.contains(
-            "Payment request sent for Tess T Persson (BK-1). The checkout is now Sent."
-        ),
+        list.contains("Payment request sent for Tess T Persson (BK-1). The checkout is now Sent."),
         "{list}"
     );
     assert!(

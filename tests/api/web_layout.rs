@@ -292,7 +292,9 @@ async fn check(d: &Driver, axe_js: &str, lang: &str, name: &str, problems: &mut 
         eprintln!("width: {lang} {name} at {width}: document {scroll} px, window {client} px");
         if scroll > client {
             problems.push(format!(
-                "{lang} {name} at {width}: document {scroll} px wide in a {client} px window"
+                "{lang} {name} at {width}: document {scroll} px wide in a {client} px window; \
+                 widest: {}",
+                widest(d).await
             ));
         }
         for v in axe(d, axe_js).await {
@@ -300,6 +302,26 @@ async fn check(d: &Driver, axe_js: &str, lang: &str, name: &str, problems: &mut 
         }
         d.screenshot(&format!("layout_{lang}_{name}_{width}")).await;
     }
+}
+
+/// The innermost elements reaching past the window's right edge, to say what to fix.
+async fn widest(d: &Driver) -> String {
+    let v = d
+        .execute(
+            "const w = document.documentElement.clientWidth;
+             return [...document.querySelectorAll('body *')]
+               .filter(e => e.getBoundingClientRect().right > w + 1
+                 && ![...e.children].some(c => c.getBoundingClientRect().right > w + 1))
+               .slice(0, 5)
+               .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                 + (e.className && e.className.baseVal === undefined ? '.' + e.className : '')
+                 + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: '
+                 + (e.textContent || '').trim().slice(0, 40))
+               .join(' | ');",
+            serde_json::json!([]),
+        )
+        .await;
+    v.as_str().unwrap_or_default().to_owned()
 }
 
 async fn widths(d: &Driver) -> (i64, i64) {

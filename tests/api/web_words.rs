@@ -318,7 +318,7 @@ async fn times_follow_each_companys_zone_across_daylight_saving() {
         .await
         .with_language(SWEDISH);
     let audit = sv.get_html("/audit?action=company_changed").await;
-    assert!(audit.contains("<td>29 mars 2026 03:01</td>"), "{audit}");
+    assert!(audit.contains(">29 mars 2026 03:01</td>"), "{audit}");
     // The CSV stays machine-readable: ISO 8601 in UTC.
     let csv = b
         .get("/audit.csv?action=company_changed")

@@ -31,8 +31,10 @@ const PAGE_SIZE: i64 = 50;
 pub struct Row {
     /// The row's link text: the customer, else the booking reference, else the short id.
     pub title: String,
-    /// The day the checkout was created (the date column of non-awaiting lists).
+    /// The day the checkout was created (the date column of non-awaiting lists), in words
+    /// and as `YYYY-MM-DD`, both on the company's calendar.
     pub created: String,
+    pub created_on: String,
     pub short_id: String,
     pub email: String,
     pub reference: String,
@@ -165,6 +167,7 @@ fn row(
     Row {
         title,
         created: t.date(c.created_at, zone),
+        created_on: zone.local(c.created_at).format("%Y-%m-%d").to_string(),
         short_id: c.id.short(),
         email: c.customer_email.clone(),
         reference: c.reference.clone(),
@@ -403,7 +406,8 @@ pub fn render_sample(rows: usize) -> String {
     let t = super::i18n::Tr(super::i18n::Lang::En);
     let row = |i: usize| Row {
         title: format!("Kund {i}"),
-        created: "2026-01-01".into(),
+        created: "1 Jan 2026".into(),
+        created_on: "2026-01-01".into(),
         short_id: format!("{i:08x}"),
         email: format!("kund{i}@example.com"),
         reference: format!("BK-{i}"),
