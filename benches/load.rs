@@ -770,7 +770,7 @@ fn views(p: &Prepared, admin: &str, root: &str) -> Vec<View> {
         ),
         page(
             "CSV of a filter",
-            format!("/checkouts.csv?company={company}&q=svensson"),
+            format!("/checkouts.csv?company={company}&q=johansson"),
             root,
         ),
         View {
