@@ -23,3 +23,8 @@ BEGIN
     VALUES ('delete', OLD.rowid, OLD.search_text);
     INSERT INTO checkouts_search (rowid, search_text) VALUES (NEW.rowid, NEW.search_text);
 END;
+
+-- Start-up fills in the search text of rows from before it existed (`Store::migrate`); this
+-- empty index lets it find none without reading every row (a full scan took 0.3–3 s at a
+-- million checkouts).
+CREATE INDEX checkouts_search_pending ON checkouts (id) WHERE search_text = '';
