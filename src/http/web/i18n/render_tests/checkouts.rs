@@ -35,7 +35,7 @@ fn worklist() {
                         status: t.status_shipped_capture(),
                         company: s("Acme AB"),
                         title: s("Tess"),
-                        created: s("1 Jan 2026"),
+                        created: s("2026-01-01"),
                         created_on: s("2026-01-01"),
                         short_id: s("00000000"),
                         email: s("t@b.se"),
