@@ -6,7 +6,6 @@
 use reqwest::StatusCode;
 
 use checkout_desk::domain::Role;
-use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
 
 use crate::helpers::browser::{Browser, field, location};
 use crate::helpers::{Db, PASSWORD, global_user, spawn_app};
@@ -147,16 +146,7 @@ async fn error_pages_are_swedish() {
 async fn a_failed_send_is_told_in_the_readers_language() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
-    app.sim.inject(Fault {
-        endpoint: SimEndpoint::Update,
-        kind: FaultKind::Status {
-            code: 400,
-            body: r#"{"message":"Merchant account locked"}"#.into(),
-        },
-        count: 1,
-        apply_first: false,
-        apply_after_ms: None,
-    });
+    app.refuse_next_update();
     let mut b = Browser::new(&app).with_language(SWEDISH);
     b.login("writer@acme.test", PASSWORD).await;
     let confirm = b.get_send_html(id).await;

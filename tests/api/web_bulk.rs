@@ -319,16 +319,7 @@ async fn failures_come_first_with_paysons_reason() {
     );
     assert!(preview.contains("skipped: it is “Sent”"), "{preview}");
     let key = field(&preview, "idempotency_key");
-    app.sim.inject(Fault {
-        endpoint: SimEndpoint::Update,
-        kind: FaultKind::Status {
-            code: 400,
-            body: r#"{"message":"Merchant account locked"}"#.into(),
-        },
-        count: 1,
-        apply_first: false,
-        apply_after_ms: None,
-    });
+    app.refuse_next_update();
     let ids: Vec<String> = all.iter().map(ToString::to_string).collect();
     let r = br.post_bulk(&key, &ids).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -580,16 +571,7 @@ async fn bulk_send_on_a_phone_in_swedish() {
         );
         top(&d).await;
         d.screenshot("bulk_preview_sv_390").await;
-        app.sim.inject(Fault {
-            endpoint: SimEndpoint::Update,
-            kind: FaultKind::Status {
-                code: 400,
-                body: r#"{"message":"Merchant account locked"}"#.into(),
-            },
-            count: 1,
-            apply_first: false,
-            apply_after_ms: None,
-        });
+        app.refuse_next_update();
         d.click("form[action='/checkouts/bulk'] button[type=submit]")
             .await;
         let deadline = Instant::now() + Duration::from_secs(60);

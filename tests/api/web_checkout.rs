@@ -2,7 +2,6 @@
 //! and the isolated snippet preview.
 
 use checkout_desk::domain::{AuditAction, CheckoutStatus};
-use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 
@@ -72,16 +71,7 @@ async fn send_from_the_page_once_with_a_note() {
 async fn failures_are_plain_and_the_checkout_stays() {
     let app = spawn_app(Db::Postgres).await;
     let id = app.ready().await;
-    app.sim.inject(Fault {
-        endpoint: SimEndpoint::Update,
-        kind: FaultKind::Status {
-            code: 400,
-            body: r#"{"message":"Merchant account locked"}"#.into(),
-        },
-        count: 1,
-        apply_first: false,
-        apply_after_ms: None,
-    });
+    app.refuse_next_update();
     let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let confirm = b.get_send_html(id).await;
     let r = b

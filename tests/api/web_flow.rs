@@ -8,11 +8,10 @@
 use reqwest::{Method, StatusCode};
 
 use checkout_desk::domain::{CheckoutFilter, CheckoutId, CheckoutStatus};
-use checkout_desk::payson_sim::{Fault, FaultKind, SimEndpoint};
 
 use crate::helpers::browser::{Browser, field, location};
 use crate::helpers::webdriver::Driver;
-use crate::helpers::{Db, Options, PASSWORD, TestApp, spawn_app, spawn_with};
+use crate::helpers::{Db, Options, PASSWORD, spawn_app, spawn_with};
 use crate::on_both;
 
 const SV: &str = "sv-SE,sv;q=0.9";
@@ -30,20 +29,6 @@ fn row_send_link(html: &str, id: CheckoutId) -> String {
 /// An attribute's value as askama wrote it, unescaped.
 fn unescape(s: &str) -> String {
     s.replace("&#38;", "&").replace("&amp;", "&")
-}
-
-/// Payson refuses the next update once.
-fn refuse_next_update(app: &TestApp) {
-    app.sim.inject(Fault {
-        endpoint: SimEndpoint::Update,
-        kind: FaultKind::Status {
-            code: 400,
-            body: r#"{"message":"Merchant account locked"}"#.into(),
-        },
-        count: 1,
-        apply_first: false,
-        apply_after_ms: None,
-    });
 }
 
 async fn per_row_send_without_javascript(db: Db) {
@@ -130,7 +115,7 @@ async fn per_row_send_without_javascript(db: Db) {
 async fn try_again_sends_with_a_new_key(db: Db) {
     let app = spawn_app(db).await;
     let id = app.ready().await;
-    refuse_next_update(&app);
+    app.refuse_next_update();
     let mut b = Browser::signed_in(&app, "writer@acme.test").await;
     let list = b.get_checkouts_html().await;
     let confirm = b.get_html(&row_send_link(&list, id)).await;
@@ -629,7 +614,7 @@ async fn per_row_send_in_a_dialog_in_headless_chromium() {
             let row = format!("a.row-send[href^='/checkouts/{id}/send']");
             if n == 1 {
                 // A refusal shows in the dialog; Try again sends with a new key.
-                refuse_next_update(&app);
+                app.refuse_next_update();
             }
             d.click(&row).await;
             let sentence = if lang == "en" {

@@ -504,16 +504,7 @@ async fn the_timeline_runs_from_created_with_who_sent() {
 async fn audit_events_read_as_sentences_in_both_languages() {
     let app = spawn_app(Db::Sqlite).await;
     let id = app.ready().await;
-    app.sim.inject(checkout_desk::payson_sim::Fault {
-        endpoint: checkout_desk::payson_sim::SimEndpoint::Update,
-        kind: checkout_desk::payson_sim::FaultKind::Status {
-            code: 400,
-            body: r#"{"message":"Merchant account locked"}"#.into(),
-        },
-        count: 1,
-        apply_first: false,
-        apply_after_ms: None,
-    });
+    app.refuse_next_update();
     let mut w = Browser::signed_in(&app, "writer@acme.test").await;
     let confirm = w.get_send_html(id).await;
     w.post_send(

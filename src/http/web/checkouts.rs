@@ -21,9 +21,7 @@ use crate::domain::{
 use crate::domain::{CheckoutFilter, FilterTotals};
 use crate::error::{AppError, FilterField};
 use crate::service::bulk::MAX_ROWS;
-use crate::service::checkouts::{
-    list as list_checkouts, page_totals, totals, visible_company_names,
-};
+use crate::service::checkouts::{list as list_checkouts, page_totals, visible_company_names};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
@@ -92,7 +90,7 @@ pub(super) struct ListPage {
     pub flash: Option<super::flash::Flash>,
     /// A search that found nothing in this status: how many it finds in any status, and
     /// the link that shows them.
-    pub elsewhere: Option<(i64, String)>,
+    pub elsewhere: Option<(String, String)>,
     /// Whether any row on this page can be sent (the bulk controls show only then).
     pub any_sendable: bool,
     /// Ticked ids from other pages, carried as hidden fields.
@@ -261,20 +259,23 @@ pub async fn list(
     };
     // Already sorted by name.
     let companies = filters::company_options(&list);
-    // Nothing here for a search: say how many the same search finds in any status.
+    // Nothing here for a search: say how many the same search finds in any status (bounded
+    // like the totals, so a broad search stays as cheap as the page).
     let elsewhere = if page.rows.is_empty() && f.text.is_some() && f.status.is_some() {
         let all = CheckoutFilter {
             status: None,
             ..f.clone()
         };
-        let n: i64 = totals(&state, &principal, all)
-            .await?
-            .iter()
-            .map(|(_, n, _)| n)
-            .sum();
+        let found = match page_totals(&state, &principal, all).await? {
+            FilterTotals::Exact(sums) => {
+                let n: i64 = sums.iter().map(|(_, n, _)| n).sum();
+                (n > 0).then(|| t.flow_matches_elsewhere(n))
+            }
+            FilterTotals::MoreThan(n) => Some(t.flow_matches_elsewhere_more(n)),
+        };
         let mut q = query.clone();
         q.status = Some("all".into());
-        (n > 0).then(|| (n, format!("/checkouts?{}", query_string(&q, None))))
+        found.map(|text| (text, format!("/checkouts?{}", query_string(&q, None))))
     } else {
         None
     };

@@ -339,6 +339,20 @@ pub async fn global_user(app: &TestApp, email: &str, role: Role) {
 }
 
 impl TestApp {
+    /// Payson refuses the next update once, saying the merchant account is locked.
+    pub fn refuse_next_update(&self) {
+        self.sim.inject(checkout_desk::payson_sim::Fault {
+            endpoint: checkout_desk::payson_sim::SimEndpoint::Update,
+            kind: checkout_desk::payson_sim::FaultKind::Status {
+                code: 400,
+                body: r#"{"message":"Merchant account locked"}"#.into(),
+            },
+            count: 1,
+            apply_first: false,
+            apply_after_ms: None,
+        });
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -89,7 +89,7 @@ fn worklist() {
             all_link: s("/"),
             back_q: s("%2Fcheckouts%3F"),
             flash: None,
-            elsewhere: Some((2, s("/checkouts?status=all&q=x"))),
+            elsewhere: Some((t.flow_matches_elsewhere(2), s("/checkouts?status=all&q=x"))),
         }
         .render()
         .unwrap()
