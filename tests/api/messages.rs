@@ -196,14 +196,7 @@ async fn bulk_rows_are_swedish() {
     let key = field(&preview, "idempotency_key");
     let r = w.post_bulk(&key, &[a.to_string()]).await;
     let job = location(&r).to_owned();
-    // The job's page refreshes itself until the background send is done.
-    let result = loop {
-        let page = w.get_html(&job).await;
-        if !page.contains("http-equiv=\"refresh\"") {
-            break page;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let result = w.finished_job(&job).await;
     assert!(result.contains("skickad; nu ”Skickat”"), "{result}");
     assert!(!result.contains("sent; now"));
 

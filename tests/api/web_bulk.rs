@@ -51,19 +51,6 @@ async fn start_job(br: &mut Browser<'_>, ids: &[CheckoutId]) -> String {
     location(&r).to_owned()
 }
 
-/// The job page once nothing is left to send (no refresh), polling like the page itself.
-async fn finished(br: &mut Browser<'_>, path: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let html = br.get_html(path).await;
-        if !html.contains("http-equiv=\"refresh\"") {
-            return html;
-        }
-        assert!(Instant::now() < deadline, "the job did not finish: {html}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 fn job_id(path: &str) -> BulkJobId {
     path.rsplit('/').next().unwrap().parse().unwrap()
 }
@@ -150,7 +137,7 @@ async fn a_job_survives_a_restart(db: Db) {
 
     let b = second(&a, 50).await;
     let mut br = Browser::signed_in(&b, "writer@acme.test").await;
-    let summary = finished(&mut br, &path).await;
+    let summary = br.finished_job(&path).await;
     assert!(
         summary.contains("4 sent") && summary.contains("0 failed"),
         "{summary}"
@@ -240,7 +227,7 @@ async fn two_instances_on_postgres_send_each_row_once() {
     let mut br = Browser::signed_in(&a, "writer@acme.test").await;
     let path = start_job(&mut br, &ids).await;
     let mut other = Browser::signed_in(&b, "writer@acme.test").await;
-    let summary = finished(&mut other, &path).await;
+    let summary = other.finished_job(&path).await;
     assert!(summary.contains("8 sent"), "{summary}");
     one_update_each(&a, &ids);
     assert_eq!(a.sim.counters().update, 8);
@@ -254,7 +241,7 @@ async fn only_its_creator_and_superadmins_see_a_job() {
     let id = app.ready().await;
     let mut writer = Browser::signed_in(&app, "writer@acme.test").await;
     let path = start_job(&mut writer, &[id]).await;
-    finished(&mut writer, &path).await;
+    writer.finished_job(&path).await;
     for who in ["writer@other.test", "reader@acme.test", "auditor@desk.test"] {
         let mut b = Browser::signed_in(&app, who).await;
         let r = b.get(&path).await;
@@ -266,7 +253,7 @@ async fn only_its_creator_and_superadmins_see_a_job() {
         );
     }
     let mut root = Browser::signed_in(&app, "root@desk.test").await;
-    assert!(finished(&mut root, &path).await.contains("1 sent"));
+    assert!(root.finished_job(&path).await.contains("1 sent"));
     // Another company's administrator submitting the same form makes their own job, in
     // which the checkout is not found (and nothing is sent again).
     let mut theirs = Browser::signed_in(&app, "writer@other.test").await;
@@ -281,7 +268,7 @@ async fn only_its_creator_and_superadmins_see_a_job() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let other_path = location(&r).to_owned();
     assert_ne!(other_path, path);
-    let summary = finished(&mut theirs, &other_path).await;
+    let summary = theirs.finished_job(&other_path).await;
     assert!(
         summary.contains(&format!("Checkout {id} not found")) && summary.contains("1 skipped"),
         "{summary}"
@@ -324,7 +311,7 @@ async fn failures_come_first_with_paysons_reason() {
     let r = br.post_bulk(&key, &ids).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let path = location(&r).to_owned();
-    let summary = finished(&mut br, &path).await;
+    let summary = br.finished_job(&path).await;
     assert!(
         summary.contains("1 failed") && summary.contains("2 sent") && summary.contains("1 skipped"),
         "{summary}"
@@ -405,7 +392,7 @@ async fn bad_input_changes_nothing() {
         .count();
     assert_eq!(made, 0);
     let path = start_job(&mut br, &[id]).await;
-    assert!(finished(&mut br, &path).await.contains("1 sent"));
+    assert!(br.finished_job(&path).await.contains("1 sent"));
 }
 
 /// The worklist: checkboxes only where something can be sent, the bulk action above the

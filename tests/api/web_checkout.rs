@@ -240,13 +240,7 @@ async fn bulk_send_previews_skips_and_sends_once() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let job = location(&r).to_owned();
     assert!(job.starts_with("/checkouts/bulk/"), "{job}");
-    let result = loop {
-        let page = br.get_html(&job).await;
-        if !page.contains("http-equiv=\"refresh\"") {
-            break page;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let result = br.finished_job(&job).await;
     assert_eq!(result.matches("sent; now “Sent”").count(), 2, "{result}");
     // Resubmitted: the same job, nothing sent again.
     let again = br.post_bulk(&key, &ids).await;

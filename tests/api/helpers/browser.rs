@@ -239,6 +239,23 @@ impl<'a> Browser<'a> {
     }
 
     /// Confirms a bulk send of `ids` with the preview's idempotency key.
+    /// A bulk job's page once nothing is left to send (it stops refreshing itself),
+    /// polling like the page does.
+    pub async fn finished_job(&mut self, path: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let html = self.get_html(path).await;
+            if !html.contains("http-equiv=\"refresh\"") {
+                return html;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the job did not finish: {html}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn post_bulk(&mut self, idempotency_key: &str, ids: &[String]) -> Response {
         let mut fields = vec![("idempotency_key", idempotency_key)];
         fields.extend(ids.iter().map(|id| ("id", id.as_str())));
