@@ -84,6 +84,11 @@ impl PaysonClient {
             // Payson never redirects an API call; following one could send the
             // credentials somewhere else.
             .redirect(reqwest::redirect::Policy::none())
+            // Servers close idle keep-alive connections (actix after 5 s, proxies after
+            // 5-60 s); a PUT sent on one just as it closes loses its answer ("connection
+            // closed before message completed") and the send's outcome is unknown. Dropping
+            // our idle connections first takes that race away.
+            .pool_idle_timeout(Duration::from_secs(4))
             .user_agent(concat!("checkout-desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| PaysonError::Config(root_cause(&e)))?;

@@ -207,6 +207,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     };
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // Below the app's 5 s keep-alive: a reused connection the server is closing
+        // would fail a request at random under load.
+        .pool_idle_timeout(std::time::Duration::from_secs(4))
         .build()
         .unwrap();
     TestApp {
