@@ -62,13 +62,7 @@ async fn companies_credentials_and_api_keys() {
         w.post_form(&test_connection, &[]).await;
         assert!(w.get_html("/admin/companies").await.contains(shown));
     }
-    let stored = app
-        .state
-        .store
-        .company(app.company.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_company(app.company.id).await;
     assert_eq!(
         app.state
             .secrets
@@ -77,13 +71,7 @@ async fn companies_credentials_and_api_keys() {
         "wrong-key"
     );
     // Another company's credentials cannot be touched.
-    let before = app
-        .state
-        .store
-        .company(app.other_company.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let before = app.stored_company(app.other_company.id).await;
     w.post_form(
         &format!("/admin/companies/{}/payson", app.other_company.id),
         &[
@@ -98,15 +86,7 @@ async fn companies_credentials_and_api_keys() {
             .await
             .contains("Company not found")
     );
-    assert_eq!(
-        app.state
-            .store
-            .company(app.other_company.id)
-            .await
-            .unwrap()
-            .unwrap(),
-        before
-    );
+    assert_eq!(app.stored_company(app.other_company.id).await, before);
     // An x-api-key, shown once, works on the API until revoked.
     let r = w
         .post_form(

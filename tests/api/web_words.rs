@@ -346,13 +346,7 @@ async fn the_company_zone_is_set_on_the_companies_page_and_a_bad_one_changes_not
         page.contains("“Mars/Olympus” is not a time zone; use an IANA name such as Europe/Stockholm. Nothing was changed."),
         "{page}"
     );
-    let stored = app
-        .state
-        .store
-        .company(app.company.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_company(app.company.id).await;
     assert_eq!(stored.time_zone, TimeZone::DEFAULT);
     let r = b
         .post_form(&path, &[("time_zone", "America/New_York")])
@@ -364,13 +358,7 @@ async fn the_company_zone_is_set_on_the_companies_page_and_a_bad_one_changes_not
         "{page}"
     );
     assert!(page.contains("value=\"America/New_York\""));
-    let stored = app
-        .state
-        .store
-        .company(app.company.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_company(app.company.id).await;
     assert_eq!(stored.time_zone.name(), "America/New_York");
     // Both attempts are in the audit log, the refused one as refused.
     let events = app.audit_all().await;
@@ -403,13 +391,7 @@ async fn the_company_zone_is_set_on_the_companies_page_and_a_bad_one_changes_not
     other
         .post_form(&path, &[("time_zone", "Europe/Oslo")])
         .await;
-    let stored = app
-        .state
-        .store
-        .company(app.company.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_company(app.company.id).await;
     assert_eq!(stored.time_zone.name(), "America/New_York");
 }
 
@@ -643,13 +625,7 @@ async fn the_cli_sets_a_companys_zone() {
         !out.status.success() && text.contains("'Europe/Atlantis' is not a time zone"),
         "{text}"
     );
-    let stored = app
-        .state
-        .store
-        .company(app.company.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_company(app.company.id).await;
     assert_eq!(stored.time_zone, TimeZone::DEFAULT);
     let out = run("America/New_York");
     assert!(
@@ -658,12 +634,6 @@ async fn the_cli_sets_a_companys_zone() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("now shows times in America/New_York"));
-    let stored = app
-        .state
-        .store
-        .company(app.company.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_company(app.company.id).await;
     assert_eq!(stored.time_zone.name(), "America/New_York");
 }

@@ -342,6 +342,14 @@ pub async fn global_user(app: &TestApp, email: &str, role: Role) {
 }
 
 impl TestApp {
+    /// The company as stored now.
+    pub async fn stored_company(
+        &self,
+        id: checkout_desk::domain::CompanyId,
+    ) -> checkout_desk::domain::Company {
+        self.state.store.company(id).await.unwrap().unwrap()
+    }
+
     /// Payson refuses the next update once, saying the merchant account is locked.
     pub fn refuse_next_update(&self) {
         self.sim.inject(checkout_desk::payson_sim::Fault {
