@@ -134,23 +134,27 @@ impl Store {
             "(r.state = 'queued' OR (r.state = 'sending' AND r.lease_until < $1)) ",
             "ORDER BY j.created_at, r.job_id, r.position LIMIT $2"
         );
+        // Taken and read in one statement: the row as this worker now holds it.
         const TAKE: &str = sql!(
             "UPDATE bulk_job_rows SET state = 'sending', owner = $3, lease_until = $4 \
             WHERE job_id = $1 AND position = $2 AND \
-            (state = 'queued' OR (state = 'sending' AND lease_until < $5))"
-        );
-        const ONE: &str = sql!(
-            "SELECT ",
-            ROW_COLUMNS,
-            " FROM bulk_job_rows WHERE job_id = $1 AND position = $2"
+            (state = 'queued' OR (state = 'sending' AND lease_until < $5)) RETURNING ",
+            ROW_COLUMNS
         );
         let candidates: Vec<(BulkJobId, i64)> = fetch!(self, fetch_all, CANDIDATES, now, limit)?;
         let mut taken = Vec::new();
         for (job, position) in candidates {
-            if execute!(self, TAKE, job, position, owner, lease_until, now)? == 1 {
-                let row: Option<BulkRow> = fetch!(self, fetch_optional, ONE, job, position)?;
-                taken.extend(row);
-            }
+            let row: Option<BulkRow> = fetch!(
+                self,
+                fetch_optional,
+                TAKE,
+                job,
+                position,
+                owner,
+                lease_until,
+                now
+            )?;
+            taken.extend(row);
         }
         Ok(taken)
     }
