@@ -10,8 +10,10 @@ use crate::domain::{
 /// Every column a `Checkout` is read from; `search_text` is written, never read.
 const COLUMNS: &str = "id, company_id, status, payson_status, amount_minor, currency, payment_method, customer_name, customer_email, reference, snippet, purchase_id, history_json, ready_to_ship_at, created_at, updated_at, refreshed_at";
 
+const SELECT_COLUMNS: &str = sql!("SELECT ", COLUMNS);
+
 /// Every column of the table; each query adds its own conditions.
-const SELECT: &str = sql!("SELECT ", COLUMNS, " FROM checkouts");
+const SELECT: &str = sql!(SELECT_COLUMNS, " FROM checkouts");
 
 from_row!(Checkout, |row| Ok(Checkout {
     id: row.try_get("id")?,
@@ -46,16 +48,66 @@ type Totals = Vec<(Currency, i64, i64)>;
 /// (SQLite); a search matching more walks the list's index instead.
 const SEARCH_CANDIDATES: i64 = 2000;
 
-// The checkouts the search index found (SQLite's FTS5 trigram table `checkouts_search`,
-// whose rowids are the table's), passed in `$N` as a JSON array of rowids so the index is
-// asked once. A cross join reads the hits first, whatever the planner guesses; each is
-// still checked by `TEXT_MATCHES`.
-const HITS_8: &str = " FROM (SELECT value AS hit FROM json_each($8)) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
-const HITS_9: &str = " FROM (SELECT value AS hit FROM json_each($9)) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
-const FROM_HITS_6: &str = " FROM (SELECT value AS hit FROM json_each($6)) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
-const FROM_HITS_7: &str = " FROM (SELECT value AS hit FROM json_each($7)) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit";
-const SELECT_HITS_8: &str = sql!("SELECT ", COLUMNS, HITS_8);
-const SELECT_HITS_9: &str = sql!("SELECT ", COLUMNS, HITS_9);
+/// The eight texts of one statement over the list, `[awaiting][one company][from hits]`:
+/// the awaiting list or any other status, one company or all, and whether it reads the
+/// rows the search index found (SQLite) or the table. Picked by `Store::form`.
+type Forms = [[[&'static str; 2]; 2]; 2];
+
+/// A statement's `Forms`: `$head`, where its rows come from, the status condition
+/// (`[others]` or `[awaiting]`, each with its end and the `$N` of the hits, its first
+/// unused), the scope, the text match and the end. The hits are the search index's
+/// (SQLite's FTS5 trigram table `checkouts_search`, whose rowids are the table's), bound
+/// as a JSON array of rowids so the index is asked once; a cross join reads them first,
+/// whatever the planner guesses, and each is still checked by `TEXT_MATCHES`.
+macro_rules! forms {
+    ($head:expr, [$($others:tt)*], [$($awaiting:tt)*]) => {
+        [forms!(@status $head, $($others)*), forms!(@status $head, $($awaiting)*)]
+    };
+    (@status $head:expr, $status:expr, $end:expr, $hits:literal) => {
+        [
+            forms!(@scope $head, $status, OF_ALL, $end, $hits),
+            forms!(@scope $head, $status, OF_COMPANY, $end, $hits),
+        ]
+    };
+    (@scope $head:expr, $status:expr, $scope:expr, $end:expr, $hits:literal) => {
+        [
+            sql!($head, " FROM checkouts", $status, $scope, TEXT_MATCHES, $end),
+            sql!(
+                $head,
+                concat!(
+                    " FROM (SELECT value AS hit FROM json_each($",
+                    $hits,
+                    ")) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit"
+                ),
+                $status,
+                $scope,
+                TEXT_MATCHES,
+                $end
+            ),
+        ]
+    };
+}
+
+/// Fetches the rows of `$forms`' text for the filter `$f`: `$1` its company, `$2` its
+/// text's pattern, then `$binds`, then its status (`[others]` texts only: the awaiting
+/// ones name theirs) and, last, the search hits when the text reads them.
+macro_rules! fetch_matching {
+    ($self:expr, $forms:expr, $f:expr, $($bind:expr),+ $(,)?) => {{
+        let f: &CheckoutFilter = $f;
+        let (sql, hits) = $self.form(&$forms, f).await?;
+        let pattern = f.text.as_deref().map(like_pattern);
+        on_pool!($self, |p| {
+            let mut q = sqlx::query_as(sql).bind(f.company).bind(pattern.clone())$(.bind($bind))+;
+            if !f.is_awaiting() {
+                q = q.bind(f.status);
+            }
+            if let Some(m) = &hits {
+                q = q.bind(m.clone());
+            }
+            q.fetch_all(p).await.map_err(db_err)
+        })
+    }};
+}
 
 /// The bound an absent `from` stands for: before any checkout (and, as SQLite's text,
 /// before any stored time).
@@ -238,37 +290,12 @@ impl Store {
         const OTHERS: &str = " WHERE ($8 IS NULL OR status = $8) \
             AND created_at >= $3 AND (created_at, id) < ($5, $6) AND $4 IS NOT NULL";
         const OTHERS_PAGE: &str = " ORDER BY created_at DESC, id DESC LIMIT $7";
-        const AWAITING_COMPANY: &str =
-            sql!(SELECT, AWAITING, OF_COMPANY, TEXT_MATCHES, AWAITING_PAGE);
-        const AWAITING_ALL: &str = sql!(SELECT, AWAITING, OF_ALL, TEXT_MATCHES, AWAITING_PAGE);
-        const OTHERS_COMPANY: &str = sql!(SELECT, OTHERS, OF_COMPANY, TEXT_MATCHES, OTHERS_PAGE);
-        const OTHERS_ALL: &str = sql!(SELECT, OTHERS, OF_ALL, TEXT_MATCHES, OTHERS_PAGE);
-        // The same, from the search index's candidates (SQLite; see `search_hits`).
-        const AWAITING_COMPANY_HITS: &str = sql!(
-            SELECT_HITS_8,
-            AWAITING,
-            OF_COMPANY,
-            TEXT_MATCHES,
-            AWAITING_PAGE
+        const FORMS: Forms = forms!(
+            SELECT_COLUMNS,
+            [OTHERS, OTHERS_PAGE, 9],
+            [AWAITING, AWAITING_PAGE, 8]
         );
-        const AWAITING_ALL_HITS: &str =
-            sql!(SELECT_HITS_8, AWAITING, OF_ALL, TEXT_MATCHES, AWAITING_PAGE);
-        const OTHERS_COMPANY_HITS: &str =
-            sql!(SELECT_HITS_9, OTHERS, OF_COMPANY, TEXT_MATCHES, OTHERS_PAGE);
-        const OTHERS_ALL_HITS: &str =
-            sql!(SELECT_HITS_9, OTHERS, OF_ALL, TEXT_MATCHES, OTHERS_PAGE);
         let awaiting = f.is_awaiting();
-        let hits = self.search_hits(f.text.as_deref()).await?;
-        let sql = match (awaiting, f.company.is_some(), hits.is_some()) {
-            (true, true, false) => AWAITING_COMPANY,
-            (true, false, false) => AWAITING_ALL,
-            (false, true, false) => OTHERS_COMPANY,
-            (false, false, false) => OTHERS_ALL,
-            (true, true, true) => AWAITING_COMPANY_HITS,
-            (true, false, true) => AWAITING_ALL_HITS,
-            (false, true, true) => OTHERS_COMPANY_HITS,
-            (false, false, true) => OTHERS_ALL_HITS,
-        };
         let from = f.from.unwrap_or(far_past());
         let to = f.to.unwrap_or(far_future());
         // Where the page starts: `(t, "")` is before every row at `t` (ids are never empty),
@@ -286,25 +313,21 @@ impl Store {
                 None => bound,
             }
         };
-        let pattern = f.text.as_deref().map(like_pattern);
-        on_pool!(self, |p| {
-            let mut q = sqlx::query_as(sql)
-                .bind(f.company)
-                .bind(pattern.clone())
-                .bind(from)
-                .bind(to)
-                .bind(start.0)
-                .bind(start.1.clone())
-                .bind(limit);
-            // The awaiting texts name their status and take no `$8`.
-            if !awaiting {
-                q = q.bind(f.status);
-            }
-            if let Some(m) = &hits {
-                q = q.bind(m.clone());
-            }
-            q.fetch_all(p).await.map_err(db_err)
-        })
+        fetch_matching!(self, FORMS, f, from, to, start.0, start.1.clone(), limit)
+    }
+
+    /// The text of `forms` for `f`, with the search hits it reads (see `search_hits`).
+    async fn form(
+        &self,
+        forms: &Forms,
+        f: &CheckoutFilter,
+    ) -> StoreResult<(&'static str, Option<String>)> {
+        let hits = self.search_hits(f.text.as_deref()).await?;
+        let by_status = &forms[usize::from(f.is_awaiting())];
+        Ok((
+            by_status[usize::from(f.company.is_some())][usize::from(hits.is_some())],
+            hits,
+        ))
     }
 
     /// SQLite: the rowids (a JSON array) the search index finds for `text` when there are
@@ -356,56 +379,25 @@ impl Store {
         bound: i64,
     ) -> StoreResult<FilterTotals> {
         const SUMS: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM (SELECT currency, amount_minor";
-        const FROM: &str = " FROM checkouts";
         const AWAITING: &str =
             " WHERE status = 'ReadyToShip' AND ready_to_ship_at >= $3 AND ready_to_ship_at < $4";
         const OTHERS: &str =
             " WHERE ($6 IS NULL OR status = $6) AND created_at >= $3 AND created_at < $4";
         const END: &str = " LIMIT $5) AS m GROUP BY currency ORDER BY currency";
-        const AWAITING_COMPANY: &str = sql!(SUMS, FROM, AWAITING, OF_COMPANY, TEXT_MATCHES, END);
-        const AWAITING_ALL: &str = sql!(SUMS, FROM, AWAITING, OF_ALL, TEXT_MATCHES, END);
-        const OTHERS_COMPANY: &str = sql!(SUMS, FROM, OTHERS, OF_COMPANY, TEXT_MATCHES, END);
-        const OTHERS_ALL: &str = sql!(SUMS, FROM, OTHERS, OF_ALL, TEXT_MATCHES, END);
-        const AWAITING_COMPANY_HITS: &str =
-            sql!(SUMS, FROM_HITS_6, AWAITING, OF_COMPANY, TEXT_MATCHES, END);
-        const AWAITING_ALL_HITS: &str =
-            sql!(SUMS, FROM_HITS_6, AWAITING, OF_ALL, TEXT_MATCHES, END);
-        const OTHERS_COMPANY_HITS: &str =
-            sql!(SUMS, FROM_HITS_7, OTHERS, OF_COMPANY, TEXT_MATCHES, END);
-        const OTHERS_ALL_HITS: &str = sql!(SUMS, FROM_HITS_7, OTHERS, OF_ALL, TEXT_MATCHES, END);
+        const FORMS: Forms = forms!(SUMS, [OTHERS, END, 7], [AWAITING, END, 6]);
         if f.text.is_none() && f.from.is_none() && f.to.is_none() {
             return Ok(FilterTotals::Exact(
                 self.checkout_counts(f.company, f.status).await?,
             ));
         }
-        let awaiting = f.is_awaiting();
-        let hits = self.search_hits(f.text.as_deref()).await?;
-        let sql = match (awaiting, f.company.is_some(), hits.is_some()) {
-            (true, true, false) => AWAITING_COMPANY,
-            (true, false, false) => AWAITING_ALL,
-            (false, true, false) => OTHERS_COMPANY,
-            (false, false, false) => OTHERS_ALL,
-            (true, true, true) => AWAITING_COMPANY_HITS,
-            (true, false, true) => AWAITING_ALL_HITS,
-            (false, true, true) => OTHERS_COMPANY_HITS,
-            (false, false, true) => OTHERS_ALL_HITS,
-        };
-        let pattern = f.text.as_deref().map(like_pattern);
-        let rows: Totals = on_pool!(self, |p| {
-            let mut q = sqlx::query_as(sql)
-                .bind(f.company)
-                .bind(pattern.clone())
-                .bind(f.from.unwrap_or(far_past()))
-                .bind(f.to.unwrap_or(far_future()))
-                .bind(bound.saturating_add(1));
-            if !awaiting {
-                q = q.bind(f.status);
-            }
-            if let Some(m) = &hits {
-                q = q.bind(m.clone());
-            }
-            q.fetch_all(p).await.map_err(db_err)
-        })?;
+        let rows: Totals = fetch_matching!(
+            self,
+            FORMS,
+            f,
+            f.from.unwrap_or(far_past()),
+            f.to.unwrap_or(far_future()),
+            bound.saturating_add(1),
+        )?;
         let counted: i64 = rows.iter().map(|(_, n, _)| n).sum();
         Ok(if counted > bound {
             FilterTotals::MoreThan(bound)
