@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use crate::domain::{
     AuditAction, AuditOutcome, BulkJobId, BulkRowState, CheckoutId, CheckoutStatus, ClaimState,
-    CompanyId, Currency, DigestState, Language, PaymentMethod, RoleSet, UserId,
+    CompanyId, Currency, DigestState, Language, NotificationResult, PaymentMethod, RoleSet,
+    TimeZone, UserId,
 };
 
 /// A plain `Uuid` id (API tokens, company API keys) as TEXT. sqlx's own `Uuid` is a BLOB in
@@ -76,63 +77,36 @@ macro_rules! column_type {
             }
         }
     };
+    // The families of values stored the same way: ids as their GUID text; statuses and
+    // other names by `name()`, codes by `code()`, each read back by `parse`.
+    (ids: $($ty:ident),+) => {
+        $(column_type!($ty as String, |v| v.to_string(), |s| {
+            Uuid::parse_str(s).ok().map(Into::into)
+        });)+
+    };
+    (names: $($ty:ident),+) => {
+        $(column_type!($ty as String, |v| v.name().to_owned(), |s| $ty::parse(s));)+
+    };
+    (codes: $($ty:ident),+) => {
+        $(column_type!($ty as String, |v| v.code().to_owned(), |s| $ty::parse(s));)+
+    };
 }
 
 column_type!(Guid as String, |v| v.0.hyphenated().to_string(), |s| {
     Uuid::parse_str(s).ok().map(Guid)
 });
-column_type!(CompanyId as String, |v| v.to_string(), |s| {
-    Uuid::parse_str(s).ok().map(Into::into)
-});
-column_type!(UserId as String, |v| v.to_string(), |s| {
-    Uuid::parse_str(s).ok().map(Into::into)
-});
-column_type!(CheckoutId as String, |v| v.to_string(), |s| {
-    Uuid::parse_str(s).ok().map(Into::into)
-});
-column_type!(BulkJobId as String, |v| v.to_string(), |s| {
-    Uuid::parse_str(s).ok().map(Into::into)
-});
-column_type!(BulkRowState as String, |v| v.name().to_owned(), |s| {
-    BulkRowState::parse(s)
-});
-column_type!(CheckoutStatus as String, |v| v.name().to_owned(), |s| {
-    CheckoutStatus::parse(s)
-});
-column_type!(Currency as String, |v| v.code().to_owned(), |s| {
-    Currency::parse(s)
-});
+column_type!(ids: CompanyId, UserId, CheckoutId, BulkJobId);
+column_type!(names: BulkRowState, CheckoutStatus, ClaimState, DigestState, AuditAction, AuditOutcome, NotificationResult);
+column_type!(codes: Currency, Language);
 column_type!(PaymentMethod as String, |v| v.name().to_owned(), |s| {
     Some(PaymentMethod::parse(s))
 });
 column_type!(RoleSet as String, |v| v.to_list(), |s| {
     RoleSet::parse_list(s).ok()
 });
-column_type!(ClaimState as String, |v| v.name().to_owned(), |s| {
-    ClaimState::parse(s)
-});
-column_type!(DigestState as String, |v| v.name().to_owned(), |s| {
-    DigestState::parse(s)
-});
-column_type!(Language as String, |v| v.code().to_owned(), |s| {
-    Language::parse(s)
-});
-column_type!(
-    crate::domain::TimeZone as String,
-    |v| v.name().to_owned(),
-    |s| { crate::domain::TimeZone::parse(s).ok() }
-);
-column_type!(AuditAction as String, |v| v.name().to_owned(), |s| {
-    AuditAction::parse(s)
-});
-column_type!(AuditOutcome as String, |v| v.name().to_owned(), |s| {
-    AuditOutcome::parse(s)
+column_type!(TimeZone as String, |v| v.name().to_owned(), |s| {
+    TimeZone::parse(s).ok()
 });
 column_type!(HttpStatus as i64, |v| i64::from(v.0), |n| {
     u16::try_from(*n).ok().map(HttpStatus)
 });
-column_type!(
-    crate::domain::NotificationResult as String,
-    |v| v.name().to_owned(),
-    |s| crate::domain::NotificationResult::parse(s)
-);
