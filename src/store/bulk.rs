@@ -52,42 +52,33 @@ impl Store {
             ROW_COLUMNS,
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         );
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            let inserted = sqlx::query(JOB)
+        if_first_changes!(
+            self,
+            |tx| sqlx::query(JOB)
                 .bind(job.id)
                 .bind(Guid(job.form_key))
                 .bind(job.user_id)
                 .bind(job.request_id.clone())
                 .bind(job.remote_addr.clone())
-                .bind(job.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
-                == 1;
-            if !inserted {
-                tx.rollback().await.map_err(db_err)?;
-                return Ok(false);
+                .bind(job.created_at),
+            {
+                for r in rows {
+                    sqlx::query(ROW)
+                        .bind(job.id)
+                        .bind(r.position)
+                        .bind(r.checkout_id)
+                        .bind(r.state)
+                        .bind(r.customer.clone())
+                        .bind(r.amount.map(Money::minor))
+                        .bind(r.amount.map(Money::currency))
+                        .bind(r.outcome.clone())
+                        .bind(r.lease_until)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
             }
-            for r in rows {
-                sqlx::query(ROW)
-                    .bind(job.id)
-                    .bind(r.position)
-                    .bind(r.checkout_id)
-                    .bind(r.state)
-                    .bind(r.customer.clone())
-                    .bind(r.amount.map(Money::minor))
-                    .bind(r.amount.map(Money::currency))
-                    .bind(r.outcome.clone())
-                    .bind(r.lease_until)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            tx.commit().await.map_err(db_err)?;
-            Ok(true)
-        })
+        )
     }
 
     pub async fn bulk_job(&self, id: BulkJobId) -> StoreResult<Option<BulkJob>> {

@@ -74,35 +74,26 @@ impl Store {
         event: &NewAuditEvent,
     ) -> StoreResult<bool> {
         const SETTLE: &str = "UPDATE send_claims SET state = $4 WHERE checkout_id = $1 AND owner = $2 AND claimed_at = $3 AND state IN ('in_flight', 'unknown')";
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            let won = sqlx::query(SETTLE)
+        if_first_changes!(
+            self,
+            |tx| sqlx::query(SETTLE)
                 .bind(claim.checkout_id)
                 .bind(claim.owner.clone())
                 .bind(claim.claimed_at)
-                .bind(to)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
-                == 1;
-            if !won {
-                tx.rollback().await.map_err(db_err)?;
-                return Ok(false);
-            }
-            if let Some(c) = checkout {
-                bind_checkout!(sqlx::query(UPSERT), c)
-                    .execute(&mut *tx)
+                .bind(to),
+            {
+                if let Some(c) = checkout {
+                    bind_checkout!(sqlx::query(UPSERT), c)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+                let _: (i64,) = bind_audit!(sqlx::query_as(APPEND), event)
+                    .fetch_one(&mut *tx)
                     .await
                     .map_err(db_err)?;
             }
-            let _: (i64,) = bind_audit!(sqlx::query_as(APPEND), event)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(true)
-        })
+        )
     }
 
     pub async fn claim(&self, checkout: CheckoutId) -> StoreResult<Option<SendClaim>> {

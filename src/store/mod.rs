@@ -92,6 +92,26 @@ macro_rules! fetch {
     };
 }
 
+/// In one transaction: `$first` (a statement, run on `$tx`) and, only when it changed a
+/// row, `$rest`, committed: `Ok(true)`. When `$first` changed nothing (someone else got
+/// there first), it rolls back and returns `Ok(false)` with nothing stored, so what
+/// `$rest` writes is written once.
+macro_rules! if_first_changes {
+    ($self:expr, |$tx:ident| $first:expr, $rest:block) => {
+        on_pool!($self, |p| {
+            let mut $tx = p.begin().await.map_err(db_err)?;
+            let changed = $first.execute(&mut *$tx).await.map_err(db_err)?.rows_affected();
+            if changed != 1 {
+                $tx.rollback().await.map_err(db_err)?;
+                return Ok(false);
+            }
+            $rest
+            $tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    };
+}
+
 /// `sqlx::FromRow` for a domain type, on both backends. `Type { field, … }` reads each field
 /// from the column of the same name (`field as T` decodes it as `T` first, then converts);
 /// `Type, |row| body` builds the value in `body` where the columns do not map one to one.
