@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::tokens::REVOKE;
 use super::types::Guid;
 use super::{Db, Store, StoreResult, db_err};
 use crate::domain::{CompanyApiKey, CompanyId};
@@ -63,8 +64,7 @@ impl Store {
     }
 
     pub async fn revoke_company_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
-        const SQL: &str =
-            "UPDATE company_api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
-        Ok(execute!(self, SQL, Guid(id), now)? == 1)
+        self.revoke(sql!("UPDATE company_api_keys", REVOKE), id, now)
+            .await
     }
 }

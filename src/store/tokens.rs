@@ -21,6 +21,10 @@ from_row!(ApiToken {
     revoked_at,
 });
 
+/// How a token or a company API key is revoked (`$1` its id, `$2` now): once, so the
+/// first time it was revoked is kept.
+pub(super) const REVOKE: &str = " SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+
 /// A token joined with its user, so authenticating costs one query. The token's columns
 /// come renamed (`token_…`) because both tables have an `id` and a `created_at`.
 struct TokenUser(ApiToken, User);
@@ -83,8 +87,18 @@ impl Store {
     }
 
     pub async fn revoke_api_token(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
-        const SQL: &str =
-            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
-        Ok(execute!(self, SQL, Guid(id), now)? == 1)
+        self.revoke(sql!("UPDATE api_tokens", REVOKE), id, now)
+            .await
+    }
+
+    /// Revokes the token or key `id` now, by `sql` (its table's `UPDATE` and `REVOKE`):
+    /// whether it was active. A revoked one stays revoked when it was.
+    pub(super) async fn revoke(
+        &self,
+        sql: &'static str,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        Ok(execute!(self, sql, Guid(id), now)? == 1)
     }
 }
