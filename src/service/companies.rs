@@ -45,6 +45,24 @@ pub struct ManagedCompany {
 /// Every company change is filed as one action, under the company.
 const CHANGED: AuditAction = AuditAction::CompanyChanged;
 
+/// A change to company `id`, made only by one who manages it and audited under the
+/// company either way (a refused attempt too).
+async fn change<T>(
+    state: &AppState,
+    actor: Actor<'_>,
+    meta: &RequestMeta,
+    id: CompanyId,
+    work: impl Future<Output = Result<T, AppError>>,
+    message: impl FnOnce(&T) -> String,
+) -> Result<T, AppError> {
+    let result = async {
+        require_manager(actor, id)?;
+        work.await
+    }
+    .await;
+    audited(state, actor, meta, (CHANGED, Some(id)), result, message).await
+}
+
 fn require_manager(actor: Actor<'_>, company: CompanyId) -> Result<(), AppError> {
     if policy::may_manage_company(actor, company) {
         Ok(())
@@ -143,8 +161,7 @@ pub async fn set_payson(
     id: CompanyId,
     s: PaysonSettings,
 ) -> Result<(), AppError> {
-    let result = async {
-        require_manager(actor, id)?;
+    let work = async {
         let current = company(state, id).await?;
         if s.agent_id.trim().is_empty() {
             return Err(AppError::rejected(
@@ -165,9 +182,8 @@ pub async fn set_payson(
             .update_company_payson(id, s.agent_id.trim(), &encrypted, base)
             .await?;
         Ok(())
-    }
-    .await;
-    audited(state, actor, meta, (CHANGED, Some(id)), result, |()| {
+    };
+    change(state, actor, meta, id, work, |()| {
         "Payson credentials saved".to_owned()
     })
     .await
@@ -181,8 +197,7 @@ pub async fn set_time_zone(
     id: CompanyId,
     zone: &str,
 ) -> Result<TimeZone, AppError> {
-    let result = async {
-        require_manager(actor, id)?;
+    let work = async {
         let zone = TimeZone::parse(zone)
             .map_err(|e| AppError::rejected("TimeZone", "InvalidFormat", Invalid::TimeZone(e.0)))?;
         if !state.store.update_company_time_zone(id, zone).await? {
@@ -190,9 +205,8 @@ pub async fn set_time_zone(
         }
         state.company_zones.clear().await;
         Ok(zone)
-    }
-    .await;
-    audited(state, actor, meta, (CHANGED, Some(id)), result, |z| {
+    };
+    change(state, actor, meta, id, work, |z| {
         format!("Time zone set to {z}")
     })
     .await
@@ -212,8 +226,7 @@ pub async fn test_connection(
     meta: &RequestMeta,
     id: CompanyId,
 ) -> Result<Connected, AppError> {
-    let result = async {
-        require_manager(actor, id)?;
+    let work = async {
         let c = company(state, id).await?;
         let creds = credentials(state, &c)?;
         match state.payson.get_account(&creds).await {
@@ -224,17 +237,8 @@ pub async fn test_connection(
             }),
             Err(e) => Err(payson_error(&e)),
         }
-    }
-    .await;
-    audited(
-        state,
-        actor,
-        meta,
-        (CHANGED, Some(id)),
-        result,
-        ToString::to_string,
-    )
-    .await
+    };
+    change(state, actor, meta, id, work, ToString::to_string).await
 }
 
 /// Issues a company API key for `x-api-key` (a GUID, as BokaMera's); stored hashed and
@@ -246,8 +250,7 @@ pub async fn issue_api_key(
     company: CompanyId,
     k: NewApiKey,
 ) -> Result<(CompanyApiKey, Uuid), AppError> {
-    let result = async {
-        require_manager(actor, company)?;
+    let work = async {
         // Stored as the administrator wrote it, once it is known to parse.
         let allowed_ips = k.allowed_ips.trim();
         AddressList::parse(allowed_ips).map_err(|e| {
@@ -277,16 +280,10 @@ pub async fn issue_api_key(
         };
         state.store.insert_company_api_key(&record).await?;
         Ok((record, key))
-    }
-    .await;
-    audited(
-        state,
-        actor,
-        meta,
-        (CHANGED, Some(company)),
-        result,
-        |(rec, _)| format!("API key {} issued", rec.id),
-    )
+    };
+    change(state, actor, meta, company, work, |(rec, _)| {
+        format!("API key {} issued", rec.id)
+    })
     .await
 }
 
@@ -297,8 +294,7 @@ pub async fn revoke_api_key(
     company: CompanyId,
     key_id: Uuid,
 ) -> Result<(), AppError> {
-    let result = async {
-        require_manager(actor, company)?;
+    let work = async {
         let owned = state
             .store
             .company_api_keys(company)
@@ -314,9 +310,8 @@ pub async fn revoke_api_key(
             return Err(AppError::NotFound(Missing::Key));
         }
         Ok(())
-    }
-    .await;
-    audited(state, actor, meta, (CHANGED, Some(company)), result, |()| {
+    };
+    change(state, actor, meta, company, work, |()| {
         format!("API key {key_id} revoked")
     })
     .await

@@ -15,13 +15,13 @@ use crate::domain::{
     AuditAction, AuditOutcome, CompanyId, DigestState, READY_TO_SHIP_LIFETIME_DAYS, UserId,
     UserSettings,
 };
-use crate::error::{AppError, Missing};
+use crate::error::AppError;
 use crate::mail::Mail;
 use crate::state::AppState;
 
-use super::RequestMeta;
 use super::audit::{self, Entry};
 use super::digest_mail::{DigestContent, compose, totals};
+use super::{RequestMeta, checkouts, permitted, users};
 
 /// Most checkouts one digest lists (the worklist link shows them all).
 const MAX_LISTED: i64 = 500;
@@ -264,11 +264,7 @@ async fn deliver(
     if recipients.is_empty() {
         return Ok(Delivered::Nothing);
     }
-    let company = state
-        .store
-        .company(id)
-        .await?
-        .ok_or(AppError::NotFound(Missing::Company))?;
+    let company = checkouts::company(state, id).await?;
     let worklist = worklist_path(
         id,
         after.date_naive(),
@@ -329,9 +325,7 @@ pub async fn settings(
     actor: Actor<'_>,
     user: UserId,
 ) -> Result<UserSettings, AppError> {
-    if !policy::may_change_settings(actor, user) {
-        return Err(AppError::Forbidden);
-    }
+    permitted(policy::may_change_settings(actor, user))?;
     Ok(state.store.user_settings(user).await?)
 }
 
@@ -344,23 +338,16 @@ pub async fn save_settings(
     user: UserId,
     new: UserSettings,
 ) -> Result<UserSettings, AppError> {
-    let result = async {
-        if !policy::may_change_settings(actor, user) {
-            return Err(AppError::Forbidden);
-        }
-        let u = state
-            .store
-            .user(user)
-            .await?
-            .ok_or(AppError::NotFound(Missing::User))?;
+    let allowed = permitted(policy::may_change_settings(actor, user));
+    let work = async {
+        let u = users::user(state, user).await?;
         state
             .store
             .set_user_settings(user, new, state.clock.now())
             .await?;
         Ok(u)
-    }
-    .await;
-    super::users::user_changed(state, actor, meta, result, |u| {
+    };
+    users::user_change(state, actor, meta, allowed, work, |u| {
         format!(
             "Daily digest for {} turned {}; mail language {}",
             u.email,

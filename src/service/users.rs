@@ -25,14 +25,21 @@ pub struct UserWithTokens {
     pub tokens: Vec<ApiToken>,
 }
 
-/// The audit event of a change to one user, filed under the user's company.
-pub(super) async fn user_changed(
+/// A change to one user, made only when `allowed` (the policy's answer) and audited
+/// either way (a refused attempt too), filed under the user's company.
+pub(super) async fn user_change(
     state: &AppState,
     actor: Actor<'_>,
     meta: &RequestMeta,
-    result: Result<User, AppError>,
+    allowed: Result<(), AppError>,
+    work: impl Future<Output = Result<User, AppError>>,
     message: impl FnOnce(&User) -> String,
 ) -> Result<User, AppError> {
+    let result = async {
+        allowed?;
+        work.await
+    }
+    .await;
     let company = result.as_ref().ok().and_then(|u| u.company_id);
     let action = (AuditAction::UserChanged, company);
     audited(state, actor, meta, action, result, message).await
@@ -83,11 +90,8 @@ pub async fn add(
     meta: &RequestMeta,
     u: NewUser,
 ) -> Result<User, AppError> {
-    let result = match require_user_admin(actor) {
-        Ok(()) => create(state, u).await,
-        Err(e) => Err(e),
-    };
-    user_changed(state, actor, meta, result, |u| {
+    let allowed = require_user_admin(actor);
+    user_change(state, actor, meta, allowed, create(state, u), |u| {
         format!("User {} added", u.email)
     })
     .await
@@ -171,8 +175,7 @@ pub async fn set_roles(
     roles: RoleSet,
     company: Option<CompanyId>,
 ) -> Result<User, AppError> {
-    let result = async {
-        require_user_admin(actor)?;
+    let work = async {
         let a = assignment(roles, company)?;
         existing_company(state, a.company()).await?;
         if !state
@@ -183,9 +186,8 @@ pub async fn set_roles(
             return Err(AppError::NotFound(Missing::User));
         }
         user(state, id).await
-    }
-    .await;
-    user_changed(state, actor, meta, result, |u| {
+    };
+    user_change(state, actor, meta, require_user_admin(actor), work, |u| {
         format!("Roles of {} saved: {}", u.email, u.roles.to_list())
     })
     .await
@@ -199,8 +201,7 @@ pub async fn set_disabled(
     id: UserId,
     disable: bool,
 ) -> Result<User, AppError> {
-    let result = async {
-        require_user_admin(actor)?;
+    let work = async {
         if disable && actor.principal().is_some_and(|p| p.user_id == id) {
             return Err(AppError::Conflict(Clash::DisableYourself));
         }
@@ -211,10 +212,9 @@ pub async fn set_disabled(
             state.store.sessions_delete_for_user(id).await?;
         }
         user(state, id).await
-    }
-    .await;
+    };
     let what = if disable { "disabled" } else { "enabled" };
-    user_changed(state, actor, meta, result, |u| {
+    user_change(state, actor, meta, require_user_admin(actor), work, |u| {
         format!("User {} {what}", u.email)
     })
     .await
@@ -238,16 +238,14 @@ pub async fn set_password(
     id: UserId,
     password: &str,
 ) -> Result<User, AppError> {
-    let result = async {
-        require_user_admin(actor)?;
+    let work = async {
         let u = user(state, id).await?;
         let hash = hash(state, password).await?;
         state.store.set_user_password(id, &hash).await?;
         state.store.sessions_delete_for_user(id).await?;
         Ok(u)
-    }
-    .await;
-    user_changed(state, actor, meta, result, |u| {
+    };
+    user_change(state, actor, meta, require_user_admin(actor), work, |u| {
         format!("password of {} reset", u.email)
     })
     .await
