@@ -316,7 +316,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::domain::{Checkout, CompanyId, Currency, Money, PaymentMethod};
+    use crate::domain::{Checkout, CompanyId};
     use crate::http::api::binding::Fields;
     use crate::http::api::format::Format;
     use crate::http::api::render;
@@ -336,24 +336,9 @@ mod tests {
     }
 
     pub(crate) fn sample_checkout() -> Checkout {
-        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         Checkout {
-            id: uuid::Uuid::new_v4().into(),
-            company_id: CompanyId::from_request(uuid::Uuid::new_v4()).expect("non-nil"),
-            status: CheckoutStatus::Shipped,
-            payson_status: "shipped".into(),
-            amount: Money::from_minor(100, Currency::Sek),
-            payment_method: PaymentMethod::Card,
-            customer_name: String::new(),
-            customer_email: String::new(),
-            reference: String::new(),
             snippet: Some("<div></div>".into()),
-            purchase_id: None,
-            history_json: "{}".into(),
-            ready_to_ship_at: None,
-            created_at: now,
-            updated_at: now,
-            refreshed_at: now,
+            ..crate::service::checkouts::tests::checkout("{}")
         }
     }
 
