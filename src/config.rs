@@ -418,35 +418,38 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
-    #[test]
-    fn env_overrides_file_and_parses_types() {
+    /// A settings file of its own, holding `text`.
+    fn config_file(text: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("c.toml");
-        std::fs::write(
-            &file,
-            "listen = \"0.0.0.0:9000\"\n[payson]\nrequest_timeout_ms = 1000\n",
-        )
-        .unwrap();
+        std::fs::write(&file, text).unwrap();
+        file
+    }
+
+    /// The environment as `load` reads it: each name as given.
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn env_overrides_file_and_parses_types() {
+        let file = config_file("listen = \"0.0.0.0:9000\"\n[payson]\nrequest_timeout_ms = 1000\n");
         let s = Settings::load(
             Some(&file),
-            [
-                (
-                    "CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS".to_string(),
-                    "2500".to_string(),
-                ),
-                (
-                    "CHECKOUT_DESK_REQUIRE_API_KEY".to_string(),
-                    "true".to_string(),
-                ),
-                (
-                    "CHECKOUT_DESK_DATABASE_URL".to_string(),
-                    "postgres://u:pw@h/db".to_string(),
-                ),
-                ("OTHER".to_string(), "x".to_string()),
-            ],
+            vars(&[
+                ("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS", "2500"),
+                ("CHECKOUT_DESK_REQUIRE_API_KEY", "true"),
+                ("CHECKOUT_DESK_DATABASE_URL", "postgres://u:pw@h/db"),
+                ("OTHER", "x"),
+            ]),
         )
         .unwrap();
         assert_eq!(s.listen, "0.0.0.0:9000");
@@ -459,20 +462,12 @@ mod tests {
 
     #[test]
     fn oidc_providers_from_file_with_secret_from_env() {
-        let dir = std::env::temp_dir().join(format!("cd-cfg-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("c.toml");
-        std::fs::write(
-            &file,
+        let file = config_file(
             "public_url = \"https://desk.example\"\n[oidc.keycloak]\nissuer = \"https://id.example/realms/b\"\nclient_id = \"desk\"\n",
-        )
-        .unwrap();
+        );
         let s = Settings::load(
             Some(&file),
-            [(
-                "CHECKOUT_DESK_OIDC__KEYCLOAK__CLIENT_SECRET".to_string(),
-                "s3cret".to_string(),
-            )],
+            vars(&[("CHECKOUT_DESK_OIDC__KEYCLOAK__CLIENT_SECRET", "s3cret")]),
         )
         .unwrap();
         let p = &s.oidc["keycloak"];
@@ -484,28 +479,23 @@ mod tests {
             !format!("{s:?}").contains("s3cret"),
             "secrets never in Debug"
         );
+        let refusal = |text: &str| {
+            Settings::load(Some(&config_file(text)), [])
+                .err()
+                .map(|e| e.to_string())
+        };
         // Symmetric algorithms are refused outright.
-        std::fs::write(
-            &file,
+        assert!(refusal(
             "public_url = \"https://desk.example\"\n[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\nalgorithms = [\"HS256\"]\n",
         )
-        .unwrap();
-        assert!(Settings::load(Some(&file), []).is_err());
+        .is_some());
         // An API audience equal to the client id is refused.
-        std::fs::write(
-            &file,
+        let err = refusal(
             "public_url = \"https://desk.example\"\n[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\napi_audience = \"d\"\n",
-        )
-        .unwrap();
-        let err = Settings::load(Some(&file), []).err().map(|e| e.to_string());
+        );
         assert!(err.is_some_and(|e| e.contains("api_audience")));
         // OpenID without public_url: its redirect URI would have to come from `Host`.
-        std::fs::write(
-            &file,
-            "[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\n",
-        )
-        .unwrap();
-        let err = Settings::load(Some(&file), []).err().map(|e| e.to_string());
+        let err = refusal("[oidc.k]\nissuer = \"https://id.example\"\nclient_id = \"d\"\n");
         assert!(err.is_some_and(|e| e.contains("public_url is required")));
     }
 
@@ -541,19 +531,13 @@ mod tests {
 
     #[test]
     fn environment_values_take_the_type_of_their_setting() {
-        let env = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .map(|(k, v)| (format!("CHECKOUT_DESK_{k}"), v.to_string()))
-                .collect::<Vec<_>>()
-        };
         let s = Settings::load(
             None,
-            env(&[
-                ("METRICS_TOKEN", "123456"),
-                ("LOG", "true"),
-                ("PAYSON__REQUEST_TIMEOUT_MS", "2500"),
-                ("REQUIRE_API_KEY", "true"),
+            vars(&[
+                ("CHECKOUT_DESK_METRICS_TOKEN", "123456"),
+                ("CHECKOUT_DESK_LOG", "true"),
+                ("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS", "2500"),
+                ("CHECKOUT_DESK_REQUIRE_API_KEY", "true"),
             ]),
         )
         .unwrap();
@@ -562,10 +546,13 @@ mod tests {
         assert_eq!(s.payson.request_timeout_ms, 2500);
         assert!(s.require_api_key);
         // A number setting given text names the variable.
-        let err = Settings::load(None, env(&[("PAYSON__REQUEST_TIMEOUT_MS", "soon")]))
-            .err()
-            .unwrap()
-            .to_string();
+        let err = Settings::load(
+            None,
+            vars(&[("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS", "soon")]),
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(
             err.contains("CHECKOUT_DESK_PAYSON__REQUEST_TIMEOUT_MS"),
             "{err}"
@@ -574,7 +561,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected() {
-        let err = Settings::load(None, [("CHECKOUT_DESK_LISTN".to_string(), "x".to_string())]);
+        let err = Settings::load(None, vars(&[("CHECKOUT_DESK_LISTN", "x")]));
         assert!(err.is_err());
     }
 

@@ -18,54 +18,33 @@ use prometheus_client::registry::Registry;
 /// What prometheus-client's text encoder writes (OpenMetrics, not the 0.0.4 text format).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RequestLabels {
-    /// The route pattern (`/checkouts/{id}`), never the raw path: bounded label values.
-    pub route: String,
-    pub method: String,
-    pub status: u16,
+/// Label sets: the struct's field names are the label names.
+macro_rules! label_sets {
+    ($($name:ident { $($(#[$doc:meta])* $label:ident: $ty:ty),+ })+) => {
+        $(
+            #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+            pub struct $name {
+                $($(#[$doc])* pub $label: $ty,)+
+            }
+        )+
+    };
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RouteLabels {
-    pub route: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct AuditLabels {
-    pub action: String,
-    pub outcome: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct PaysonLabels {
-    pub endpoint: &'static str,
-    pub outcome: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct EndpointLabels {
-    pub endpoint: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ResultLabels {
-    pub result: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ItemLabels {
-    pub item: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct StateLabels {
-    pub state: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct CurrencyLabels {
-    pub currency: &'static str,
+label_sets! {
+    RequestLabels {
+        /// The route pattern (`/checkouts/{id}`), never the raw path: bounded label values.
+        route: String,
+        method: String,
+        status: u16
+    }
+    RouteLabels { route: String }
+    AuditLabels { action: String, outcome: String }
+    PaysonLabels { endpoint: &'static str, outcome: &'static str }
+    EndpointLabels { endpoint: &'static str }
+    ResultLabels { result: &'static str }
+    ItemLabels { item: &'static str }
+    StateLabels { state: &'static str }
+    CurrencyLabels { currency: &'static str }
 }
 
 type Durations<L> = Family<L, Histogram, fn() -> Histogram>;

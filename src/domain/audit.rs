@@ -2,88 +2,37 @@ use chrono::{DateTime, Utc};
 
 use super::{CheckoutId, CompanyId, UserId};
 
-/// What was attempted. Stored by name; new actions only ever get added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuditAction {
-    SendPaymentRequest,
-    GetCheckout,
-    RefreshCheckout,
-    Login,
-    Logout,
-    TokenIssued,
-    TokenRevoked,
-    CompanyChanged,
-    UserChanged,
-    PaysonNotification,
-    ExpiryDigest,
-    /// A bulk send job was made (each of its rows' sends is its own event).
-    BulkSend,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
-        Self::SendPaymentRequest,
-        Self::GetCheckout,
-        Self::RefreshCheckout,
-        Self::Login,
-        Self::Logout,
-        Self::TokenIssued,
-        Self::TokenRevoked,
-        Self::CompanyChanged,
-        Self::UserChanged,
-        Self::PaysonNotification,
-        Self::ExpiryDigest,
-        Self::BulkSend,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::SendPaymentRequest => "send_payment_request",
-            Self::GetCheckout => "get_checkout",
-            Self::RefreshCheckout => "refresh_checkout",
-            Self::Login => "login",
-            Self::Logout => "logout",
-            Self::TokenIssued => "token_issued",
-            Self::TokenRevoked => "token_revoked",
-            Self::CompanyChanged => "company_changed",
-            Self::UserChanged => "user_changed",
-            Self::PaysonNotification => "payson_notification",
-            Self::ExpiryDigest => "expiry_digest",
-            Self::BulkSend => "bulk_send",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.name() == s)
+named_enum! {
+    /// What was attempted. Stored by name; new actions only ever get added.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum AuditAction {
+        SendPaymentRequest => "send_payment_request",
+        GetCheckout => "get_checkout",
+        RefreshCheckout => "refresh_checkout",
+        Login => "login",
+        Logout => "logout",
+        TokenIssued => "token_issued",
+        TokenRevoked => "token_revoked",
+        CompanyChanged => "company_changed",
+        UserChanged => "user_changed",
+        PaysonNotification => "payson_notification",
+        ExpiryDigest => "expiry_digest",
+        /// A bulk send job was made (each of its rows' sends is its own event).
+        BulkSend => "bulk_send",
     }
 }
 
-/// How it ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuditOutcome {
-    Success,
-    /// Refused by our own rules (auth, role, validation, status, conflict).
-    Rejected,
-    /// Payson refused or failed.
-    Failed,
-    /// The request may or may not have reached Payson; resolved by re-reading it.
-    Unknown,
-}
-
-impl AuditOutcome {
-    pub const ALL: [AuditOutcome; 4] = [Self::Success, Self::Rejected, Self::Failed, Self::Unknown];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::Rejected => "rejected",
-            Self::Failed => "failed",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.name() == s)
+named_enum! {
+    /// How it ended.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum AuditOutcome {
+        Success => "success",
+        /// Refused by our own rules (auth, role, validation, status, conflict).
+        Rejected => "rejected",
+        /// Payson refused or failed.
+        Failed => "failed",
+        /// The request may or may not have reached Payson; resolved by re-reading it.
+        Unknown => "unknown",
     }
 }
 

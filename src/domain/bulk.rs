@@ -20,42 +20,22 @@ pub struct BulkJob {
     pub created_at: DateTime<Utc>,
 }
 
-/// Where one row of a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BulkRowState {
-    /// Waiting for a worker.
-    Queued,
-    /// A worker holds it until its lease ends (then another may take it over).
-    Sending,
-    Sent,
-    Failed,
-    /// Never sent, for the reason kept with it.
-    Skipped,
+named_enum! {
+    /// Where one row of a job stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum BulkRowState {
+        /// Waiting for a worker.
+        Queued => "queued",
+        /// A worker holds it until its lease ends (then another may take it over).
+        Sending => "sending",
+        Sent => "sent",
+        Failed => "failed",
+        /// Never sent, for the reason kept with it.
+        Skipped => "skipped",
+    }
 }
 
 impl BulkRowState {
-    pub const ALL: [BulkRowState; 5] = [
-        Self::Queued,
-        Self::Sending,
-        Self::Sent,
-        Self::Failed,
-        Self::Skipped,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.name() == s)
-    }
-
     /// Whether a worker still has to do something with the row.
     pub fn is_open(self) -> bool {
         matches!(self, Self::Queued | Self::Sending)

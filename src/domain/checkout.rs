@@ -2,32 +2,24 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{CheckoutId, CheckoutStatus, CompanyId, Money, READY_TO_SHIP_LIFETIME_DAYS};
 
-/// How the customer pays: decides what shipping means (capture or e-mailed invoice).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PaymentMethod {
-    Card,
-    Invoice,
-    Bank,
-    Unknown,
+named_enum! {
+    /// How the customer pays: decides what shipping means (capture or e-mailed invoice).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum PaymentMethod, parsed by hand {
+        Card => "card",
+        Invoice => "invoice",
+        Bank => "bank",
+        Unknown => "unknown",
+    }
 }
 
 impl PaymentMethod {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Card => "card",
-            Self::Invoice => "invoice",
-            Self::Bank => "bank",
-            Self::Unknown => "unknown",
-        }
-    }
-
+    /// Any letter case; what we do not know is `Unknown`.
     pub fn parse(s: &str) -> Self {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "card" => Self::Card,
-            "invoice" => Self::Invoice,
-            "bank" => Self::Bank,
-            _ => Self::Unknown,
-        }
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
+            .unwrap_or(Self::Unknown)
     }
 }
 

@@ -2,34 +2,19 @@ use chrono::{DateTime, Utc};
 
 use super::CheckoutId;
 
-/// State of the per-checkout send claim that makes "exactly one Payson update" hold
-/// across requests, faces and instances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimState {
-    /// A request holds the claim and may be talking to Payson right now.
-    InFlight,
-    /// Payson confirmed the checkout shipped; the claim can never be taken again.
-    Done,
-    /// Payson refused, or was not reached: nothing was changed there.
-    Failed,
-    /// The request may have reached Payson; the next attempt re-reads Payson first.
-    Unknown,
-}
-
-impl ClaimState {
-    pub const ALL: [ClaimState; 4] = [Self::InFlight, Self::Done, Self::Failed, Self::Unknown];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::InFlight => "in_flight",
-            Self::Done => "done",
-            Self::Failed => "failed",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == s)
+named_enum! {
+    /// State of the per-checkout send claim that makes "exactly one Payson update" hold
+    /// across requests, faces and instances.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ClaimState {
+        /// A request holds the claim and may be talking to Payson right now.
+        InFlight => "in_flight",
+        /// Payson confirmed the checkout shipped; the claim can never be taken again.
+        Done => "done",
+        /// Payson refused, or was not reached: nothing was changed there.
+        Failed => "failed",
+        /// The request may have reached Payson; the next attempt re-reads Payson first.
+        Unknown => "unknown",
     }
 }
 

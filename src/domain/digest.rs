@@ -47,32 +47,17 @@ impl Default for UserSettings {
     }
 }
 
-/// Where one company-day's digest stands (`digest_sends.state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DigestState {
-    /// Claimed by an instance that is sending it (or died doing so: taken over when stale).
-    Sending,
-    Sent,
-    /// Some mail could not be sent; the next run retries the recipients not yet mailed.
-    Failed,
-    /// Nothing to say (nothing expiring, or nobody to tell): no mail, and none later that day.
-    Empty,
-}
-
-impl DigestState {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Empty => "empty",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Sending, Self::Sent, Self::Failed, Self::Empty]
-            .into_iter()
-            .find(|v| v.name() == s)
+named_enum! {
+    /// Where one company-day's digest stands (`digest_sends.state`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DigestState {
+        /// Claimed by an instance that is sending it (or died doing so: taken over when stale).
+        Sending => "sending",
+        Sent => "sent",
+        /// Some mail could not be sent; the next run retries the recipients not yet mailed.
+        Failed => "failed",
+        /// Nothing to say (nothing expiring, or nobody to tell): no mail, and none later that day.
+        Empty => "empty",
     }
 }
 

@@ -1,6 +1,9 @@
 //! Domain types: values that are parsed once at the edge and cannot hold invalid states.
 //! Nothing in here knows about HTTP, SQL or Payson's wire format.
 
+#[macro_use]
+mod named;
+
 mod audit;
 mod bulk;
 mod checkout;

@@ -5,38 +5,18 @@ use chrono::{DateTime, Utc};
 
 use super::{CheckoutId, CheckoutStatus, CompanyId};
 
-/// What became of a notification. Stored by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NotificationResult {
-    /// Payson was re-read and what it says is stored.
-    Processed,
-    /// Not a checkout of ours: answered 200 so that Payson stops retrying.
-    UnknownCheckout,
-    /// Payson or the database failed; answered 503 and retried later (`retry_failed`).
-    Failed,
-    /// No checkout id, or not a GUID: answered 400.
-    Invalid,
-}
-
-impl NotificationResult {
-    pub const ALL: [NotificationResult; 4] = [
-        Self::Processed,
-        Self::UnknownCheckout,
-        Self::Failed,
-        Self::Invalid,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Processed => "processed",
-            Self::UnknownCheckout => "unknown_checkout",
-            Self::Failed => "failed",
-            Self::Invalid => "invalid",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.name() == s)
+named_enum! {
+    /// What became of a notification. Stored by name.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum NotificationResult {
+        /// Payson was re-read and what it says is stored.
+        Processed => "processed",
+        /// Not a checkout of ours: answered 200 so that Payson stops retrying.
+        UnknownCheckout => "unknown_checkout",
+        /// Payson or the database failed; answered 503 and retried later (`retry_failed`).
+        Failed => "failed",
+        /// No checkout id, or not a GUID: answered 400.
+        Invalid => "invalid",
     }
 }
 

@@ -1,12 +1,14 @@
 use std::fmt;
 
-/// Roles, named as BokaMera names them where BokaMera has them (product.md §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    SuperAdmin,
-    AdminWrite,
-    AdminRead,
-    Auditor,
+named_enum! {
+    /// Roles, named as BokaMera names them where BokaMera has them (product.md §1).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Role, parsed by hand {
+        SuperAdmin => "superadmin",
+        AdminWrite => "bookingsupplier-administrator-write",
+        AdminRead => "bookingsupplier-administrator-read",
+        Auditor => "auditor",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,22 +16,6 @@ pub enum Role {
 pub struct UnknownRole(pub String);
 
 impl Role {
-    pub const ALL: [Role; 4] = [
-        Self::SuperAdmin,
-        Self::AdminWrite,
-        Self::AdminRead,
-        Self::Auditor,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::SuperAdmin => "superadmin",
-            Self::AdminWrite => "bookingsupplier-administrator-write",
-            Self::AdminRead => "bookingsupplier-administrator-read",
-            Self::Auditor => "auditor",
-        }
-    }
-
     pub fn parse(s: &str) -> Result<Self, UnknownRole> {
         Self::ALL
             .into_iter()

@@ -1,78 +1,42 @@
 use std::fmt;
+use std::sync::LazyLock;
 
-/// A checkout's status, named and numbered as BokaMera's `Payson2CheckoutStatus`
-/// (`None = 0 … Denied = 11`). Payson's wire names are camelCase versions of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CheckoutStatus {
-    None = 0,
-    Created = 1,
-    FormsFilled = 2,
-    ReadyToPay = 3,
-    ProcessingPayment = 4,
-    ReadyToShip = 5,
-    Shipped = 6,
-    PaidToAccount = 7,
-    Canceled = 8,
-    Credited = 9,
-    Expired = 10,
-    Denied = 11,
+named_enum! {
+    /// A checkout's status, named and numbered (in this order, `None = 0 … Denied = 11`) as
+    /// BokaMera's `Payson2CheckoutStatus`. Payson's wire names are camelCase versions of these.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum CheckoutStatus, parsed by hand {
+        None => "None",
+        Created => "Created",
+        FormsFilled => "FormsFilled",
+        ReadyToPay => "ReadyToPay",
+        ProcessingPayment => "ProcessingPayment",
+        ReadyToShip => "ReadyToShip",
+        Shipped => "Shipped",
+        PaidToAccount => "PaidToAccount",
+        Canceled => "Canceled",
+        Credited => "Credited",
+        Expired => "Expired",
+        Denied => "Denied",
+    }
 }
 
 impl CheckoutStatus {
-    pub const ALL: [CheckoutStatus; 12] = [
-        Self::None,
-        Self::Created,
-        Self::FormsFilled,
-        Self::ReadyToPay,
-        Self::ProcessingPayment,
-        Self::ReadyToShip,
-        Self::Shipped,
-        Self::PaidToAccount,
-        Self::Canceled,
-        Self::Credited,
-        Self::Expired,
-        Self::Denied,
-    ];
-
-    /// BokaMera's enum name, e.g. `ReadyToShip`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::None => "None",
-            Self::Created => "Created",
-            Self::FormsFilled => "FormsFilled",
-            Self::ReadyToPay => "ReadyToPay",
-            Self::ProcessingPayment => "ProcessingPayment",
-            Self::ReadyToShip => "ReadyToShip",
-            Self::Shipped => "Shipped",
-            Self::PaidToAccount => "PaidToAccount",
-            Self::Canceled => "Canceled",
-            Self::Credited => "Credited",
-            Self::Expired => "Expired",
-            Self::Denied => "Denied",
-        }
-    }
-
     /// BokaMera's enum number.
     pub fn number(self) -> u8 {
         self as u8
     }
 
-    /// Payson's camelCase wire name, e.g. `readyToShip`.
+    /// Payson's camelCase wire name, e.g. `readyToShip`: the name with its first letter
+    /// lowered.
     pub fn payson_name(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Created => "created",
-            Self::FormsFilled => "formsFilled",
-            Self::ReadyToPay => "readyToPay",
-            Self::ProcessingPayment => "processingPayment",
-            Self::ReadyToShip => "readyToShip",
-            Self::Shipped => "shipped",
-            Self::PaidToAccount => "paidToAccount",
-            Self::Canceled => "canceled",
-            Self::Credited => "credited",
-            Self::Expired => "expired",
-            Self::Denied => "denied",
-        }
+        static PAYSON_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+            CheckoutStatus::ALL
+                .iter()
+                .map(|s| s.name()[..1].to_ascii_lowercase() + &s.name()[1..])
+                .collect()
+        });
+        &PAYSON_NAMES[usize::from(self.number())]
     }
 
     /// Parses a BokaMera name or number, or a Payson wire name, in any letter case.
@@ -141,5 +105,7 @@ mod tests {
         );
         assert_eq!(CheckoutStatus::parse("12"), None);
         assert_eq!(CheckoutStatus::ReadyToShip.describe(), "ReadyToShip - 5");
+        assert_eq!(CheckoutStatus::ReadyToShip.payson_name(), "readyToShip");
+        assert_eq!(CheckoutStatus::None.payson_name(), "none");
     }
 }

@@ -41,7 +41,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn asset(path: web::Path<String>) -> HttpResponse {
-    match ASSETS.iter().find(|(p, _, _)| *p == path.as_str()) {
+    serve(ASSETS, &path)
+}
+
+/// The file named `name` from `files` (name, content type, content), or 404.
+pub(crate) fn serve(files: &[(&str, &str, &'static str)], name: &str) -> HttpResponse {
+    match files.iter().find(|(n, _, _)| *n == name) {
         Some((_, mime, body)) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, *mime))
             .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))

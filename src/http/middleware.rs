@@ -22,6 +22,18 @@ use tracing::Instrument;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The app's state, when the app it runs in was given one.
+fn app_state(req: &ServiceRequest) -> Option<&actix_web::web::Data<crate::state::AppState>> {
+    req.app_data()
+}
+
+/// The route pattern that answered (`/checkouts/{id}`): a bounded label, never the path.
+fn route_of<B>(res: &ServiceResponse<B>) -> String {
+    res.request()
+        .match_pattern()
+        .unwrap_or_else(|| "(unmatched)".into())
+}
+
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -35,9 +47,7 @@ pub async fn request_id(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = std::time::Instant::now();
-    let settings = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .map(|s| s.settings.clone());
+    let settings = app_state(&req).map(|s| s.settings.clone());
     let id = settings
         .as_deref()
         .and_then(|s| forwarded_id(&req, s))
@@ -52,12 +62,7 @@ pub async fn request_id(
     let span = tracing::info_span!("request", request_id = %id);
     let result = next.call(req).instrument(span).await;
     let (status, route) = match &result {
-        Ok(res) => (
-            res.status().as_u16(),
-            res.request()
-                .match_pattern()
-                .unwrap_or_else(|| "(unmatched)".into()),
-        ),
+        Ok(res) => (res.status().as_u16(), route_of(res)),
         Err(e) => (
             e.as_response_error().status_code().as_u16(),
             "(error)".into(),
@@ -106,9 +111,7 @@ pub async fn refuse_when_draining(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let health = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
-    let drain = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .map(|s| s.drain.clone());
+    let drain = app_state(&req).map(|s| s.drain.clone());
     let guard = match drain {
         Some(d) if !health => match d.admit() {
             Some(g) => Some(g),
@@ -134,9 +137,7 @@ pub async fn security_headers(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     // HSTS follows the configured public_url, not a forgeable X-Forwarded-Proto.
-    let https = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .is_some_and(|s| s.settings.served_over_https());
+    let https = app_state(&req).is_some_and(|s| s.settings.served_over_https());
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
     let mut set_default = |name: HeaderName, value: &'static str| {
@@ -168,16 +169,11 @@ pub async fn metrics(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = std::time::Instant::now();
-    let state = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .cloned();
+    let state = app_state(&req).cloned();
     let method = req.method().as_str().to_owned();
     let res = next.call(req).await?;
     if let Some(state) = state {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "(unmatched)".into());
+        let route = route_of(&res);
         state
             .metrics
             .durations
@@ -206,8 +202,7 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let limit = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+    let limit = app_state(&req)
         .map(|s| s.settings.http.body_read_timeout())
         .unwrap_or(Duration::from_secs(10));
     let expired = Rc::new(Cell::new(false));

@@ -125,12 +125,8 @@ impl PaysonClient {
 
     /// `GET /Accounts`: validates the credentials.
     pub async fn get_account(&self, c: &PaysonCredentials) -> Result<PaysonAccount, PaysonError> {
-        self.observe("account", async {
-            let url = endpoint(&c.base_url, "Accounts")?;
-            let a = self.call(c, Method::GET, url, None).await?;
-            PaysonAccount::from_json(parse_json(&a.body)?)
-        })
-        .await
+        self.get("account", c, "Accounts", PaysonAccount::from_json)
+            .await
     }
 
     /// `POST /Checkouts`: 201 with the checkout. If the body cannot be used but
@@ -141,9 +137,7 @@ impl PaysonClient {
         c: &PaysonCredentials,
         body: &Value,
     ) -> Result<PaysonCheckout, PaysonError> {
-        self.observe("create", async {
-            let url = endpoint(&c.base_url, "Checkouts")?;
-            let a = self.call(c, Method::POST, url, Some(body)).await?;
+        self.send("create", c, Method::POST, "Checkouts", Some(body), async |a| {
             let from_body = if is_blank(&a.body) {
                 Err(PaysonError::Malformed(
                     "created without a body or a Location".into(),
@@ -171,12 +165,8 @@ impl PaysonClient {
         c: &PaysonCredentials,
         id: Uuid,
     ) -> Result<PaysonCheckout, PaysonError> {
-        self.observe("get", async {
-            let url = endpoint(&c.base_url, &format!("Checkouts/{id}"))?;
-            let a = self.call(c, Method::GET, url, None).await?;
-            PaysonCheckout::from_json(parse_json(&a.body)?)
-        })
-        .await
+        let path = format!("Checkouts/{id}");
+        self.get("get", c, &path, PaysonCheckout::from_json).await
     }
 
     /// `PUT /Checkouts/{id}` with the whole object, exactly as held. Older Payson versions
@@ -186,13 +176,12 @@ impl PaysonClient {
         c: &PaysonCredentials,
         checkout: &PaysonCheckout,
     ) -> Result<PaysonCheckout, PaysonError> {
-        self.observe("update", async {
-            let id = checkout
-                .id()
-                .ok_or_else(|| PaysonError::Config("the checkout has no id".into()))?;
-            let url = endpoint(&c.base_url, &format!("Checkouts/{id}"))?;
-            let body = Value::Object(checkout.raw().clone());
-            let a = self.call(c, Method::PUT, url, Some(&body)).await?;
+        let id = checkout
+            .id()
+            .ok_or_else(|| PaysonError::Config("the checkout has no id".into()))?;
+        let path = format!("Checkouts/{id}");
+        let body = Value::Object(checkout.raw().clone());
+        self.send("update", c, Method::PUT, &path, Some(&body), async |a| {
             if is_blank(&a.body) {
                 return self.get_checkout(c, id).await;
             }
@@ -209,18 +198,45 @@ impl PaysonClient {
         page: u32,
         page_size: u32,
     ) -> Result<PaysonCheckoutPage, PaysonError> {
-        self.observe("list", async {
-            let mut url = endpoint(&c.base_url, "Checkouts")?;
-            {
-                let mut q = url.query_pairs_mut();
-                if let Some(s) = status {
-                    q.append_pair("status", s);
-                }
-                q.append_pair("page", &page.to_string());
-                q.append_pair("pageSize", &page_size.to_string());
-            }
-            let a = self.call(c, Method::GET, url, None).await?;
-            PaysonCheckoutPage::from_json(parse_json(&a.body)?)
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(s) = status {
+            query.append_pair("status", s);
+        }
+        query.append_pair("page", &page.to_string());
+        query.append_pair("pageSize", &page_size.to_string());
+        let path = format!("Checkouts?{}", query.finish());
+        self.get("list", c, &path, PaysonCheckoutPage::from_json)
+            .await
+    }
+
+    /// A `GET` whose JSON answer `from_json` reads.
+    async fn get<T>(
+        &self,
+        name: &'static str,
+        c: &PaysonCredentials,
+        path: &str,
+        from_json: fn(Value) -> Result<T, PaysonError>,
+    ) -> Result<T, PaysonError> {
+        self.send(name, c, Method::GET, path, None, async |a| {
+            from_json(parse_json(&a.body)?)
+        })
+        .await
+    }
+
+    /// Every call: `method` on `path` (below the base URL) with `body`, observed as `name`
+    /// from sending to `read` having made the 2xx answer into what the caller asked for.
+    async fn send<T>(
+        &self,
+        name: &'static str,
+        c: &PaysonCredentials,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        read: impl AsyncFnOnce(Answer) -> Result<T, PaysonError>,
+    ) -> Result<T, PaysonError> {
+        self.observe(name, async {
+            let url = endpoint(&c.base_url, path)?;
+            read(self.call(c, method, url, body).await?).await
         })
         .await
     }

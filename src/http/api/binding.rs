@@ -209,6 +209,8 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
     let mut current: Option<(String, String, Nested)> = None; // (name, text, what else)
     loop {
         let event = reader.read_event().map_err(|e| bad(e.to_string()))?;
+        // `<Field>…</Field>` opens a level; `<Field/>` is whole where it stands.
+        let opens = matches!(event, Event::Start(_));
         match event {
             Event::DocType(_) => {
                 return Err(AppError::BadRequest(
@@ -220,36 +222,29 @@ fn xml_fields(text: &str, dto: &str) -> Result<Fields, AppError> {
                 let _ = e;
                 return Err(bad("more than one root element".into()));
             }
-            Event::Start(e) => {
+            Event::Start(e) | Event::Empty(e) => {
                 let name = e.local_name().as_ref().to_owned();
-                depth += 1;
-                if depth == 1 {
-                    root_seen = true;
-                    if !name.eq_ignore_ascii_case(dto) {
-                        return Err(bad(format!(
-                            "the root element must be <{dto}>, not <{name}>"
-                        )));
-                    }
-                } else if depth == 2 {
-                    current = Some((name, String::new(), is_nil(&e)?));
-                } else if depth == 3 {
-                    nested_in_field(&mut current);
+                // The element's own level: 1 the root, 2 a field, 3 inside a field.
+                let level = depth + 1;
+                if opens {
+                    depth = level;
                 }
-            }
-            Event::Empty(e) => {
-                let name = e.local_name().as_ref().to_owned();
-                if depth == 0 {
-                    root_seen = true;
-                    if !name.eq_ignore_ascii_case(dto) {
-                        return Err(bad(format!(
-                            "the root element must be <{dto}>, not <{name}>"
-                        )));
+                match level {
+                    1 => {
+                        root_seen = true;
+                        if !name.eq_ignore_ascii_case(dto) {
+                            return Err(bad(format!(
+                                "the root element must be <{dto}>, not <{name}>"
+                            )));
+                        }
                     }
-                } else if depth == 1 {
-                    let nil = is_nil(&e)? == Nested::Nil;
-                    fields.set(&name, if nil { None } else { Some(String::new()) });
-                } else if depth == 2 {
-                    nested_in_field(&mut current);
+                    2 if opens => current = Some((name, String::new(), is_nil(&e)?)),
+                    2 => {
+                        let nil = is_nil(&e)? == Nested::Nil;
+                        fields.set(&name, if nil { None } else { Some(String::new()) });
+                    }
+                    3 => nested_in_field(&mut current),
+                    _ => {}
                 }
             }
             Event::Text(t) => {

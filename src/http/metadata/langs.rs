@@ -173,6 +173,23 @@ fn api_member_attr(m: &Member) -> String {
     format!("ApiMember({})", parts.join(", "))
 }
 
+/// A member's description, and its `ApiMember` attribute (on a request DTO, or wherever it
+/// has a description), each a line in the language's own form.
+fn member_notes(
+    out: &mut String,
+    op: Option<&Operation>,
+    m: &Member,
+    description: impl Fn(&str) -> String,
+    attribute: impl Fn(String) -> String,
+) {
+    if !m.description.is_empty() {
+        let _ = writeln!(out, "{}", description(m.description));
+    }
+    if op.is_some() || !m.description.is_empty() {
+        let _ = writeln!(out, "{}", attribute(api_member_attr(m)));
+    }
+}
+
 fn csharp_type(m: &Member) -> String {
     m.type_name()
 }
@@ -228,16 +245,13 @@ fn csharp(out: &mut String, opts: &Options, ops: &[&Operation], dtos: &[&Dto]) {
         }
         let _ = writeln!(out, "\n    {{");
         for m in &d.members {
-            if !m.description.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "        ///<summary>\n        ///{}\n        ///</summary>",
-                    m.description
-                );
-            }
-            if op.is_some() || !m.description.is_empty() {
-                let _ = writeln!(out, "        [{}]", api_member_attr(m));
-            }
+            member_notes(
+                out,
+                op,
+                m,
+                |d| format!("        ///<summary>\n        ///{d}\n        ///</summary>"),
+                |attr| format!("        [{attr}]"),
+            );
             if dc {
                 let _ = writeln!(out, "        [DataMember]");
             }
@@ -306,12 +320,13 @@ fn typescript(out: &mut String, opts: &Options, ops: &[&Operation], dtos: &[&Dto
         }
         let _ = writeln!(out, "\n{{");
         for m in &d.members {
-            if !m.description.is_empty() {
-                let _ = writeln!(out, "    /** @description {} */", m.description);
-            }
-            if op.is_some() || !m.description.is_empty() {
-                let _ = writeln!(out, "    // @{}", api_member_attr(m));
-            }
+            member_notes(
+                out,
+                op,
+                m,
+                |d| format!("    /** @description {d} */"),
+                |attr| format!("    // @{attr}"),
+            );
             let (ty, init) = ts_member(m);
             match init {
                 None => {

@@ -2,7 +2,6 @@
 //! `static/swagger-ui/` and compiled in, started by a script file of our own, so the page
 //! runs under the desk's CSP with no inline script and nothing from a CDN.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -42,11 +41,5 @@ pub async fn page(t: Tr, state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub async fn file(path: web::Path<String>) -> HttpResponse {
-    match FILES.iter().find(|(name, _, _)| *name == path.as_str()) {
-        Some((_, mime, body)) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, *mime))
-            .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-            .body(*body),
-        None => HttpResponse::NotFound().finish(),
-    }
+    crate::http::assets::serve(FILES, &path)
 }
