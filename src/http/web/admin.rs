@@ -5,24 +5,30 @@
 //! What destroys asks first (`admin_confirm`): without `confirm=yes` it only asks.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::admin_confirm::{self, Confirm, Destroy};
-use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
+use super::extract::{Chrome, NoFields, Post, SignedIn};
 use super::flash::{self, Flash, Notice};
 use super::i18n::Tr;
-use super::page::{PageError, html, see_other};
+use super::page::{Page, html, see_other};
 use crate::domain::policy;
 use crate::domain::{CompanyId, Role, RoleSet, UserId};
 use crate::error::{AppError, Invalid, Missing, Problem};
 use crate::service::{companies, tokens, users};
-use crate::state::AppState;
 
 /// A secret shown once: what it is, and its value.
 type Secret = Option<(String, String)>;
+
+/// What an admin page says above its content (`admin/_messages.html`): the last change's
+/// flash, and a secret shown once on the answer to the POST that made it.
+pub(super) struct Messages {
+    pub flash: Option<Flash>,
+    pub secret: Secret,
+}
 
 /// After a change: back to the page with the outcome as a flash. Internal errors are
 /// an error page instead (they are logged there, with the request id).
@@ -31,7 +37,7 @@ pub(super) fn done<T>(
     back: &str,
     result: Result<T, AppError>,
     notice: impl FnOnce(T) -> Notice,
-) -> Result<HttpResponse, PageError> {
+) -> Page {
     match result {
         Ok(v) => {
             flash::set(&s.session, Flash::Done(notice(v)));
@@ -42,7 +48,7 @@ pub(super) fn done<T>(
 }
 
 /// After a refused change: back to the page, saying why.
-pub(super) fn refused(s: &SignedIn, back: &str, e: AppError) -> Result<HttpResponse, PageError> {
+pub(super) fn refused(s: &SignedIn, back: &str, e: AppError) -> Page {
     if matches!(e, AppError::Internal(_) | AppError::Busy) {
         return Err(e.into());
     }
@@ -89,16 +95,11 @@ pub(super) struct CompaniesPage {
     pub chrome: Chrome,
     pub is_super: bool,
     pub companies: Vec<CompanyView>,
-    pub flash: Option<Flash>,
-    pub secret: Secret,
+    pub messages: Messages,
 }
 
-async fn companies_page(
-    state: &AppState,
-    s: SignedIn,
-    secret: Secret,
-) -> Result<HttpResponse, PageError> {
-    let managed = companies::managed(state, s.actor()).await?;
+async fn companies_page(s: SignedIn, secret: Secret) -> Page {
+    let managed = companies::managed(&s.state, s.actor()).await?;
     let t = s.t;
     let companies = managed
         .into_iter()
@@ -126,17 +127,19 @@ async fn companies_page(
         .collect();
     let page = CompaniesPage {
         is_super: policy::may_add_company(s.actor()),
-        flash: flash::take(&s.session),
+        messages: Messages {
+            flash: flash::take(&s.session),
+            secret,
+        },
         t: s.t,
         chrome: s.chrome,
         companies,
-        secret,
     };
     html(StatusCode::OK, &page)
 }
 
-pub async fn companies(state: web::Data<AppState>, s: SignedIn) -> Result<HttpResponse, PageError> {
-    companies_page(&state, s, None).await
+pub async fn companies(s: SignedIn) -> Page {
+    companies_page(s, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -148,11 +151,7 @@ pub struct CompanyForm {
     base_url: String,
 }
 
-pub async fn add_company(
-    CsrfForm(f): CsrfForm<CompanyForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-) -> Result<HttpResponse, PageError> {
+pub async fn add_company(Post { form: f, s }: Post<CompanyForm>) -> Page {
     let new = companies::NewCompany {
         id: None,
         name: f.name,
@@ -160,25 +159,20 @@ pub async fn add_company(
         payson_api_key: f.api_key,
         payson_base_url: optional(&f.base_url).map(str::to_owned),
     };
-    let result = companies::add(&state, s.actor(), &s.meta, new).await;
+    let result = companies::add(&s.state, s.actor(), &s.meta, new).await;
     done(&s, "/admin/companies", result, |c| {
         Notice::CompanyAdded(c.name)
     })
 }
 
-pub async fn payson(
-    CsrfForm(f): CsrfForm<CompanyForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn payson(Post { form: f, s }: Post<CompanyForm>, path: web::Path<String>) -> Page {
     let id = company_id(&path)?;
     let settings = companies::PaysonSettings {
         agent_id: f.agent_id,
         api_key: f.api_key,
         base_url: f.base_url,
     };
-    let result = companies::set_payson(&state, s.actor(), &s.meta, id, settings).await;
+    let result = companies::set_payson(&s.state, s.actor(), &s.meta, id, settings).await;
     done(&s, "/admin/companies", result, |()| Notice::PaysonSaved)
 }
 
@@ -188,27 +182,17 @@ pub struct TimeZoneForm {
     time_zone: String,
 }
 
-pub async fn time_zone(
-    CsrfForm(f): CsrfForm<TimeZoneForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn time_zone(Post { form: f, s }: Post<TimeZoneForm>, path: web::Path<String>) -> Page {
     let id = company_id(&path)?;
-    let result = companies::set_time_zone(&state, s.actor(), &s.meta, id, &f.time_zone).await;
+    let result = companies::set_time_zone(&s.state, s.actor(), &s.meta, id, &f.time_zone).await;
     done(&s, "/admin/companies", result, |z| {
         Notice::TimeZoneSaved(z.name().to_owned())
     })
 }
 
-pub async fn test(
-    CsrfForm(_): CsrfForm<NoFields>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn test(Post { s, .. }: Post<NoFields>, path: web::Path<String>) -> Page {
     let id = company_id(&path)?;
-    let result = companies::test_connection(&state, s.actor(), &s.meta, id).await;
+    let result = companies::test_connection(&s.state, s.actor(), &s.meta, id).await;
     done(&s, "/admin/companies", result, Notice::Connected)
 }
 
@@ -220,12 +204,7 @@ pub struct KeyForm {
     expires_in_days: String,
 }
 
-pub async fn issue_key(
-    CsrfForm(f): CsrfForm<KeyForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn issue_key(Post { form: f, s }: Post<KeyForm>, path: web::Path<String>) -> Page {
     let id = company_id(&path)?;
     let expires_in_days = match optional(&f.expires_in_days) {
         None => None,
@@ -238,27 +217,25 @@ pub async fn issue_key(
         allowed_ips: f.allowed_ips,
         expires_in_days,
     };
-    match companies::issue_api_key(&state, s.actor(), &s.meta, id, new).await {
+    match companies::issue_api_key(&s.state, s.actor(), &s.meta, id, new).await {
         Ok((_, key)) => {
             let secret = (s.t.new_api_key_shown_once().into(), key.to_string());
-            companies_page(&state, s, Some(secret)).await
+            companies_page(s, Some(secret)).await
         }
         Err(e) => refused(&s, "/admin/companies", e),
     }
 }
 
 pub async fn revoke_key(
-    CsrfForm(f): CsrfForm<Confirm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
+    Post { form: f, s }: Post<Confirm>,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, PageError> {
+) -> Page {
     let id = company_id(&path.0)?;
     let key = Uuid::parse_str(&path.1).map_err(|_| AppError::NotFound(Missing::Key))?;
     if !f.given() {
-        return admin_confirm::ask(&state, s, Destroy::RevokeKey(id, key)).await;
+        return admin_confirm::ask(s, Destroy::RevokeKey(id, key)).await;
     }
-    let result = companies::revoke_api_key(&state, s.actor(), &s.meta, id, key).await;
+    let result = companies::revoke_api_key(&s.state, s.actor(), &s.meta, id, key).await;
     done(&s, "/admin/companies", result, |()| {
         Notice::KeyRevoked(key.to_string())
     })
@@ -292,18 +269,13 @@ pub(super) struct UsersPage {
     pub users: Vec<UserView>,
     pub companies: Vec<(String, String)>,
     pub roles: Vec<(&'static str, &'static str)>,
-    pub flash: Option<Flash>,
-    pub secret: Secret,
+    pub messages: Messages,
 }
 
-async fn users_page(
-    state: &AppState,
-    s: SignedIn,
-    secret: Secret,
-) -> Result<HttpResponse, PageError> {
-    let list = users::list(state, s.actor()).await?;
-    let names = crate::service::checkouts::company_names(state, &s.principal).await?;
-    let zones = companies::zones(state).await?;
+async fn users_page(s: SignedIn, secret: Secret) -> Page {
+    let list = users::list(&s.state, s.actor()).await?;
+    let names = crate::service::checkouts::company_names(&s.state, &s.principal).await?;
+    let zones = companies::zones(&s.state).await?;
     let t = s.t;
     let name_of = |id: Option<CompanyId>| {
         id.and_then(|i| names.iter().find(|(c, _)| *c == i))
@@ -335,22 +307,21 @@ async fn users_page(
         })
         .collect();
     let page = UsersPage {
-        flash: flash::take(&s.session),
+        messages: Messages {
+            flash: flash::take(&s.session),
+            secret,
+        },
         t: s.t,
         chrome: s.chrome,
         users,
         companies: super::filters::company_options(&names),
-        roles: Role::ALL
-            .iter()
-            .map(|r| (r.name(), t.role_label(*r)))
-            .collect(),
-        secret,
+        roles: super::filters::options(&Role::ALL, |r| (r.name(), t.role_label(r))),
     };
     html(StatusCode::OK, &page)
 }
 
-pub async fn users(state: web::Data<AppState>, s: SignedIn) -> Result<HttpResponse, PageError> {
-    users_page(&state, s, None).await
+pub async fn users(s: SignedIn) -> Page {
+    users_page(s, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -379,11 +350,7 @@ impl UserForm {
     }
 }
 
-pub async fn add_user(
-    CsrfForm(f): CsrfForm<UserForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-) -> Result<HttpResponse, PageError> {
+pub async fn add_user(Post { form: f, s }: Post<UserForm>) -> Page {
     let result = async {
         let (roles, company_id) = f.roles_and_company()?;
         let new = users::NewUser {
@@ -393,22 +360,17 @@ pub async fn add_user(
             company_id,
             roles,
         };
-        users::add(&state, s.actor(), &s.meta, new).await
+        users::add(&s.state, s.actor(), &s.meta, new).await
     }
     .await;
     done(&s, "/admin/users", result, |u| Notice::UserAdded(u.email))
 }
 
-pub async fn set_roles(
-    CsrfForm(f): CsrfForm<UserForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn set_roles(Post { form: f, s }: Post<UserForm>, path: web::Path<String>) -> Page {
     let result = async {
         let id = user_id(&path)?;
         let (roles, company) = f.roles_and_company()?;
-        users::set_roles(&state, s.actor(), &s.meta, id, roles, company).await
+        users::set_roles(&s.state, s.actor(), &s.meta, id, roles, company).await
     }
     .await;
     done(&s, "/admin/users", result, |u| {
@@ -424,20 +386,18 @@ pub struct DisabledForm {
 }
 
 pub async fn set_disabled(
-    CsrfForm(f): CsrfForm<DisabledForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
+    Post { form: f, s }: Post<DisabledForm>,
     path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Page {
     let disable = f.disabled == "true";
     // Enabling undoes nothing, so only disabling asks first.
     if disable && !admin_confirm::yes(&f.confirm) {
         let id = user_id(&path)?;
-        return admin_confirm::ask(&state, s, Destroy::Disable(id)).await;
+        return admin_confirm::ask(s, Destroy::Disable(id)).await;
     }
     let result = async {
         let id = user_id(&path)?;
-        users::set_disabled(&state, s.actor(), &s.meta, id, disable).await
+        users::set_disabled(&s.state, s.actor(), &s.meta, id, disable).await
     }
     .await;
     done(&s, "/admin/users", result, |_| {
@@ -449,26 +409,21 @@ pub async fn set_disabled(
     })
 }
 
-pub async fn reset_password(
-    CsrfForm(f): CsrfForm<Confirm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn reset_password(Post { form: f, s }: Post<Confirm>, path: web::Path<String>) -> Page {
     if !f.given() {
         let id = user_id(&path)?;
-        return admin_confirm::ask(&state, s, Destroy::ResetPassword(id)).await;
+        return admin_confirm::ask(s, Destroy::ResetPassword(id)).await;
     }
     let password = users::generate_password();
     let result = async {
         let id = user_id(&path)?;
-        users::set_password(&state, s.actor(), &s.meta, id, &password).await
+        users::set_password(&s.state, s.actor(), &s.meta, id, &password).await
     }
     .await;
     match result {
         Ok(u) => {
             let label = s.t.new_password_shown_once(&u.email);
-            users_page(&state, s, Some((label, password))).await
+            users_page(s, Some((label, password))).await
         }
         Err(e) => Err(e.into()),
     }
@@ -480,41 +435,31 @@ pub struct TokenForm {
     name: String,
 }
 
-pub async fn issue_token(
-    CsrfForm(f): CsrfForm<TokenForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn issue_token(Post { form: f, s }: Post<TokenForm>, path: web::Path<String>) -> Page {
     let result = async {
         let id = user_id(&path)?;
-        tokens::issue(&state, s.actor(), &s.meta, id, &f.name).await
+        tokens::issue(&s.state, s.actor(), &s.meta, id, &f.name).await
     }
     .await;
     match result {
         Ok(t) => {
             let label = s.t.api_token_shown_once(&t.user.email);
-            users_page(&state, s, Some((label, t.secret))).await
+            users_page(s, Some((label, t.secret))).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn revoke_token(
-    CsrfForm(f): CsrfForm<Confirm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn revoke_token(Post { form: f, s }: Post<Confirm>, path: web::Path<String>) -> Page {
     let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound(Missing::Token));
     // An unreadable id is refused below, as before; only a real one is asked about.
     if !f.given()
         && let Ok(id) = &id
     {
-        return admin_confirm::ask(&state, s, Destroy::RevokeToken(*id)).await;
+        return admin_confirm::ask(s, Destroy::RevokeToken(*id)).await;
     }
     let result = match id {
-        Ok(id) => tokens::revoke(&state, s.actor(), &s.meta, id)
+        Ok(id) => tokens::revoke(&s.state, s.actor(), &s.meta, id)
             .await
             .map(|()| id),
         Err(e) => Err(e),

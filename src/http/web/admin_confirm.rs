@@ -4,7 +4,6 @@
 //! or a form that skips the step, changes nothing and files no audit event); the page
 //! says what will happen and posts the same form again with `confirm=yes`.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 use serde::Deserialize;
@@ -13,11 +12,10 @@ use uuid::Uuid;
 use super::admin::refused;
 use super::extract::{Chrome, SignedIn};
 use super::i18n::Tr;
-use super::page::{PageError, html};
+use super::page::{Page, html};
 use crate::domain::{CompanyId, UserId};
 use crate::error::{AppError, Missing};
 use crate::service::{companies, users};
-use crate::state::AppState;
 
 /// The field the confirmation page adds; without it a destructive POST only asks.
 #[derive(Deserialize, Default)]
@@ -87,12 +85,8 @@ struct ConfirmPage {
 /// The question, the consequence and the button, naming the target as the admin
 /// pages list it. The lookups go through the same permission-checked listings, so
 /// someone who may not act learns nothing here either.
-async fn describe(
-    state: &AppState,
-    s: &SignedIn,
-    what: &Destroy,
-) -> Result<(String, String, String), AppError> {
-    let t = s.t;
+async fn describe(s: &SignedIn, what: &Destroy) -> Result<(String, String, String), AppError> {
+    let (state, t) = (&s.state, s.t);
     let email_of = |id: UserId| async move {
         users::list(state, s.actor())
             .await?
@@ -166,12 +160,8 @@ async fn describe(
 /// Asks before destroying. Someone who may not act gets the 403 page (the page to go
 /// back to would refuse them too); a target not found is said on the page it was on.
 /// Only the acting POST audits: asking changes nothing.
-pub(super) async fn ask(
-    state: &AppState,
-    s: SignedIn,
-    what: Destroy,
-) -> Result<HttpResponse, PageError> {
-    let (question, consequence, button) = match describe(state, &s, &what).await {
+pub(super) async fn ask(s: SignedIn, what: Destroy) -> Page {
+    let (question, consequence, button) = match describe(&s, &what).await {
         Ok(texts) => texts,
         Err(AppError::Forbidden) => return Err(AppError::Forbidden.into()),
         Err(e) => return refused(&s, what.back(), e),

@@ -4,24 +4,23 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
+use chrono::SecondsFormat::Secs;
+
+use super::csv::{Column, Dialect, log_export};
 use super::extract::{Chrome, SignedIn};
 use super::filters::{
-    self, PAGE_SIZE, bad, company_label, company_options, day_range, logged, parsed, trimmed,
+    self, LogList, bad, carried, company_label, day_range, log_list, log_of, options, or_empty,
+    parsed, trimmed,
 };
 use super::i18n::Tr;
-use super::page::{PageError, html};
-use crate::domain::{
-    AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Principal, Zones,
-};
+use super::page::{Page, html};
+use crate::domain::{AuditAction, AuditEvent, AuditFilter, AuditOutcome, CompanyId, Zones};
 use crate::error::{AppError, FilterField};
 use crate::service::audit::{list, user_by_email as audit_user};
-use crate::service::checkouts::company_names;
-use crate::service::companies::zones;
-use crate::state::AppState;
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct AuditQuery {
@@ -34,20 +33,6 @@ pub(super) struct AuditQuery {
     before: Option<i64>,
     /// The CSV's dialect: `excel` or `csv` (default: by the reader's language).
     format: Option<String>,
-}
-
-pub(super) struct Row {
-    pub at: String,
-    pub actor: String,
-    pub company: String,
-    pub checkout: String,
-    pub action: String,
-    pub outcome: String,
-    pub status: u16,
-    pub address: String,
-    pub message: String,
-    pub payson: String,
-    pub note: String,
 }
 
 /// One event as the pages show it: a sentence in the reader's language, the time in its
@@ -93,25 +78,20 @@ pub(super) fn view(
 pub(super) struct AuditPage {
     pub t: super::i18n::Tr,
     pub chrome: Chrome,
-    pub companies: Vec<(String, String)>,
     pub actions: Vec<(&'static str, &'static str)>,
     pub outcomes: Vec<(&'static str, &'static str)>,
     pub q: AuditQuery,
-    pub rows: Vec<EventView>,
-    pub csv: String,
-    pub next: Option<String>,
+    pub list: LogList<EventView>,
 }
 
+log_of!(AuditFilter, AuditEvent, list);
+
 /// Turns the query into a store filter; an unknown value is a 400 naming it.
-async fn filter(
-    state: &AppState,
-    principal: &Principal,
-    q: &AuditQuery,
-) -> Result<AuditFilter, AppError> {
+async fn filter(s: &SignedIn, q: &AuditQuery) -> Result<AuditFilter, AppError> {
     let (from, to) = day_range(&q.from, &q.to)?;
     let actor = match trimmed(&q.user) {
         Some(email) => Some(
-            audit_user(state, principal.into(), email)
+            audit_user(&s.state, s.actor(), email)
                 .await?
                 .ok_or_else(|| bad(FilterField::User))?,
         ),
@@ -129,139 +109,43 @@ async fn filter(
     })
 }
 
-/// The filters the page's links carry.
-fn fields(q: &AuditQuery) -> [(&'static str, &Option<String>); 6] {
-    [
-        ("company", &q.company),
-        ("user", &q.user),
-        ("action", &q.action),
-        ("outcome", &q.outcome),
-        ("from", &q.from),
-        ("to", &q.to),
-    ]
-}
-
-/// The CSV's row: machine-readable (UTC ISO 8601, stored names).
-pub(super) fn row(e: AuditEvent, names: &HashMap<CompanyId, String>) -> Row {
-    let ev = e.event;
-    Row {
-        at: ev.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        actor: ev.actor,
-        company: company_label(names, ev.company_id),
-        checkout: ev.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
-        action: ev.action.name().to_owned(),
-        outcome: ev.outcome.name().to_owned(),
-        status: ev.http_status,
-        address: ev.remote_addr,
-        message: ev.message,
-        payson: ev.payson_message.unwrap_or_default(),
-        note: ev.note.unwrap_or_default(),
-    }
-}
-
-pub async fn page(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    q: web::Query<AuditQuery>,
-) -> Result<HttpResponse, PageError> {
-    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
-    let f = filter(&state, &principal, &q).await?;
-    let events = list(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
-    let page = logged(events, "/audit", &fields(&q), |e| e.id);
-    let companies = company_names(&state, &principal).await?;
-    let names = companies.iter().cloned().collect();
-    let zones = zones(&state).await?;
+pub async fn page(s: SignedIn, q: web::Query<AuditQuery>) -> Page {
+    let f = filter(&s, &q).await?;
+    let fields = carried!(q; company, user, action, outcome, from, to);
+    let list = log_list(&s, f, "/audit", &fields, view).await?;
+    let t = s.t;
     let tpl = AuditPage {
         t,
-        chrome,
-        companies: company_options(&companies),
-        actions: AuditAction::ALL
-            .iter()
-            .map(|a| (a.name(), t.action_label(*a)))
-            .collect(),
-        outcomes: AuditOutcome::ALL
-            .iter()
-            .map(|o| (o.name(), t.outcome_label(*o)))
-            .collect(),
-        rows: page
-            .rows
-            .into_iter()
-            .map(|e| view(t, e, &names, &zones))
-            .collect(),
-        csv: page.csv,
-        next: page.next,
+        chrome: s.chrome,
+        actions: options(&AuditAction::ALL, |a| (a.name(), t.action_label(a))),
+        outcomes: options(&AuditOutcome::ALL, |o| (o.name(), t.outcome_label(o))),
         q: q.into_inner(),
+        list,
     };
     html(StatusCode::OK, &tpl)
 }
 
-pub async fn csv(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    q: web::Query<AuditQuery>,
-) -> Result<HttpResponse, PageError> {
-    let principal = s.principal;
-    let dialect = super::csv::Dialect::choose(q.format.as_deref(), s.t.0);
-    let mut f = filter(&state, &principal, &q).await?;
-    f.before_id = None;
-    let names: std::sync::Arc<HashMap<CompanyId, String>> = std::sync::Arc::new(
-        company_names(&state, &principal)
-            .await?
-            .iter()
-            .cloned()
-            .collect(),
-    );
-    // Newest first, a keyset page at a time: each page starts below the last id.
-    let fetch = move |before: Option<i64>| {
-        let (state, principal, names) = (state.clone(), principal.clone(), names.clone());
-        let f = AuditFilter {
-            before_id: before,
-            ..f.clone()
-        };
-        async move {
-            let events = list(&state, (&principal).into(), &f, super::csv::PAGE).await?;
-            let full = events.len() as i64 == super::csv::PAGE;
-            let next = events.last().filter(|_| full).map(|e| Some(e.id));
-            let rows = events
-                .into_iter()
-                .map(|e| {
-                    let r = row(e, &names);
-                    vec![
-                        r.at,
-                        r.actor,
-                        r.company,
-                        r.checkout,
-                        r.action,
-                        r.outcome,
-                        r.status.to_string(),
-                        r.address,
-                        r.message,
-                        r.payson,
-                        r.note,
-                    ]
-                })
-                .collect();
-            Ok::<_, AppError>((rows, next))
-        }
-    };
-    let first = fetch(None).await?;
-    Ok(super::csv::streamed(
-        "audit.csv",
-        dialect,
-        &[
-            "at",
-            "actor",
-            "company",
-            "checkout",
-            "action",
-            "outcome",
-            "http_status",
-            "address",
-            "message",
-            "payson_message",
-            "note",
-        ],
-        first,
-        fetch,
-    ))
+/// The CSV's columns: machine-readable (UTC ISO 8601, stored names).
+const COLUMNS: [Column<AuditEvent>; 11] = [
+    ("at", |e, _| e.event.at.to_rfc3339_opts(Secs, true)),
+    ("actor", |e, _| e.event.actor.clone()),
+    ("company", |e, names| {
+        company_label(names, e.event.company_id)
+    }),
+    ("checkout", |e, _| or_empty(e.event.checkout_id)),
+    ("action", |e, _| e.event.action.name().to_owned()),
+    ("outcome", |e, _| e.event.outcome.name().to_owned()),
+    ("http_status", |e, _| e.event.http_status.to_string()),
+    ("address", |e, _| e.event.remote_addr.clone()),
+    ("message", |e, _| e.event.message.clone()),
+    ("payson_message", |e, _| {
+        or_empty(e.event.payson_message.as_ref())
+    }),
+    ("note", |e, _| or_empty(e.event.note.as_ref())),
+];
+
+pub async fn csv(s: SignedIn, q: web::Query<AuditQuery>) -> Page {
+    let dialect = Dialect::choose(q.format.as_deref(), s.t.0);
+    let f = filter(&s, &q).await?;
+    log_export(s, f, "audit.csv", dialect, &COLUMNS).await
 }

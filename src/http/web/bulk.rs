@@ -3,17 +3,16 @@
 //! background job and redirects to its progress page → a summary, failures first.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 
 use super::checkouts::{ListQuery, filter};
-use super::extract::{Chrome, CsrfForm, SignedIn};
+use super::extract::{Chrome, Post, SignedIn};
 use super::i18n::Tr;
-use super::page::{PageError, html, see_other};
+use super::page::{Page, html, see_other};
 use crate::domain::{BulkJobId, BulkSkip, CheckoutId, Money};
 use crate::error::{AppError, FormProblem, Invalid, Missing, Problem};
 use crate::service::bulk::{self, MAX_ROWS, RowResult};
-use crate::state::AppState;
 
 /// One row of the preview or of a job's page.
 pub(super) struct Line {
@@ -113,22 +112,18 @@ pub struct Selection {
     all: Option<String>,
 }
 
-pub async fn preview(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: SignedIn,
-) -> Result<HttpResponse, PageError> {
+pub async fn preview(req: HttpRequest, s: SignedIn) -> Page {
     let t = s.t;
     let unreadable = |_| AppError::Form(FormProblem::Selection);
     let q: Selection = serde_html_form::from_str(req.query_string()).map_err(unreadable)?;
     let (selected, capped) = if q.all.is_some() {
         let lq: ListQuery = serde_html_form::from_str(req.query_string()).map_err(unreadable)?;
-        let (ids, all) = bulk::matching(&state, &s.principal, filter(&lq)?).await?;
+        let (ids, all) = bulk::matching(&s.state, &s.principal, filter(&lq)?).await?;
         (ids, (all > MAX_ROWS as i64).then_some(all))
     } else {
         (ids(q.id.iter().map(String::as_str))?, None)
     };
-    let plan = bulk::preview(&state, &s.principal, &selected).await?;
+    let plan = bulk::preview(&s.state, &s.principal, &selected).await?;
     let lines = plan
         .rows
         .iter()
@@ -174,15 +169,11 @@ pub struct BulkForm {
 }
 
 /// Makes the job (or finds the one this form made) and shows its progress.
-pub async fn send(
-    CsrfForm(form): CsrfForm<BulkForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-) -> Result<HttpResponse, PageError> {
+pub async fn send(Post { form, s }: Post<BulkForm>) -> Page {
     let key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let selected = ids(form.id.iter().map(String::as_str))?;
-    let job = bulk::create(&state, &s.principal, &s.meta, key, &selected).await?;
+    let job = bulk::create(&s.state, &s.principal, &s.meta, key, &selected).await?;
     Ok(see_other(&format!("/checkouts/bulk/{job}")))
 }
 
@@ -205,16 +196,12 @@ pub(super) struct JobPage {
 
 /// A job's progress (refreshing itself every 2 s while rows are left) and, once all are
 /// done, its summary.
-pub async fn job(
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-) -> Result<HttpResponse, PageError> {
+pub async fn job(path: web::Path<String>, s: SignedIn) -> Page {
     let t = s.t;
     let id: BulkJobId = path
         .parse()
         .map_err(|_| AppError::NotFound(Missing::BulkJob))?;
-    let v = bulk::view(&state, &s.principal, id).await?;
+    let v = bulk::view(&s.state, &s.principal, id).await?;
     let lines = v
         .rows
         .iter()

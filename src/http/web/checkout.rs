@@ -2,16 +2,16 @@
 //! Payson*, the confirmed *Send payment request*, and the isolated snippet preview.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::audit::{EventView, view as audit_view};
-use super::extract::{Chrome, CsrfForm, NoFields, SignedIn};
+use super::extract::{Chrome, NoFields, Post, SignedIn};
 use super::flash::{self, Flash, Notice};
 use super::local_path::{encoded, local_path};
 use super::notifications::NotificationRow;
-use super::page::{PageError, html, see_other};
+use super::page::{Page, html, see_other};
 use crate::domain::policy::{self, Actor};
 use crate::domain::{
     Checkout, CheckoutId, CheckoutStatus, Expiry, PaymentMethod, Principal, Zones,
@@ -130,19 +130,14 @@ async fn visible(state: &AppState, principal: &Principal, raw: &str) -> Result<C
     find_visible(state, principal, checkout_id(raw)?).await
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-    query: web::Query<ShowQuery>,
-) -> Result<HttpResponse, PageError> {
+pub async fn show(s: SignedIn, path: web::Path<String>, query: web::Query<ShowQuery>) -> Page {
     let (principal, chrome, t) = (s.principal, s.chrome, s.t);
-    let c = visible(&state, &principal, &path).await?;
-    let company = company(&state, c.company_id).await?;
+    let c = visible(&s.state, &principal, &path).await?;
+    let company = company(&s.state, c.company_id).await?;
     let zone = company.time_zone;
     let zones = Zones([(company.id, zone)].into_iter().collect());
     let names = [(company.id, company.name.clone())].into_iter().collect();
-    let audit = checkout_events(&state, &principal, &c).await?;
+    let audit = checkout_events(&s.state, &principal, &c).await?;
     let timeline = steps(&c, &audit)
         .into_iter()
         .map(|s| {
@@ -161,14 +156,14 @@ pub async fn show(
     for e in audit.into_iter().rev() {
         events.push(audit_view(t, e, &names, &zones));
     }
-    let notifications = crate::service::notifications::for_checkout(&state, &principal, &c)
+    let notifications = crate::service::notifications::for_checkout(&s.state, &principal, &c)
         .await?
         .into_iter()
         .map(|n| NotificationRow::new(t, n, &names, &zones))
         .collect();
-    let now = state.clock.now();
+    let now = s.state.clock.now();
     let flash = match query.result.as_deref() {
-        Some(key) => outcome(&state, &principal, key, c.id)
+        Some(key) => outcome(&s.state, &principal, key, c.id)
             .await?
             .filter(|o| *o != SendOutcome::Pending),
         None => None,
@@ -216,13 +211,8 @@ pub async fn show(
 }
 
 /// The confirmation step: says what will happen before anything does.
-pub async fn confirm(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-    query: web::Query<BackQuery>,
-) -> Result<HttpResponse, PageError> {
-    let c = visible(&state, &s.principal, &path).await?;
+pub async fn confirm(s: SignedIn, path: web::Path<String>, query: web::Query<BackQuery>) -> Page {
+    let c = visible(&s.state, &s.principal, &path).await?;
     if !policy::may_send_for(s.actor(), c.company_id) {
         return Err(AppError::Forbidden.into());
     }
@@ -258,17 +248,15 @@ pub async fn confirm(
 /// checkout when it was sent, and goes to the checkout's page (with *Try again*) when it
 /// was not. A script asking for JSON (the worklist's dialog) gets the outcome as JSON.
 pub async fn send(
-    req: actix_web::HttpRequest,
-    CsrfForm(form): CsrfForm<SendForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
+    req: HttpRequest,
+    Post { form, s }: Post<SendForm>,
     path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Page {
     let id = checkout_id(&path)?;
     let form_key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let key = submission_key(form_key, id, false);
-    let outcome = send_once(&state, &s.principal, &s.meta, &key, id, Some(form.note)).await?;
+    let outcome = send_once(&s.state, &s.principal, &s.meta, &key, id, Some(form.note)).await?;
     let wants_json = req
         .headers()
         .get(header::ACCEPT)
@@ -277,7 +265,7 @@ pub async fn send(
     // What the worklist says about a sent row: the checkout by its customer and booking.
     let sent = match &outcome {
         SendOutcome::Sent(status) => {
-            let c = visible(&state, &s.principal, &path).await?;
+            let c = visible(&s.state, &s.principal, &path).await?;
             Some(Notice::CheckoutSent(label(&c), status.name().to_owned()))
         }
         _ => None,
@@ -306,16 +294,11 @@ pub async fn send(
     Ok(see_other(&format!("/checkouts/{id}?result={key}{back_q}")))
 }
 
-pub async fn refresh(
-    CsrfForm(_): CsrfForm<NoFields>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+pub async fn refresh(Post { s, .. }: Post<NoFields>, path: web::Path<String>) -> Page {
     let id = checkout_id(&path)?;
     // Our copy's status before, so the page can say what Payson changed.
-    let before = visible(&state, &s.principal, &path).await?.status;
-    let notice = match refresh_visible(&state, &s.principal, id, &s.meta).await {
+    let before = visible(&s.state, &s.principal, &path).await?.status;
+    let notice = match refresh_visible(&s.state, &s.principal, id, &s.meta).await {
         Ok(c) if c.status == before => Flash::Done(Notice::RefreshedNoChange),
         Ok(c) => Flash::Done(Notice::RefreshedNow(c.status.name().to_owned())),
         // Payson's answer is shown on the checkout's page rather than as an error page:
@@ -332,14 +315,10 @@ pub async fn refresh(
 /// The Payson snippet on a page of its own: its own CSP (only Payson's origins), framed
 /// only by us, and shown in a sandbox without `allow-same-origin`, so its script never
 /// runs in the admin desk's origin.
-pub async fn snippet(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let c = visible(&state, &s.principal, &path).await?;
-    let company = company(&state, c.company_id).await?;
-    let mut origins: Vec<String> = state.settings.payson.snippet_origins.clone();
+pub async fn snippet(s: SignedIn, path: web::Path<String>) -> Page {
+    let c = visible(&s.state, &s.principal, &path).await?;
+    let company = company(&s.state, c.company_id).await?;
+    let mut origins: Vec<String> = s.state.settings.payson.snippet_origins.clone();
     if let Some(o) = origin_of(&company.payson_base_url) {
         origins.push(o);
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::csv::{self, Dialect};
 use super::extract::{Chrome, SignedIn};
 use super::filters::{self, bad, day_range, trimmed};
-use super::page::{PageError, html};
+use super::page::{Page, html};
 use crate::domain::policy;
 use crate::domain::{
     Checkout, CheckoutId, CheckoutStatus, CompanyId, Expiry, Money, Principal, Zones,
@@ -128,13 +128,7 @@ fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, CheckoutId)> {
 }
 
 fn query_string(q: &ListQuery, after: Option<String>) -> String {
-    let fields = [
-        ("status", &q.status),
-        ("company", &q.company),
-        ("q", &q.q),
-        ("from", &q.from),
-        ("to", &q.to),
-    ];
+    let fields = filters::carried!(q; status, company, q, from, to);
     filters::query_string(&fields, after.map(|a| ("after", a)))
 }
 
@@ -205,23 +199,18 @@ fn carried_ids(req: &HttpRequest) -> Vec<String> {
     out
 }
 
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    s: SignedIn,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, PageError> {
-    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
+pub async fn list(req: HttpRequest, s: SignedIn, query: web::Query<ListQuery>) -> Page {
+    let (state, principal, chrome, t) = (&s.state, s.principal, s.chrome, s.t);
     let f = filter(&query)?;
     let after = query.after.as_deref().and_then(parse_cursor);
-    let page = list_checkouts(&state, &principal, f.clone(), after, PAGE_SIZE).await?;
-    let sums = page_totals(&state, &principal, f.clone()).await?;
-    let list = company_names(&state, &principal).await?;
+    let page = list_checkouts(state, &principal, f.clone(), after, PAGE_SIZE).await?;
+    let sums = page_totals(state, &principal, f.clone()).await?;
+    let list = company_names(state, &principal).await?;
     let names: HashMap<CompanyId, &str> = list.iter().map(|(id, n)| (*id, n.as_str())).collect();
-    let zones = crate::service::companies::zones(&state).await?;
+    let zones = crate::service::companies::zones(state).await?;
     let now = state.clock.now();
     let overview = if f.status == Some(CheckoutStatus::ReadyToShip) {
-        let o = crate::service::overview::overview(&state, &principal).await?;
+        let o = crate::service::overview::overview(state, &principal).await?;
         Some(super::overview::view(&o, t))
     } else {
         None
@@ -266,7 +255,7 @@ pub async fn list(
             status: None,
             ..f.clone()
         };
-        let found = match page_totals(&state, &principal, all).await? {
+        let found = match page_totals(state, &principal, all).await? {
             FilterTotals::Exact(sums) => {
                 let n: i64 = sums.iter().map(|(_, n, _)| n).sum();
                 (n > 0).then(|| t.flow_matches_elsewhere(n))
@@ -324,20 +313,13 @@ pub async fn list(
 }
 
 fn status_options(t: super::i18n::Tr) -> Vec<(&'static str, &'static str)> {
-    CheckoutStatus::ALL
-        .iter()
-        .map(|s| (s.name(), t.status_name(*s)))
-        .collect()
+    filters::options(&CheckoutStatus::ALL, |s| (s.name(), t.status_name(s)))
 }
 
 /// Exactly the rows the filter shows (all pages), with formula-safe cells, streamed a
 /// keyset page at a time.
-pub async fn csv(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, PageError> {
-    let principal = s.principal;
+pub async fn csv(s: SignedIn, query: web::Query<ListQuery>) -> Page {
+    let (state, principal) = (s.state, s.principal);
     let dialect = Dialect::choose(query.format.as_deref(), s.t.0);
     let f = filter(&query)?;
     let names: Arc<HashMap<CompanyId, String>> = Arc::new(

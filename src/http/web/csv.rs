@@ -3,14 +3,20 @@
 //! one of two dialects: plain CSV (comma, decimal point) or what Swedish Excel opens as
 //! columns (semicolon, decimal comma, a UTF-8 byte-order mark so å/ä/ö survive).
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::rc::Rc;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use futures_util::StreamExt;
 
+use super::extract::SignedIn;
+use super::filters::{Log, names};
 use super::i18n::Lang;
+use super::page::Page;
+use crate::domain::CompanyId;
 use crate::error::AppError;
 
 /// Rows fetched per keyset page of an export.
@@ -86,7 +92,7 @@ pub fn cell(value: &str) -> String {
 }
 
 /// One keyset page of an export: its rows as cells, and the cursor of the next page.
-pub type Page<C> = (Vec<Vec<String>>, Option<C>);
+pub type Chunk<C> = (Vec<Vec<String>>, Option<C>);
 
 /// A `text/csv` attachment streamed page by page: `first` is already fetched (so a
 /// refusal is an error page, not a broken download), then `fetch` is called with each
@@ -96,13 +102,13 @@ pub fn streamed<C, F, Fut>(
     filename: &str,
     dialect: Dialect,
     header_names: &[&str],
-    first: Page<C>,
+    first: Chunk<C>,
     fetch: F,
 ) -> HttpResponse
 where
     C: 'static,
     F: FnMut(C) -> Fut + 'static,
-    Fut: Future<Output = Result<Page<C>, AppError>> + 'static,
+    Fut: Future<Output = Result<Chunk<C>, AppError>> + 'static,
 {
     let (rows, next) = first;
     let mut head = dialect.header(header_names);
@@ -138,18 +144,52 @@ where
         .streaming(body)
 }
 
+/// A CSV column: its header and how a row writes its cell, given the companies' names.
+pub type Column<R> = (&'static str, fn(&R, &HashMap<CompanyId, String>) -> String);
+
+/// All of a log that `f` matches (whatever page it was on), newest first, in `columns`.
+pub async fn log_export<L: Log>(
+    s: SignedIn,
+    f: L,
+    filename: &str,
+    dialect: Dialect,
+    columns: &'static [Column<L::Row>],
+) -> Page {
+    let names = Rc::new(names(&s).await?);
+    let (state, principal) = (s.state, s.principal);
+    // A keyset page at a time: each page starts below the last id.
+    let fetch = move |before: Option<i64>| {
+        let (state, principal, names) = (state.clone(), principal.clone(), names.clone());
+        let f = f.clone().below(before);
+        async move {
+            let rows = f.read(&state, (&principal).into(), PAGE).await?;
+            let full = rows.len() as i64 == PAGE;
+            let next = rows.last().filter(|_| full).map(|r| Some(L::id(r)));
+            let cells = |r: &L::Row| columns.iter().map(|(_, cell)| cell(r, &names)).collect();
+            Ok::<_, AppError>((rows.iter().map(cells).collect(), next))
+        }
+    };
+    let first = fetch(None).await?;
+    let header: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    Ok(streamed(filename, dialect, &header, first, fetch))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Dialect, Lang, cell};
 
     #[test]
     fn cells_are_quoted_and_formula_safe() {
-        assert_eq!(cell("plain"), "\"plain\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("+1"), "\"'+1\"");
-        assert_eq!(cell("@SUM(A1)"), "\"'@SUM(A1)\"");
-        assert_eq!(cell("-2"), "\"'-2\"");
+        for (value, written) in [
+            ("plain", "\"plain\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("+1", "\"'+1\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("-2", "\"'-2\""),
+        ] {
+            assert_eq!(cell(value), written, "{value}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Extractors for the desk's handlers, so each one starts from typed values:
-//! `SignedIn` (the principal and the page chrome every page shows) and `CsrfForm<T>`
+//! `SignedIn` (the app, the principal and the page chrome every page shows), `CsrfForm<T>`
 //! (a form whose origin and CSRF token were checked before the handler runs, parsed
-//! with repeated fields such as `role=` into typed structs).
+//! with repeated fields such as `role=` into typed structs) and `Post<T>`, the two together
+//! as every signed-in form post takes them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -29,10 +30,11 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-/// A signed-in request: who, the page chrome, the reader's language and the request's
-/// audit metadata. Without a sign-in the handler never runs and the browser goes to
-/// /login.
+/// A signed-in request: the app it calls services of, who, the page chrome, the reader's
+/// language and the request's audit metadata. Without a sign-in the handler never runs
+/// and the browser goes to /login.
 pub struct SignedIn {
+    pub state: web::Data<AppState>,
     pub principal: Principal,
     pub t: Tr,
     pub chrome: Chrome,
@@ -50,6 +52,33 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))
+}
+
+/// A request from whoever comes, signed in or not (the sign-in pages): the request, the
+/// app, the session and the reader's language.
+pub struct Visitor {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+    pub session: Session,
+    pub t: Tr,
+}
+
+impl FromRequest for Visitor {
+    type Error = PageError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            app_state(req)
+                .map_err(PageError::from)
+                .map(|state| Visitor {
+                    req: req.clone(),
+                    state,
+                    session: req.get_session(),
+                    t: Tr(Lang::of(req)),
+                }),
+        )
+    }
 }
 
 /// The chrome for whoever is signed in on this request, if anyone (error and 404 pages
@@ -77,6 +106,7 @@ async fn signed_in(req: HttpRequest) -> Result<SignedIn, AppError> {
     Ok(SignedIn {
         t: Tr(Lang::of(&req)),
         meta: request_meta(&req, &state),
+        state,
         principal,
         chrome,
         session,
@@ -127,6 +157,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             csrf::verify(&req, &req.get_session(), &token.csrf_token)?;
             let form = serde_html_form::from_bytes(&body).map_err(|_| unreadable())?;
             Ok(CsrfForm(form))
+        })
+    }
+}
+
+/// A signed-in form post: the checked form and who sent it. Both are extracted as the
+/// pair `(CsrfForm<T>, SignedIn)` would be, so which refusal wins is as for two arguments.
+pub struct Post<T> {
+    pub form: T,
+    pub s: SignedIn,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Post<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let both = <(CsrfForm<T>, SignedIn)>::from_request(req, payload);
+        Box::pin(async move {
+            let (CsrfForm(form), s) = both.await?;
+            Ok(Post { form, s })
         })
     }
 }

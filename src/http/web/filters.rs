@@ -1,13 +1,21 @@
 //! What the list pages share: empty fields, the company filter and its options, an
 //! inclusive day range, the query string that carries the filters to the next page and
-//! the CSV link, and the keyset page of rows.
+//! the CSV link, and the keyset page of rows; for the two logs (audit events and
+//! notifications) the whole list, through `Log`.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use crate::domain::CompanyId;
+use super::extract::SignedIn;
+use super::i18n::Tr;
+use crate::domain::policy::Actor;
+use crate::domain::{CompanyId, Zones};
 use crate::error::{AppError, FilterField, Invalid};
+use crate::service::checkouts::company_names;
+use crate::service::companies::zones;
+use crate::state::AppState;
 
 /// The log pages' rows per page.
 pub const PAGE_SIZE: i64 = 100;
@@ -20,6 +28,11 @@ pub fn trimmed(s: &Option<String>) -> Option<&str> {
 /// A 400 naming the filter that could not be read.
 pub fn bad(field: FilterField) -> AppError {
     AppError::rejected(field.name(), "InvalidFormat", Invalid::Filter(field))
+}
+
+/// An optional value as text: empty for none.
+pub fn or_empty(v: Option<impl ToString>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// A day range: from (inclusive) and to (exclusive) instants.
@@ -46,6 +59,15 @@ pub fn day_range(from: &Option<String>, to: &Option<String>) -> Result<Range, Ap
     Ok((from, to))
 }
 
+/// The named fields of a list page's query that its links carry, as `(name, value)` in
+/// order, for `query_string`.
+macro_rules! carried {
+    ($q:expr; $($field:ident),+) => {
+        [$((stringify!($field), &$q.$field)),+]
+    };
+}
+pub(super) use carried;
+
 /// The non-blank fields, plus one extra pair (a page cursor), URL-encoded.
 pub fn query_string(fields: &[(&str, &Option<String>)], extra: Option<(&str, String)>) -> String {
     let mut pairs: Vec<(&str, String)> = fields
@@ -71,6 +93,14 @@ pub fn parsed<T>(
 /// The company filter: a company id, or none when blank.
 pub fn company(value: &Option<String>) -> Result<Option<CompanyId>, AppError> {
     parsed(value, FilterField::Company, |c| c.parse().ok())
+}
+
+/// A select's options, (value, words), one for each of `all`.
+pub fn options<T: Copy>(
+    all: &[T],
+    option: impl Fn(T) -> (&'static str, &'static str),
+) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|v| option(*v)).collect()
 }
 
 /// The company filter's options, (id, name), in the order given (by name).
@@ -117,4 +147,93 @@ pub fn logged<T>(
         next,
         csv: format!("{path}.csv?{}", query_string(fields, None)),
     }
+}
+
+/// A log the desk lists newest first, a keyset page at a time below a row's id. Its
+/// filter reads it through the service, which checks who may.
+pub trait Log: Clone + 'static {
+    type Row;
+    /// The same filter for the rows below `id` (from the newest for `None`).
+    fn below(self, id: Option<i64>) -> Self;
+    fn id(row: &Self::Row) -> i64;
+    fn read(
+        &self,
+        state: &AppState,
+        who: Actor<'_>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, AppError>>;
+}
+
+/// `Log` for a filter with a `before_id` whose rows have an `id`, read by
+/// `$read(state, who, &filter, limit)`.
+macro_rules! log_of {
+    ($filter:ty, $row:ty, $read:path) => {
+        impl super::filters::Log for $filter {
+            type Row = $row;
+
+            fn below(self, id: Option<i64>) -> Self {
+                Self {
+                    before_id: id,
+                    ..self
+                }
+            }
+
+            fn id(row: &$row) -> i64 {
+                row.id
+            }
+
+            fn read(
+                &self,
+                state: &crate::state::AppState,
+                who: crate::domain::policy::Actor<'_>,
+                limit: i64,
+            ) -> impl std::future::Future<Output = Result<Vec<$row>, crate::error::AppError>> {
+                $read(state, who, self, limit)
+            }
+        }
+    };
+}
+pub(super) use log_of;
+
+/// Every company's name by id, for the rows (empty for someone who sees one company's).
+pub async fn names(s: &SignedIn) -> Result<HashMap<CompanyId, String>, AppError> {
+    Ok(company_names(&s.state, &s.principal)
+        .await?
+        .iter()
+        .cloned()
+        .collect())
+}
+
+/// What a log's page lists: the company filter's options and a page of rows, each as
+/// `view` shows it, with the links to older rows and to the CSV.
+pub struct LogList<V> {
+    pub companies: Vec<(String, String)>,
+    pub rows: Vec<V>,
+    pub next: Option<String>,
+    pub csv: String,
+}
+
+/// The log page of `f` at `path`, whose links carry `fields`.
+pub async fn log_list<L: Log, V>(
+    s: &SignedIn,
+    f: L,
+    path: &str,
+    fields: &[(&str, &Option<String>)],
+    view: impl Fn(Tr, L::Row, &HashMap<CompanyId, String>, &Zones) -> V,
+) -> Result<LogList<V>, AppError> {
+    let rows = f.read(&s.state, s.actor(), PAGE_SIZE + 1).await?;
+    let page = logged(rows, path, fields, L::id);
+    let companies = company_names(&s.state, &s.principal).await?;
+    let names = companies.iter().cloned().collect();
+    let zones = zones(&s.state).await?;
+    Ok(LogList {
+        companies: company_options(&companies),
+        rows: page
+            .rows
+            .into_iter()
+            .map(|r| view(s.t, r, &names, &zones))
+            .collect(),
+        next: page.next,
+        csv: page.csv,
+    })
 }

@@ -5,13 +5,10 @@ use actix_web::HttpRequest;
 
 use super::extract::CsrfForm;
 use super::i18n;
-use super::page::PageError;
+use super::page::Page;
 
 /// The language switch: a cookie, then back to the page it was pressed on (never off-site).
-pub async fn switch(
-    req: HttpRequest,
-    form: CsrfForm<SwitchForm>,
-) -> Result<actix_web::HttpResponse, PageError> {
+pub async fn switch(req: HttpRequest, form: CsrfForm<SwitchForm>) -> Page {
     use actix_web::cookie::{Cookie, SameSite, time::Duration};
     // Checked like every form: our own page, this session's token.
     let CsrfForm(form) = form;

@@ -1,17 +1,16 @@
 //! Sign-in with a local account (e-mail + Argon2id password) and sign-out.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
+use super::extract::Visitor;
 use super::login_page::LoginPage;
-use super::page::{PageError, html, see_other};
+use super::page::{Page, html, see_other};
 use crate::http::request_meta;
 use crate::http::{csrf, session};
 use crate::service::signin::{self, LocalRefusal};
-use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "signed_out.html")]
@@ -45,33 +44,23 @@ pub struct CsrfOnly {
     csrf_token: String,
 }
 
-pub async fn form(
-    state: web::Data<AppState>,
-    session: Session,
-    t: super::i18n::Tr,
-    query: web::Query<NextQuery>,
-) -> Result<HttpResponse, PageError> {
+pub async fn form(v: Visitor, query: web::Query<NextQuery>) -> Page {
     let next = query.next.as_deref();
-    if session::current(&state, &session).await?.is_some() {
+    if session::current(&v.state, &v.session).await?.is_some() {
         return Ok(see_other(landing(next)));
     }
-    let page = LoginPage::new(&state, &session, t, String::new(), None)?.with_next(next);
+    let page = LoginPage::new(&v, String::new(), None)?.with_next(next);
     html(StatusCode::OK, &page)
 }
 
-pub async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    form: web::Form<LoginForm>,
-    t: super::i18n::Tr,
-) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &session, &form.csrf_token)?;
-    let meta = request_meta(&req, &state);
+pub async fn submit(v: Visitor, form: web::Form<LoginForm>) -> Page {
+    let (state, t) = (&v.state, v.t);
+    csrf::verify(&v.req, &v.session, &form.csrf_token)?;
+    let meta = request_meta(&v.req, state);
     let email = form.email.trim().to_lowercase();
-    let (status, message) = match signin::local(&state, &meta, &email, &form.password).await {
+    let (status, message) = match signin::local(state, &meta, &email, &form.password).await {
         Ok(p) => {
-            session::start(&state, &session, p.user_id)?;
+            session::start(state, &v.session, p.user_id)?;
             return Ok(see_other(landing(Some(&form.next))));
         }
         Err(LocalRefusal::Failed(e)) => return Err(e.into()),
@@ -88,21 +77,16 @@ pub async fn submit(
             t.wrong_email_or_password().to_owned(),
         ),
     };
-    let page =
-        LoginPage::new(&state, &session, t, email, Some(message))?.with_next(Some(&form.next));
+    let page = LoginPage::new(&v, email, Some(message))?.with_next(Some(&form.next));
     html(status, &page)
 }
 
-pub async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    form: web::Form<CsrfOnly>,
-) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &session, &form.csrf_token)?;
-    let provider_logout = super::oidc::end_session_url(&state, &session).await;
-    if let Some(p) = session::current(&state, &session).await? {
-        signin::signed_out(&state, &request_meta(&req, &state), &p).await;
+pub async fn logout(v: Visitor, form: web::Form<CsrfOnly>) -> Page {
+    let (req, state, session) = (&v.req, &v.state, &v.session);
+    csrf::verify(req, session, &form.csrf_token)?;
+    let provider_logout = super::oidc::end_session_url(state, session).await;
+    if let Some(p) = session::current(state, session).await? {
+        signin::signed_out(state, &request_meta(req, state), &p).await;
     }
     session.purge();
     match provider_logout {
@@ -111,7 +95,7 @@ pub async fn logout(
         Some(url) => html(
             StatusCode::OK,
             &SignedOut {
-                t: super::i18n::Tr(super::i18n::Lang::of(&req)),
+                t: v.t,
                 provider_url: url,
             },
         ),

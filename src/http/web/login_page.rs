@@ -1,11 +1,10 @@
 //! The sign-in page, shown by local sign-in and again after a failed OpenID sign-in.
 
-use actix_session::Session;
 use askama::Template;
 
+use super::extract::Visitor;
 use crate::error::AppError;
 use crate::http::csrf;
-use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -22,21 +21,16 @@ pub struct LoginPage {
 }
 
 impl LoginPage {
-    pub fn new(
-        state: &AppState,
-        session: &Session,
-        t: super::i18n::Tr,
-        email: String,
-        error: Option<String>,
-    ) -> Result<Self, AppError> {
-        let providers = state
+    pub fn new(v: &Visitor, email: String, error: Option<String>) -> Result<Self, AppError> {
+        let providers = v
+            .state
             .oidc
             .providers()
             .map(|p| (p.name.clone(), p.label().to_owned()))
             .collect();
         Ok(Self {
-            t,
-            csrf: csrf::token(session)?,
+            t: v.t,
+            csrf: csrf::token(&v.session)?,
             email,
             error,
             providers,

@@ -34,71 +34,53 @@ use sha2::{Digest, Sha512};
 use crate::auth::session_store::DbSessionStore;
 use crate::state::AppState;
 
+/// `cfg.route(path, web::method().to(handler))` for each `method path => handler`.
+macro_rules! routes {
+    ($cfg:expr; $($method:ident $path:literal => $handler:path),+ $(,)?) => {
+        $cfg$(.route($path, web::$method().to($handler)))+
+    };
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(home::configure);
-    cfg.route("/login", web::get().to(login::form))
-        .route("/login", web::post().to(login::submit))
-        .route("/logout", web::post().to(login::logout))
-        .route("/login/oidc/{provider}", web::get().to(oidc::start))
-        .route(
-            "/login/oidc/{provider}/callback",
-            web::get().to(oidc::callback),
-        )
-        .route("/lang", web::post().to(lang_switch::switch))
-        .route("/settings", web::get().to(settings::page))
-        .route("/settings", web::post().to(settings::save))
-        .route("/admin/companies", web::get().to(admin::companies))
-        .route("/admin/companies", web::post().to(admin::add_company))
-        .route(
-            "/admin/companies/{id}/payson",
-            web::post().to(admin::payson),
-        )
-        .route(
-            "/admin/companies/{id}/time-zone",
-            web::post().to(admin::time_zone),
-        )
-        .route("/admin/companies/{id}/test", web::post().to(admin::test))
-        .route(
-            "/admin/companies/{id}/keys",
-            web::post().to(admin::issue_key),
-        )
-        .route(
-            "/admin/companies/{id}/keys/{key}/revoke",
-            web::post().to(admin::revoke_key),
-        )
-        .route("/admin/users", web::get().to(admin::users))
-        .route("/admin/users", web::post().to(admin::add_user))
-        .route("/admin/users/{id}/roles", web::post().to(admin::set_roles))
-        .route(
-            "/admin/users/{id}/disabled",
-            web::post().to(admin::set_disabled),
-        )
-        .route(
-            "/admin/users/{id}/password",
-            web::post().to(admin::reset_password),
-        )
-        .route(
-            "/admin/users/{id}/tokens",
-            web::post().to(admin::issue_token),
-        )
-        .route(
-            "/admin/tokens/{id}/revoke",
-            web::post().to(admin::revoke_token),
-        )
-        .route("/audit", web::get().to(audit::page))
-        .route("/audit.csv", web::get().to(audit::csv))
-        .route("/notifications", web::get().to(notifications::page))
-        .route("/notifications.csv", web::get().to(notifications::csv))
-        .route("/checkouts", web::get().to(checkouts::list))
-        .route("/checkouts.csv", web::get().to(checkouts::csv))
-        .route("/checkouts/bulk", web::get().to(bulk::preview))
-        .route("/checkouts/bulk", web::post().to(bulk::send))
-        .route("/checkouts/bulk/{job}", web::get().to(bulk::job))
-        .route("/checkouts/{id}", web::get().to(checkout::show))
-        .route("/checkouts/{id}/send", web::get().to(checkout::confirm))
-        .route("/checkouts/{id}/send", web::post().to(checkout::send))
-        .route("/checkouts/{id}/refresh", web::post().to(checkout::refresh))
-        .route("/checkouts/{id}/snippet", web::get().to(checkout::snippet));
+    routes! { cfg;
+        get "/login" => login::form,
+        post "/login" => login::submit,
+        post "/logout" => login::logout,
+        get "/login/oidc/{provider}" => oidc::start,
+        get "/login/oidc/{provider}/callback" => oidc::callback,
+        post "/lang" => lang_switch::switch,
+        get "/settings" => settings::page,
+        post "/settings" => settings::save,
+        get "/admin/companies" => admin::companies,
+        post "/admin/companies" => admin::add_company,
+        post "/admin/companies/{id}/payson" => admin::payson,
+        post "/admin/companies/{id}/time-zone" => admin::time_zone,
+        post "/admin/companies/{id}/test" => admin::test,
+        post "/admin/companies/{id}/keys" => admin::issue_key,
+        post "/admin/companies/{id}/keys/{key}/revoke" => admin::revoke_key,
+        get "/admin/users" => admin::users,
+        post "/admin/users" => admin::add_user,
+        post "/admin/users/{id}/roles" => admin::set_roles,
+        post "/admin/users/{id}/disabled" => admin::set_disabled,
+        post "/admin/users/{id}/password" => admin::reset_password,
+        post "/admin/users/{id}/tokens" => admin::issue_token,
+        post "/admin/tokens/{id}/revoke" => admin::revoke_token,
+        get "/audit" => audit::page,
+        get "/audit.csv" => audit::csv,
+        get "/notifications" => notifications::page,
+        get "/notifications.csv" => notifications::csv,
+        get "/checkouts" => checkouts::list,
+        get "/checkouts.csv" => checkouts::csv,
+        get "/checkouts/bulk" => bulk::preview,
+        post "/checkouts/bulk" => bulk::send,
+        get "/checkouts/bulk/{job}" => bulk::job,
+        get "/checkouts/{id}" => checkout::show,
+        get "/checkouts/{id}/send" => checkout::confirm,
+        post "/checkouts/{id}/send" => checkout::send,
+        post "/checkouts/{id}/refresh" => checkout::refresh,
+        get "/checkouts/{id}/snippet" => checkout::snippet,
+    };
 }
 
 /// Session cookies: HttpOnly, SameSite=Strict, Secure and `__Host-` when served over https,

@@ -5,24 +5,21 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
+use super::csv::{Column, Dialect, log_export};
 use super::extract::{Chrome, SignedIn};
-use super::filters::{self, PAGE_SIZE, company_label, company_options, day_range, logged, parsed};
-use super::i18n::Tr;
-use super::page::{PageError, html};
-use chrono::{DateTime, Utc};
-
-use crate::domain::{
-    CheckoutStatus, CompanyId, Notification, NotificationFilter, NotificationResult, Zones,
+use super::filters::{
+    self, LogList, carried, company_label, day_range, log_list, log_of, options, or_empty, parsed,
 };
+use super::i18n::Tr;
+use super::page::{Page, html};
+
+use crate::domain::{CompanyId, Notification, NotificationFilter, NotificationResult, Zones};
 use crate::error::{AppError, FilterField};
-use crate::service::checkouts::company_names;
-use crate::service::companies::zones;
 use crate::service::notifications::log;
-use crate::state::AppState;
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct NotificationQuery {
@@ -40,15 +37,12 @@ pub(super) struct NotificationQuery {
 pub struct NotificationRow {
     /// In the company's time zone, for reading.
     pub at: String,
-    /// As received, for the CSV.
-    pub received_at: DateTime<Utc>,
     pub checkout: String,
     /// The company's name; empty for an unknown checkout.
     pub company: String,
     pub address: String,
     /// The status Payson reported, in words.
     pub found: String,
-    pub found_status: Option<CheckoutStatus>,
     pub result: NotificationResult,
     pub result_label: &'static str,
     pub ms: i64,
@@ -63,7 +57,6 @@ impl NotificationRow {
         let e = n.entry;
         Self {
             at: t.date_time(e.received_at, zones.of(e.company_id)),
-            received_at: e.received_at,
             checkout: e.checkout_id.map(|c| c.to_string()).unwrap_or_default(),
             company: company_label(names, e.company_id),
             address: e.remote_addr,
@@ -71,7 +64,6 @@ impl NotificationRow {
                 .status_found
                 .map(|s| t.status_name(s).to_owned())
                 .unwrap_or_default(),
-            found_status: e.status_found,
             result: e.result,
             result_label: t.notification_result(e.result),
             ms: e.duration_ms,
@@ -91,13 +83,12 @@ impl NotificationRow {
 pub(super) struct LogPage {
     pub t: Tr,
     pub chrome: Chrome,
-    pub companies: Vec<(String, String)>,
     pub results: Vec<(&'static str, &'static str)>,
     pub q: NotificationQuery,
-    pub rows: Vec<NotificationRow>,
-    pub csv: String,
-    pub next: Option<String>,
+    pub list: LogList<NotificationRow>,
 }
+
+log_of!(NotificationFilter, Notification, log);
 
 /// Turns the query into a store filter; an unreadable value is a 400 naming it.
 fn filter(q: &NotificationQuery) -> Result<NotificationFilter, AppError> {
@@ -112,120 +103,50 @@ fn filter(q: &NotificationQuery) -> Result<NotificationFilter, AppError> {
     })
 }
 
-/// The filters the page's links carry.
-fn fields(q: &NotificationQuery) -> [(&'static str, &Option<String>); 5] {
-    [
-        ("checkout", &q.checkout),
-        ("company", &q.company),
-        ("result", &q.result),
-        ("from", &q.from),
-        ("to", &q.to),
-    ]
-}
-
-pub async fn page(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    q: web::Query<NotificationQuery>,
-) -> Result<HttpResponse, PageError> {
-    let (principal, chrome, t) = (s.principal, s.chrome, s.t);
-    let f = filter(&q)?;
-    let rows = log(&state, (&principal).into(), &f, PAGE_SIZE + 1).await?;
-    let page = logged(rows, "/notifications", &fields(&q), |n| n.id);
-    let companies = company_names(&state, &principal).await?;
-    let names: HashMap<CompanyId, String> = companies.iter().cloned().collect();
-    let zones = zones(&state).await?;
+pub async fn page(s: SignedIn, q: web::Query<NotificationQuery>) -> Page {
+    let fields = carried!(q; checkout, company, result, from, to);
+    let list = log_list(
+        &s,
+        filter(&q)?,
+        "/notifications",
+        &fields,
+        NotificationRow::new,
+    )
+    .await?;
+    let t = s.t;
     let tpl = LogPage {
         t,
-        chrome,
-        companies: company_options(&companies),
-        results: NotificationResult::ALL
-            .iter()
-            .map(|r| (r.name(), t.notification_result(*r)))
-            .collect(),
-        rows: page
-            .rows
-            .into_iter()
-            .map(|n| NotificationRow::new(t, n, &names, &zones))
-            .collect(),
-        csv: page.csv,
-        next: page.next,
+        chrome: s.chrome,
+        results: options(&NotificationResult::ALL, |r| {
+            (r.name(), t.notification_result(r))
+        }),
         q: q.into_inner(),
+        list,
     };
     html(StatusCode::OK, &tpl)
 }
 
-pub async fn csv(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    q: web::Query<NotificationQuery>,
-) -> Result<HttpResponse, PageError> {
-    let principal = s.principal;
-    let dialect = super::csv::Dialect::choose(q.format.as_deref(), s.t.0);
-    let mut f = filter(&q)?;
-    f.before_id = None;
-    let names: std::sync::Arc<HashMap<CompanyId, String>> = std::sync::Arc::new(
-        company_names(&state, &principal)
-            .await?
-            .iter()
-            .cloned()
-            .collect(),
-    );
-    // Newest first, a keyset page at a time: each page starts below the last id.
-    let fetch = move |before: Option<i64>| {
-        let (state, principal, names) = (state.clone(), principal.clone(), names.clone());
-        let mut f = f.clone();
-        f.before_id = before;
-        async move {
-            let rows = log(&state, (&principal).into(), &f, super::csv::PAGE).await?;
-            let full = rows.len() as i64 == super::csv::PAGE;
-            let next = rows.last().filter(|_| full).map(|n| Some(n.id));
-            let rows = rows
-                .into_iter()
-                .map(|n| {
-                    let id = n.id.to_string();
-                    let r = NotificationRow::new(
-                        Tr(super::i18n::Lang::En),
-                        n,
-                        &names,
-                        &Zones::default(),
-                    );
-                    vec![
-                        id,
-                        r.received_at.to_rfc3339(),
-                        r.checkout,
-                        r.company,
-                        r.address,
-                        r.found_status.map(|s| s.describe()).unwrap_or_default(),
-                        r.result.name().to_owned(),
-                        r.ms.to_string(),
-                        r.shared.to_string(),
-                        r.attempts.to_string(),
-                        r.error,
-                    ]
-                })
-                .collect();
-            Ok::<_, AppError>((rows, next))
-        }
-    };
-    let first = fetch(None).await?;
-    Ok(super::csv::streamed(
-        "notifications.csv",
-        dialect,
-        &[
-            "id",
-            "received_at",
-            "checkout",
-            "company",
-            "source_address",
-            "status_found",
-            "result",
-            "duration_ms",
-            "shared_read",
-            "retries",
-            "error",
-        ],
-        first,
-        fetch,
-    ))
+/// The CSV's columns: machine-readable (UTC ISO 8601, stored names).
+const COLUMNS: [Column<Notification>; 11] = [
+    ("id", |n, _| n.id.to_string()),
+    ("received_at", |n, _| n.entry.received_at.to_rfc3339()),
+    ("checkout", |n, _| or_empty(n.entry.checkout_id)),
+    ("company", |n, names| {
+        company_label(names, n.entry.company_id)
+    }),
+    ("source_address", |n, _| n.entry.remote_addr.clone()),
+    ("status_found", |n, _| {
+        or_empty(n.entry.status_found.map(|s| s.describe()))
+    }),
+    ("result", |n, _| n.entry.result.name().to_owned()),
+    ("duration_ms", |n, _| n.entry.duration_ms.to_string()),
+    ("shared_read", |n, _| n.entry.shared_read.to_string()),
+    ("retries", |n, _| n.attempts.to_string()),
+    ("error", |n, _| or_empty(n.entry.error.as_ref())),
+];
+
+pub async fn csv(s: SignedIn, q: web::Query<NotificationQuery>) -> Page {
+    let dialect = Dialect::choose(q.format.as_deref(), s.t.0);
+    let f = filter(&q)?;
+    log_export(s, f, "notifications.csv", dialect, &COLUMNS).await
 }

@@ -11,8 +11,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::extract::Visitor;
 use super::login_page::LoginPage;
-use super::page::{PageError, html};
+use super::page::{Page, html};
 use crate::auth::oidc::{OidcError, PendingLogin};
 use crate::error::{AppError, Missing, Problem};
 use crate::http::{request_meta, session};
@@ -63,15 +64,9 @@ fn provider<'a>(
 }
 
 /// GET /login/oidc/{provider}: off to the provider.
-pub async fn start(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<String>,
-    t: super::i18n::Tr,
-    query: web::Query<StartQuery>,
-) -> Result<HttpResponse, PageError> {
-    let provider = provider(&state, &path)?;
+pub async fn start(v: Visitor, path: web::Path<String>, query: web::Query<StartQuery>) -> Page {
+    let (req, state) = (&v.req, &v.state);
+    let provider = provider(state, &path)?;
     let next = query
         .next
         .as_deref()
@@ -85,14 +80,14 @@ pub async fn start(
         Ok((url, login)) => {
             let json =
                 serde_json::to_string(&Pending { login, next }).map_err(AppError::internal)?;
-            let cookie = pending_cookie(&req, state.secrets.encrypt(&json), Duration::minutes(10));
+            let cookie = pending_cookie(req, state.secrets.encrypt(&json), Duration::minutes(10));
             Ok(HttpResponse::SeeOther()
                 .cookie(cookie)
                 .insert_header((header::LOCATION, url))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish())
         }
-        Err(e) => failed(&req, &state, &session, t, provider.label(), e).await,
+        Err(e) => failed(&v, provider.label(), e).await,
     }
 }
 
@@ -114,15 +109,9 @@ pub(super) struct SignedIn {
 }
 
 /// GET /login/oidc/{provider}/callback: check, exchange, validate, sign in.
-pub async fn callback(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<String>,
-    query: web::Query<Callback>,
-    t: super::i18n::Tr,
-) -> Result<HttpResponse, PageError> {
-    let provider = provider(&state, &path)?;
+pub async fn callback(v: Visitor, path: web::Path<String>, query: web::Query<Callback>) -> Page {
+    let (req, state, t) = (&v.req, &v.state, v.t);
+    let provider = provider(state, &path)?;
     // The pending sign-in is good for one callback only.
     let pending = req
         .cookie(PENDING_COOKIE)
@@ -137,29 +126,20 @@ pub async fn callback(
         error_description: query.error_description.as_deref(),
         iss: query.iss.as_deref(),
     };
-    let meta = request_meta(&req, &state);
-    let (status, problem) = match signin::oidc_callback(&state, &meta, provider, pending, cb).await
-    {
+    let meta = request_meta(req, state);
+    let (status, problem) = match signin::oidc_callback(state, &meta, provider, pending, cb).await {
         Ok((user, id_token)) => {
-            session::start(&state, &session, user.id)?;
-            session::set_provider(&session, &provider.name, &id_token)?;
+            session::start(state, &v.session, user.id)?;
+            session::set_provider(&v.session, &provider.name, &id_token)?;
             // A page that moves on by itself, not a redirect: the Strict session cookie
             // is not sent on a redirect chain that a cross-site navigation started.
-            return without_pending(&req, html(StatusCode::OK, &SignedIn { t, next })?);
+            return without_pending(req, html(StatusCode::OK, &SignedIn { t, next })?);
         }
         Err(OidcRefusal::Account(e @ AppError::Internal(_))) => return Err(e.into()),
         Err(OidcRefusal::Account(e)) => (StatusCode::FORBIDDEN, t.problem(&Problem::from(&e))),
         Err(OidcRefusal::Provider(e)) => (status_of(&e), t.oidc_problem(&e)),
     };
-    login_again(
-        &req,
-        &state,
-        &session,
-        t,
-        status,
-        provider.label(),
-        &problem,
-    )
+    login_again(&v, status, provider.label(), &problem)
 }
 
 fn status_of(e: &OidcError) -> StatusCode {
@@ -167,46 +147,23 @@ fn status_of(e: &OidcError) -> StatusCode {
 }
 
 /// The pending sign-in is used up whatever the outcome.
-fn without_pending(req: &HttpRequest, mut resp: HttpResponse) -> Result<HttpResponse, PageError> {
+fn without_pending(req: &HttpRequest, mut resp: HttpResponse) -> Page {
     resp.add_removal_cookie(&pending_cookie(req, String::new(), Duration::ZERO))
         .map_err(AppError::internal)?;
     Ok(resp)
 }
 
 /// The login page again with `problem`, already in the reader's language.
-fn login_again(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    t: super::i18n::Tr,
-    status: StatusCode,
-    label: &str,
-    problem: &str,
-) -> Result<HttpResponse, PageError> {
-    let message = t.sign_in_with_failed(label, problem);
-    let page = LoginPage::new(state, session, t, String::new(), Some(message))?;
-    without_pending(req, html(status, &page)?)
+fn login_again(v: &Visitor, status: StatusCode, label: &str, problem: &str) -> Page {
+    let message = v.t.sign_in_with_failed(label, problem);
+    let page = LoginPage::new(v, String::new(), Some(message))?;
+    without_pending(&v.req, html(status, &page)?)
 }
 
 /// The login page again after the provider could not be used; audited.
-async fn failed(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    t: super::i18n::Tr,
-    label: &str,
-    e: OidcError,
-) -> Result<HttpResponse, PageError> {
-    signin::oidc_failed(state, &request_meta(req, state), label, &e).await;
-    login_again(
-        req,
-        state,
-        session,
-        t,
-        status_of(&e),
-        label,
-        &t.oidc_problem(&e),
-    )
+async fn failed(v: &Visitor, label: &str, e: OidcError) -> Page {
+    signin::oidc_failed(&v.state, &request_meta(&v.req, &v.state), label, &e).await;
+    login_again(v, status_of(&e), label, &v.t.oidc_problem(&e))
 }
 
 /// Where sign-out should send the browser: the provider's end-session endpoint when the

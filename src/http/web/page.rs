@@ -14,12 +14,24 @@ use super::i18n::{Lang, Tr};
 use crate::error::{AppError, Problem};
 use crate::http::middleware::RequestId;
 
+/// What a desk handler answers: a page (or a redirect), or an error shown as a page.
+pub type Page = Result<HttpResponse, PageError>;
+
 /// A rendered page. Signed-in pages must not be cached anywhere.
-pub fn html(status: StatusCode, tpl: &impl Template) -> Result<HttpResponse, PageError> {
+pub fn html(status: StatusCode, tpl: &impl Template) -> Page {
+    let mut page = public_html(status, tpl)?;
+    page.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(page)
+}
+
+/// A rendered page that shows nothing of a session, so anyone may keep it.
+pub fn public_html(status: StatusCode, tpl: &impl Template) -> Page {
     let body = tpl.render().map_err(|e| PageError(AppError::internal(e)))?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
 }
 

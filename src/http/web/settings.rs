@@ -3,18 +3,16 @@
 //! e-mails.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::extract::{Chrome, CsrfForm, SignedIn};
+use super::extract::{Chrome, Post, SignedIn};
 use super::flash::{self, Flash, Notice};
 use super::i18n::{Lang, Tr};
-use super::page::{PageError, html};
+use super::page::{Page, html};
 use crate::domain::policy;
 use crate::domain::{Language, UserSettings};
 use crate::service::digest;
-use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "settings/show.html")]
@@ -34,8 +32,9 @@ struct SettingsPage {
     languages: [(&'static str, &'static str); 2],
 }
 
-pub async fn page(state: web::Data<AppState>, s: SignedIn) -> Result<HttpResponse, PageError> {
-    let current = digest::settings(&state, s.actor(), s.principal.user_id).await?;
+pub async fn page(s: SignedIn) -> Page {
+    let state = &s.state;
+    let current = digest::settings(state, s.actor(), s.principal.user_id).await?;
     let page = SettingsPage {
         offered: policy::gets_digest(s.actor()),
         server_sends: state.settings.digest.enabled,
@@ -59,14 +58,10 @@ pub struct SettingsForm {
     language: String,
 }
 
-pub async fn save(
-    CsrfForm(f): CsrfForm<SettingsForm>,
-    state: web::Data<AppState>,
-    s: SignedIn,
-) -> Result<HttpResponse, PageError> {
+pub async fn save(Post { form: f, s }: Post<SettingsForm>) -> Page {
     let user = s.principal.user_id;
     let result = async {
-        let current = digest::settings(&state, s.actor(), user).await?;
+        let current = digest::settings(&s.state, s.actor(), user).await?;
         let new = UserSettings {
             // Someone the digest is not for has no box to untick: their choice stays.
             digest: if policy::gets_digest(s.actor()) {
@@ -76,7 +71,7 @@ pub async fn save(
             },
             language: Language::parse(&f.language),
         };
-        digest::save_settings(&state, s.actor(), &s.meta, user, new).await
+        digest::save_settings(&s.state, s.actor(), &s.meta, user, new).await
     }
     .await;
     super::admin::done(&s, "/settings", result, |_| Notice::SettingsSaved)

@@ -170,20 +170,25 @@ impl Tr {
 
     /// A single send's outcome, on the checkout's page.
     pub fn send_outcome(&self, o: &SendOutcome) -> String {
-        match o {
-            SendOutcome::Sent(s) => self.request_sent(self.status_name(*s)),
-            SendOutcome::NotSent(p) => self.request_not_sent(&self.problem(p)),
-            SendOutcome::NotSentSaying(why) => self.request_not_sent(why),
-            SendOutcome::Pending => self.still_being_sent().into(),
-        }
+        self.send_words(o, Self::request_sent, Self::request_not_sent)
     }
 
     /// One row's outcome of a bulk send.
     pub fn bulk_outcome(&self, o: &SendOutcome) -> String {
+        self.send_words(o, Self::row_sent, Self::row_not_sent)
+    }
+
+    /// A send's outcome in the words of `sent` (given the status) or `not_sent` (why).
+    fn send_words(
+        &self,
+        o: &SendOutcome,
+        sent: fn(&Self, &str) -> String,
+        not_sent: fn(&Self, &str) -> String,
+    ) -> String {
         match o {
-            SendOutcome::Sent(s) => self.row_sent(self.status_name(*s)),
-            SendOutcome::NotSent(p) => self.row_not_sent(&self.problem(p)),
-            SendOutcome::NotSentSaying(why) => self.row_not_sent(why),
+            SendOutcome::Sent(s) => sent(self, self.status_name(*s)),
+            SendOutcome::NotSent(p) => not_sent(self, &self.problem(p)),
+            SendOutcome::NotSentSaying(why) => not_sent(self, why),
             SendOutcome::Pending => self.still_being_sent().into(),
         }
     }

@@ -5,9 +5,10 @@ use askama::Template;
 use super::{audit_row, check, chrome, s};
 use crate::error::{Invalid, Missing, Problem};
 use crate::http::web::admin::{
-    CompaniesPage, CompanyView, KeyView, TokenView, UserView, UsersPage,
+    CompaniesPage, CompanyView, KeyView, Messages, TokenView, UserView, UsersPage,
 };
 use crate::http::web::audit::{AuditPage, AuditQuery};
+use crate::http::web::filters::LogList;
 use crate::http::web::flash::{Flash, Notice};
 use crate::http::web::home::Index;
 use crate::http::web::login::SignedOut;
@@ -39,8 +40,10 @@ fn companies() {
                         })
                         .collect(),
                 }],
-                flash: Some(Flash::Done(Notice::CompanyAdded(s("Acme AB")))),
-                secret: Some((t.new_api_key_shown_once().to_owned(), s("x"))),
+                messages: Messages {
+                    flash: Some(Flash::Done(Notice::CompanyAdded(s("Acme AB")))),
+                    secret: Some((t.new_api_key_shown_once().to_owned(), s("x"))),
+                },
             }
             .render()
             .unwrap()
@@ -76,10 +79,12 @@ fn users() {
                 .collect(),
             companies: vec![(s("1"), s("Acme AB"))],
             roles: vec![("superadmin", t.role_superadmin())],
-            flash: Some(Flash::Refused(Problem::Invalid(
-                Invalid::CompanyRoleWithoutCompany,
-            ))),
-            secret: Some((t.api_token_shown_once("a@b.se"), s("x"))),
+            messages: Messages {
+                flash: Some(Flash::Refused(Problem::Invalid(
+                    Invalid::CompanyRoleWithoutCompany,
+                ))),
+                secret: Some((t.api_token_shown_once("a@b.se"), s("x"))),
+            },
         }
         .render()
         .unwrap()
@@ -92,13 +97,15 @@ fn audit_log() {
         AuditPage {
             t,
             chrome: chrome(),
-            companies: vec![(s("1"), s("Acme AB"))],
             actions: vec![("login", t.action_login())],
             outcomes: vec![("success", t.outcome_success())],
             q: AuditQuery::default(),
-            rows: vec![audit_row(t)],
-            csv: s("/audit.csv?"),
-            next: Some(s("/audit?before=1")),
+            list: LogList {
+                companies: vec![(s("1"), s("Acme AB"))],
+                rows: vec![audit_row(t)],
+                next: Some(s("/audit?before=1")),
+                csv: s("/audit.csv?"),
+            },
         }
         .render()
         .unwrap()

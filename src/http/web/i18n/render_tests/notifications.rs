@@ -4,6 +4,7 @@ use askama::Template;
 
 use super::{check, chrome, s};
 use crate::domain::NotificationResult;
+use crate::http::web::filters::LogList;
 use crate::http::web::i18n::Tr;
 use crate::http::web::notifications::{LogPage, NotificationQuery, NotificationRow};
 
@@ -11,7 +12,6 @@ use crate::http::web::notifications::{LogPage, NotificationQuery, NotificationRo
 pub(super) fn row(t: Tr, result: NotificationResult) -> NotificationRow {
     NotificationRow {
         at: t.date_time_of(1, t.month_1(), 2026, "10:00"),
-        received_at: chrono::DateTime::UNIX_EPOCH,
         checkout: s("0000"),
         company: if result == NotificationResult::UnknownCheckout {
             String::new()
@@ -20,7 +20,6 @@ pub(super) fn row(t: Tr, result: NotificationResult) -> NotificationRow {
         },
         address: s("127.0.0.1"),
         found: t.status_ready_to_ship().to_owned(),
-        found_status: Some(crate::domain::CheckoutStatus::ReadyToShip),
         result,
         result_label: t.notification_result(result),
         ms: 12,
@@ -41,19 +40,21 @@ fn notification_log() {
             LogPage {
                 t,
                 chrome: chrome(),
-                companies: vec![(s("1"), s("Acme AB"))],
                 results: NotificationResult::ALL
                     .iter()
                     .map(|r| (r.name(), t.notification_result(*r)))
                     .collect(),
                 q: serde_urlencoded::from_str::<NotificationQuery>("result=failed").unwrap(),
-                rows: if all {
-                    NotificationResult::ALL.iter().map(|r| row(t, *r)).collect()
-                } else {
-                    Vec::new()
+                list: LogList {
+                    companies: vec![(s("1"), s("Acme AB"))],
+                    rows: if all {
+                        NotificationResult::ALL.iter().map(|r| row(t, *r)).collect()
+                    } else {
+                        Vec::new()
+                    },
+                    next: all.then(|| s("/notifications?before=1")),
+                    csv: s("/notifications.csv?"),
                 },
-                csv: s("/notifications.csv?"),
-                next: all.then(|| s("/notifications?before=1")),
             }
             .render()
             .unwrap()
