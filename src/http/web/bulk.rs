@@ -233,12 +233,12 @@ pub async fn job(
         chrome: s.chrome,
         running: v.running(),
         lines,
-        sent: v.sent,
-        failed: v.failed,
+        sent: v.sent.rows,
+        failed: v.failed.rows,
         skipped: v.skipped,
         pending: v.pending,
-        sent_total: total_text(&v.sent_total, t),
-        failed_total: total_text(&v.failed_total, t),
+        sent_total: total_text(&v.sent.total, t),
+        failed_total: total_text(&v.failed.total, t),
         job: true,
     };
     html(StatusCode::OK, &page)
