@@ -247,13 +247,17 @@ pub struct ViewRow {
 pub struct JobView {
     pub job: BulkJob,
     pub rows: Vec<ViewRow>,
-    pub sent: usize,
-    pub failed: usize,
+    pub sent: Tally,
+    pub failed: Tally,
     pub skipped: usize,
     pub pending: usize,
-    /// Amounts sent, and amounts that failed, per currency.
-    pub sent_total: Vec<Money>,
-    pub failed_total: Vec<Money>,
+}
+
+/// How many rows ended one way, and their amounts per currency.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub rows: usize,
+    pub total: Vec<Money>,
 }
 
 impl JobView {
@@ -300,23 +304,16 @@ pub async fn view(
         .collect();
     // Stable: within each kind, the order they were selected in.
     rows.sort_by_key(|r| r.result.rank());
-    let count = |f: fn(&RowResult) -> bool| rows.iter().filter(|r| f(&r.result)).count();
-    let total = |f: fn(&RowResult) -> bool| {
-        sums(
-            rows.iter()
-                .filter(|r| f(&r.result))
-                .filter_map(|r| r.amount),
-        )
+    let of = |f: fn(&RowResult) -> bool| rows.iter().filter(move |r| f(&r.result));
+    let tally = |f| Tally {
+        rows: of(f).count(),
+        total: sums(of(f).filter_map(|r| r.amount)),
     };
-    let is_sent = |r: &RowResult| matches!(r, RowResult::Sent(_));
-    let is_failed = |r: &RowResult| matches!(r, RowResult::Failed(_));
     Ok(JobView {
-        sent: count(is_sent),
-        failed: count(is_failed),
-        skipped: count(|r| matches!(r, RowResult::Skipped(_))),
-        pending: count(|r| matches!(r, RowResult::Pending)),
-        sent_total: total(is_sent),
-        failed_total: total(is_failed),
+        sent: tally(|r| matches!(r, RowResult::Sent(_))),
+        failed: tally(|r| matches!(r, RowResult::Failed(_))),
+        skipped: of(|r| matches!(r, RowResult::Skipped(_))).count(),
+        pending: of(|r| matches!(r, RowResult::Pending)).count(),
         job,
         rows,
     })

@@ -220,12 +220,12 @@ pub async fn job(path: web::Path<String>, s: SignedIn) -> Page {
         chrome: s.chrome,
         running: v.running(),
         lines,
-        sent: v.sent,
-        failed: v.failed,
+        sent: v.sent.rows,
+        failed: v.failed.rows,
         skipped: v.skipped,
         pending: v.pending,
-        sent_total: total_text(&v.sent_total, t),
-        failed_total: total_text(&v.failed_total, t),
+        sent_total: total_text(&v.sent.total, t),
+        failed_total: total_text(&v.failed.total, t),
         job: true,
     };
     html(StatusCode::OK, &page)
