@@ -401,7 +401,7 @@ fn csv_row(c: &Checkout, names: &HashMap<CompanyId, String>, dialect: Dialect) -
 }
 
 /// The worklist template rendered from memory with `rows` made-up rows and no database:
-/// the "bare handler" ceiling that `benches/worklist.rs` compares the real page with.
+/// the "bare handler" ceiling that `benches/load.rs` compares the real page with.
 #[doc(hidden)]
 pub fn render_sample(rows: usize) -> String {
     let t = super::i18n::Tr(super::i18n::Lang::En);
