@@ -52,6 +52,7 @@ impl Store {
             ROW_COLUMNS,
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         );
+        let _turn = self.write_turn().await;
         on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
             let inserted = sqlx::query(JOB)

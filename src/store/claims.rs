@@ -74,6 +74,7 @@ impl Store {
         event: &NewAuditEvent,
     ) -> StoreResult<bool> {
         const SETTLE: &str = "UPDATE send_claims SET state = $4 WHERE checkout_id = $1 AND owner = $2 AND claimed_at = $3 AND state IN ('in_flight', 'unknown')";
+        let _turn = self.write_turn().await;
         on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
             let won = sqlx::query(SETTLE)
