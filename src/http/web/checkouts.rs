@@ -221,7 +221,8 @@ pub async fn list(
     let zones = crate::service::companies::zones(&state).await?;
     let now = state.clock.now();
     let overview = if f.status == Some(CheckoutStatus::ReadyToShip) {
-        let o = crate::service::overview::overview(&state, &principal).await?;
+        let o = crate::service::overview_cache::overview_for_page(&state, &principal, &f, &sums)
+            .await?;
         Some(super::overview::view(&o, t))
     } else {
         None
