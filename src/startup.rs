@@ -177,6 +177,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         metrics,
         company_names: Arc::default(),
         company_zones: Arc::default(),
+        overview_cache: Arc::default(),
         mailer,
         digest_done: Arc::default(),
         clock,

@@ -24,6 +24,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     pub company_names: Arc<crate::store::names::CompanyNames>,
     pub company_zones: Arc<crate::store::names::CompanyZones>,
+    /// The worklist's overview, reused while the awaiting counts stay the same.
+    pub overview_cache: Arc<crate::service::overview_cache::OverviewCache>,
     /// Sends the daily digest (SMTP, or nothing when `[smtp]` has no host).
     pub mailer: Arc<dyn crate::mail::Mailer>,
     /// The last UTC day this instance finished the digest for, so later runs that day

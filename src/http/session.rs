@@ -49,7 +49,15 @@ pub async fn current(state: &AppState, session: &Session) -> Result<Option<Princ
         session.purge();
         return Ok(None);
     }
-    let principal = crate::service::signin::session_principal(state, &id).await?;
+    // The user row read with the session, if it was read for this user.
+    let loaded = id
+        .parse()
+        .ok()
+        .and_then(|id| crate::auth::session_store::loaded_user(session, id));
+    let principal = match loaded {
+        Some(user) => crate::service::signin::session_user_principal(user.as_ref()),
+        None => crate::service::signin::session_principal(state, &id).await?,
+    };
     let now = state.clock.now().timestamp();
     let seen_at = session
         .get::<i64>(SEEN_AT_KEY)

@@ -12,6 +12,7 @@ mod digest_mail;
 pub mod metrics;
 pub mod notifications;
 pub mod overview;
+pub mod overview_cache;
 pub mod payment_request;
 pub mod reconcile;
 pub mod send_once;

@@ -57,17 +57,23 @@ impl Overview {
     }
 }
 
+/// Whose awaiting checkouts the principal's overview adds up: their own company's, or
+/// every company's (`None`) for the global roles; refused without a viewing role.
+pub(super) fn scope(principal: &Principal) -> Result<Option<CompanyId>, AppError> {
+    let actor = Actor::from(principal);
+    permitted(policy::may_view_checkouts(actor))?;
+    if policy::is_global(actor) {
+        Ok(None)
+    } else {
+        Ok(Some(principal.company.ok_or(AppError::Forbidden)?))
+    }
+}
+
 /// The overview of every awaiting checkout the principal may see: their own company's,
 /// or every company's for superadmins and auditors.
 pub async fn overview(state: &AppState, principal: &Principal) -> Result<Overview, AppError> {
-    let actor = Actor::from(principal);
-    permitted(policy::may_view_checkouts(actor))?;
-    let global = policy::is_global(actor);
-    let company = if global {
-        None
-    } else {
-        Some(principal.company.ok_or(AppError::Forbidden)?)
-    };
+    let company = scope(principal)?;
+    let global = company.is_none();
     // A checkout expires LIFETIME days after it became ReadyToShip, so "expires before
     // now + 7(k+1) days" is "became ReadyToShip before now + 7(k+1) days - LIFETIME".
     let now = state.clock.now();

@@ -55,7 +55,10 @@ pub async fn record_settled(
     event: NewAuditEvent,
 ) {
     for pause_ms in [0, 100, 400] {
-        tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+        // The first try at once: even a zero sleep waits for the timer's next tick.
+        if pause_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+        }
         match try_settle(state, &claim, to, &checkout, &event).await {
             Ok(()) => return,
             Err(e) => {

@@ -120,12 +120,14 @@ pub async fn session_principal(
     let Ok(id) = user_id.parse::<UserId>() else {
         return Ok(None);
     };
-    Ok(state
-        .store
-        .user(id)
-        .await?
-        .filter(|u| !u.disabled)
-        .map(|u| principal_of(&u, AuthMethod::Session)))
+    Ok(session_user_principal(state.store.user(id).await?.as_ref()))
+}
+
+/// The principal of a session's user row, read by the caller (with the session itself,
+/// in one statement): `None` when the user is gone or disabled, as `session_principal`.
+pub fn session_user_principal(user: Option<&User>) -> Option<Principal> {
+    user.filter(|u| !u.disabled)
+        .map(|u| principal_of(u, AuthMethod::Session))
 }
 
 pub async fn signed_out(state: &AppState, meta: &RequestMeta, p: &Principal) {

@@ -61,6 +61,7 @@ pub(super) use bind_audit;
 
 impl Store {
     pub async fn append_audit(&self, e: &NewAuditEvent) -> StoreResult<i64> {
+        let _turn = self.write_turn().await;
         on_pool!(self, |p| bind_audit!(sqlx::query_as(APPEND), e)
             .fetch_one(p)
             .await

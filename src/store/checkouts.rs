@@ -207,6 +207,7 @@ impl Store {
 
     /// Inserts the checkout or replaces every field of the existing row with the same id.
     pub async fn upsert_checkout(&self, c: &Checkout) -> StoreResult<()> {
+        let _turn = self.write_turn().await;
         on_pool!(self, |p| bind_checkout!(sqlx::query(UPSERT), c)
             .execute(p)
             .await

@@ -56,6 +56,10 @@ enum Db {
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    /// SQLite: this process's writes take turns here rather than at the database, whose
+    /// busy handler waits by sleeping (1 ms, 2 ms, 5 ms, … up to the busy timeout), so
+    /// writers that collide there lose milliseconds each; PostgreSQL locks rows instead.
+    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Runs the same body against whichever pool is live: each statement is written once.
@@ -70,14 +74,15 @@ macro_rules! on_pool {
 
 /// Runs a statement with its binds, in order, and returns how many rows it changed.
 macro_rules! execute {
-    ($self:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+    ($self:expr, $sql:expr $(, $arg:expr)* $(,)?) => {{
+        let _turn = $self.write_turn().await;
         on_pool!($self, |p| sqlx::query($sql)
             $(.bind($arg))*
             .execute(p)
             .await
             .map(|r| r.rows_affected())
             .map_err(db_err))
-    };
+    }};
 }
 
 /// Runs a query with its binds and fetches its rows with `$fetch` (`fetch_one`,
@@ -95,9 +100,10 @@ macro_rules! fetch {
 /// In one transaction: `$first` (a statement, run on `$tx`) and, only when it changed a
 /// row, `$rest`, committed: `Ok(true)`. When `$first` changed nothing (someone else got
 /// there first), it rolls back and returns `Ok(false)` with nothing stored, so what
-/// `$rest` writes is written once.
+/// `$rest` writes is written once. Holds this process's write turn throughout.
 macro_rules! if_first_changes {
-    ($self:expr, |$tx:ident| $first:expr, $rest:block) => {
+    ($self:expr, |$tx:ident| $first:expr, $rest:block) => {{
+        let _turn = $self.write_turn().await;
         on_pool!($self, |p| {
             let mut $tx = p.begin().await.map_err(db_err)?;
             let changed = $first.execute(&mut *$tx).await.map_err(db_err)?.rows_affected();
@@ -109,7 +115,7 @@ macro_rules! if_first_changes {
             $tx.commit().await.map_err(db_err)?;
             Ok(true)
         })
-    };
+    }};
 }
 
 /// `sqlx::FromRow` for a domain type, on both backends. `Type { field, … }` reads each field
@@ -274,7 +280,10 @@ impl Store {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
-            Db::Sqlite(pool_options(8).connect_with(opts).await.map_err(db_err)?)
+            // No ping before each acquire: a file cannot hang up, and each ping is one more
+            // round trip to the connection's worker thread per statement.
+            let pool = pool_options(8).test_before_acquire(false);
+            Db::Sqlite(pool.connect_with(opts).await.map_err(db_err)?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // Optional filters are written `$n IS NULL OR …`; a generic plan cannot see
             // which are unset, so each execution is planned with its values.
@@ -287,7 +296,19 @@ impl Store {
                 "the database URL must start with sqlite: or postgres://".into(),
             ));
         };
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            write_turn: std::sync::Arc::default(),
+        })
+    }
+
+    /// This process's turn to write (SQLite; nothing to wait for on PostgreSQL). Held
+    /// for one statement or one transaction, never while waiting for another turn.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.db {
+            Db::Sqlite(_) => Some(self.write_turn.lock().await),
+            Db::Postgres(_) => None,
+        }
     }
 
     /// Applies the backend's migrations (`migrations/sqlite` or `migrations/postgres`).

@@ -2,18 +2,24 @@
 //! a search answered through the search index finds exactly what a substring scan finds,
 //! pages built from one row-value bound neither skip nor repeat, and bounded totals
 //! equal adding up the listed rows when exact and say "more than N" exactly when more
-//! than N rows match.
+//! than N rows match; a page's session and user, read in one statement, and its cached
+//! overview follow changes made at another instance.
 
 use std::collections::BTreeMap;
 
 use checkout_desk::domain::{
     Checkout, CheckoutFilter, CheckoutId, CheckoutStatus, Company, CompanyId, Currency,
-    FilterTotals, Money, PaymentMethod,
+    FilterTotals, Money, PaymentMethod, RoleSet,
 };
+use checkout_desk::service::overview::overview;
+use checkout_desk::service::overview_cache::overview_for_page;
+use checkout_desk::service::{checkouts, signin};
 use checkout_desk::store::Store;
 use chrono::{DateTime, Duration, DurationRound, Utc};
+use reqwest::StatusCode;
 
-use crate::helpers::{Db, fresh_database_url};
+use crate::helpers::browser::Browser;
+use crate::helpers::{Db, Options, TestApp, fresh_database_url, spawn_app, spawn_with};
 use crate::on_both;
 
 fn now() -> DateTime<Utc> {
@@ -264,3 +270,94 @@ async fn bounded_totals_are_exact_or_say_more_than(db: Db) {
         assert_eq!(s.checkout_totals(&f).await.unwrap(), exact, "{f:?}");
     }
 }
+
+/// Two instances sharing one database (the second seeds nothing).
+async fn two_instances(db: Db) -> (TestApp, TestApp) {
+    let a = spawn_app(db).await;
+    let mut opts = Options::new(db);
+    opts.database_url = Some(a.database_url.clone());
+    opts.sim = Some(a.sim.clone());
+    opts.seed = false;
+    let b = spawn_with(opts).await;
+    (a, b)
+}
+
+/// A page reads its session and the session's user in one statement: a role change, a
+/// disabled user and a sign-out at one instance take effect at the next request at
+/// another instance sharing the database (nothing about them is kept in memory).
+async fn session_and_user_are_read_fresh_across_instances(db: Db) {
+    let (a, b) = two_instances(db).await;
+    let mut browser = Browser::signed_in(&a, "writer@acme.test").await;
+    let at_b = b.url("/checkouts");
+    assert_eq!(browser.get(&at_b).await.status(), StatusCode::OK);
+    let u = a.user("writer@acme.test").await;
+    a.state
+        .store
+        .set_user_roles(u.id, RoleSet::empty(), u.company_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.get(&at_b).await.status(),
+        StatusCode::FORBIDDEN,
+        "roles taken away at the other instance"
+    );
+    a.state
+        .store
+        .set_user_roles(u.id, u.roles, u.company_id)
+        .await
+        .unwrap();
+    assert_eq!(browser.get(&at_b).await.status(), StatusCode::OK);
+    a.state.store.set_user_disabled(u.id, true).await.unwrap();
+    assert_eq!(
+        browser.get(&at_b).await.status(),
+        StatusCode::SEE_OTHER,
+        "disabled at the other instance"
+    );
+    a.state.store.set_user_disabled(u.id, false).await.unwrap();
+    let mut browser = Browser::signed_in(&a, "writer@acme.test").await;
+    assert_eq!(browser.get(&at_b).await.status(), StatusCode::OK);
+    let session = browser.jar.clone();
+    browser.get_html("/checkouts").await;
+    assert_eq!(browser.post_logout().await.status(), StatusCode::SEE_OTHER);
+    browser.jar = session;
+    assert_eq!(
+        browser.get(&at_b).await.status(),
+        StatusCode::SEE_OTHER,
+        "signed out at the other instance"
+    );
+}
+
+/// The worklist's overview is reused only while nothing it adds up has changed: a new
+/// awaiting checkout stored by another instance shows in the next page's overview.
+async fn cached_overview_follows_another_instances_changes(db: Db) {
+    let (a, b) = two_instances(db).await;
+    a.ready().await;
+    let u = a.user("writer@acme.test").await;
+    let p = signin::session_user_principal(Some(&u)).unwrap();
+    let f = CheckoutFilter {
+        status: Some(CheckoutStatus::ReadyToShip),
+        ..CheckoutFilter::default()
+    };
+    let page = |app: &TestApp| {
+        let (state, p, f) = (app.state.clone(), p.clone(), f.clone());
+        async move {
+            let totals = checkouts::page_totals(&state, &p, f.clone()).await.unwrap();
+            overview_for_page(&state, &p, &f, &totals).await.unwrap()
+        }
+    };
+    let first = page(&b).await;
+    assert_eq!(*first, overview(&b.state, &p).await.unwrap());
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &page(&b).await),
+        "nothing changed: the same overview"
+    );
+    a.ready().await;
+    let second = page(&b).await;
+    assert_eq!(*second, overview(&b.state, &p).await.unwrap());
+    assert_eq!(second.currencies[0].count, first.currencies[0].count + 1);
+}
+
+on_both!(
+    session_and_user_are_read_fresh_across_instances,
+    cached_overview_follows_another_instances_changes
+);

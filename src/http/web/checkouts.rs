@@ -210,7 +210,8 @@ pub async fn list(req: HttpRequest, s: SignedIn, query: web::Query<ListQuery>) -
     let zones = crate::service::companies::zones(state).await?;
     let now = state.clock.now();
     let overview = if f.status == Some(CheckoutStatus::ReadyToShip) {
-        let o = crate::service::overview::overview(state, &principal).await?;
+        let o = crate::service::overview_cache::overview_for_page(state, &principal, &f, &sums)
+            .await?;
         Some(super::overview::view(&o, t))
     } else {
         None
@@ -383,7 +384,7 @@ fn csv_row(c: &Checkout, names: &HashMap<CompanyId, String>, dialect: Dialect) -
 }
 
 /// The worklist template rendered from memory with `rows` made-up rows and no database:
-/// the "bare handler" ceiling that `benches/worklist.rs` compares the real page with.
+/// the "bare handler" ceiling that `benches/load.rs` compares the real page with.
 #[doc(hidden)]
 pub fn render_sample(rows: usize) -> String {
     let t = super::i18n::Tr(super::i18n::Lang::En);

@@ -52,6 +52,12 @@ pub fn set(session: &Session, flash: Flash) {
 }
 
 pub fn take(session: &Session) -> Option<Flash> {
+    // actix-session marks the session changed by any `remove`, even of a key it does not
+    // hold, and a changed session is written back: without this check every page that
+    // shows a flash would cost a session write.
+    if !session.contains_key(KEY) {
+        return None;
+    }
     // One left by an older version (plain text) is dropped, not shown.
     session.remove_as::<Flash>(KEY).and_then(Result::ok)
 }

@@ -117,10 +117,15 @@ impl Driver {
     /// One WebDriver command that must succeed.
     async fn cmd(&self, method: Method, path: &str, body: Option<Value>) -> Value {
         let v = self.raw(method, path, body).await;
+        Self::value_of(path, &v).clone()
+    }
+
+    /// A command's value; its error fails the test.
+    fn value_of<'v>(path: &str, v: &'v Value) -> &'v Value {
         if let Some(err) = v["value"]["error"].as_str() {
             panic!("WebDriver {path}: {err}: {}", v["value"]["message"]);
         }
-        v["value"].clone()
+        &v["value"]
     }
 
     pub async fn goto(&self, url: &str) {
@@ -170,12 +175,21 @@ impl Driver {
     }
 
     pub async fn text(&self, css: &str) -> String {
-        let id = self.find(css).await;
-        self.cmd(Method::GET, &format!("/element/{id}/text"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        // A page that reloads itself (a running bulk job's) may replace the element
+        // between finding it and reading it: then it is found again on the new page.
+        for _ in 0..20 {
+            let id = self.find(css).await;
+            let path = format!("/element/{id}/text");
+            let v = self.raw(Method::GET, &path, None).await;
+            if v["value"]["error"].as_str() == Some("stale element reference") {
+                continue;
+            }
+            return Self::value_of(&path, &v)
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        panic!("{css}: replaced on every read");
     }
 
     /// Waits up to 10 s for a navigation to land on a URL ending in `suffix`.
