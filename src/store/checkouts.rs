@@ -48,60 +48,77 @@ type Totals = Vec<(Currency, i64, i64)>;
 /// (SQLite); a search matching more walks the list's index instead.
 const SEARCH_CANDIDATES: i64 = 2000;
 
-/// The eight texts of one statement over the list, `[awaiting][one company][from hits]`:
-/// the awaiting list or any other status, one company or all, and whether it reads the
-/// rows the search index found (SQLite) or the table. Picked by `Store::form`.
-type Forms = [[[&'static str; 2]; 2]; 2];
+/// The twelve texts of one statement over the list, `[awaiting][one company][source]`:
+/// the awaiting list or any other status, one company or all, and where its rows come
+/// from (`Source`). Picked by `Store::form`.
+type Forms = [[[&'static str; 3]; 2]; 2];
+
+/// Where a statement's rows come from: the table (through the list's own indexes), the
+/// few rows the search index found (SQLite), or every match of the search index as it
+/// comes (SQLite; only for statements that need not keep the list's order).
+#[derive(Clone, Copy)]
+enum Source {
+    Table = 0,
+    Hits = 1,
+    Matches = 2,
+}
 
 /// A statement's `Forms`: `$head`, where its rows come from, the status condition
-/// (`[others]` or `[awaiting]`, each with its end and the `$N` of the hits, its first
-/// unused), the scope, the text match and the end. The hits are the search index's
-/// (SQLite's FTS5 trigram table `checkouts_search`, whose rowids are the table's), bound
-/// as a JSON array of rowids so the index is asked once; a cross join reads them first,
-/// whatever the planner guesses, and each is still checked by `TEXT_MATCHES`.
+/// (`[others]` or `[awaiting]`, each with its end and the `$N` of the search, its first
+/// unused), the scope, the text match and the end. The search is the index's (SQLite's
+/// FTS5 trigram table `checkouts_search`, whose rowids are the table's): its hits bound
+/// as a JSON array of rowids, so the index is asked once, or its query itself; either
+/// way a cross join reads the index's rows first, whatever the planner guesses, and each
+/// is still checked by `TEXT_MATCHES`.
 macro_rules! forms {
     ($head:expr, [$($others:tt)*], [$($awaiting:tt)*]) => {
         [forms!(@status $head, $($others)*), forms!(@status $head, $($awaiting)*)]
     };
-    (@status $head:expr, $status:expr, $end:expr, $hits:literal) => {
+    (@status $head:expr, $status:expr, $end:expr, $search:literal) => {
         [
-            forms!(@scope $head, $status, OF_ALL, $end, $hits),
-            forms!(@scope $head, $status, OF_COMPANY, $end, $hits),
+            forms!(@scope $head, $status, OF_ALL, $end, $search),
+            forms!(@scope $head, $status, OF_COMPANY, $end, $search),
         ]
     };
-    (@scope $head:expr, $status:expr, $scope:expr, $end:expr, $hits:literal) => {
+    (@scope $head:expr, $status:expr, $scope:expr, $end:expr, $search:literal) => {
         [
             sql!($head, " FROM checkouts", $status, $scope, TEXT_MATCHES, $end),
-            sql!(
-                $head,
-                concat!(
-                    " FROM (SELECT value AS hit FROM json_each($",
-                    $hits,
-                    ")) AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit"
-                ),
-                $status,
-                $scope,
-                TEXT_MATCHES,
-                $end
-            ),
+            forms!(@indexed $head, $status, $scope, $end,
+                concat!("SELECT value AS hit FROM json_each($", $search, ")")),
+            forms!(@indexed $head, $status, $scope, $end,
+                concat!("SELECT rowid AS hit FROM checkouts_search WHERE checkouts_search MATCH $", $search)),
         ]
+    };
+    (@indexed $head:expr, $status:expr, $scope:expr, $end:expr, $hits:expr) => {
+        sql!(
+            $head,
+            " FROM (",
+            $hits,
+            ") AS hits CROSS JOIN checkouts ON checkouts.rowid = hits.hit",
+            $status,
+            $scope,
+            TEXT_MATCHES,
+            $end
+        )
     };
 }
 
 /// Fetches the rows of `$forms`' text for the filter `$f`: `$1` its company, `$2` its
 /// text's pattern, then `$binds`, then its status (`[others]` texts only: the awaiting
-/// ones name theirs) and, last, the search hits when the text reads them.
+/// ones name theirs) and, last, the search (hits or query) when the text reads one.
+/// `$ordered`: whether the statement keeps the list's order (then it never reads the
+/// index's matches as they come).
 macro_rules! fetch_matching {
-    ($self:expr, $forms:expr, $f:expr, $($bind:expr),+ $(,)?) => {{
+    ($self:expr, $forms:expr, $ordered:expr, $f:expr, $($bind:expr),+ $(,)?) => {{
         let f: &CheckoutFilter = $f;
-        let (sql, hits) = $self.form(&$forms, f).await?;
+        let (sql, search) = $self.form(&$forms, f, $ordered).await?;
         let pattern = f.text.as_deref().map(like_pattern);
         on_pool!($self, |p| {
             let mut q = sqlx::query_as(sql).bind(f.company).bind(pattern.clone())$(.bind($bind))+;
             if !f.is_awaiting() {
                 q = q.bind(f.status);
             }
-            if let Some(m) = &hits {
+            if let Some(m) = &search {
                 q = q.bind(m.clone());
             }
             q.fetch_all(p).await.map_err(db_err)
@@ -314,29 +331,50 @@ impl Store {
                 None => bound,
             }
         };
-        fetch_matching!(self, FORMS, f, from, to, start.0, start.1.clone(), limit)
+        fetch_matching!(
+            self,
+            FORMS,
+            true,
+            f,
+            from,
+            to,
+            start.0,
+            start.1.clone(),
+            limit
+        )
     }
 
-    /// The text of `forms` for `f`, with the search hits it reads (see `search_hits`).
+    /// The text of `forms` for `f`, with the search it reads (see `search_hits`). A search
+    /// with more candidates than `SEARCH_CANDIDATES` is read from the index's matches as
+    /// they come only by a statement that needs no order and covers every company
+    /// (counting "svensson" read 20,000 rows of the list's index for 1,001 matches, the
+    /// index's matches about 2,000); one company's own index reads at most its rows.
     async fn form(
         &self,
         forms: &Forms,
         f: &CheckoutFilter,
+        ordered: bool,
     ) -> StoreResult<(&'static str, Option<String>)> {
-        let hits = self.search_hits(f.text.as_deref()).await?;
+        let (source, search) = match self.search_hits(f.text.as_deref()).await? {
+            None => (Source::Table, None),
+            Some(Ok(hits)) => (Source::Hits, Some(hits)),
+            Some(Err(query)) if !ordered && f.company.is_none() => (Source::Matches, Some(query)),
+            Some(Err(_)) => (Source::Table, None),
+        };
         let by_status = &forms[usize::from(f.is_awaiting())];
         Ok((
-            by_status[usize::from(f.company.is_some())][usize::from(hits.is_some())],
-            hits,
+            by_status[usize::from(f.company.is_some())][source as usize],
+            search,
         ))
     }
 
-    /// SQLite: the rowids (a JSON array) the search index finds for `text` when there are
-    /// at most `SEARCH_CANDIDATES` (then the statement reads only those rows); `None` for
-    /// PostgreSQL (its trigram index serves the LIKE itself), a text shorter than a
-    /// trigram, or one matching more rows (then walking the list's own index in order finds
-    /// a page of matches early).
-    async fn search_hits(&self, text: Option<&str>) -> StoreResult<Option<String>> {
+    /// SQLite: the rowids (a JSON array, `Ok`) the search index finds for `text` when
+    /// there are at most `SEARCH_CANDIDATES` (then the statement reads only those rows),
+    /// else the index's query (`Err`) for `Source::Matches`; `None` for PostgreSQL (its
+    /// trigram index serves the LIKE itself) or a text shorter than a trigram. A list
+    /// never reads more candidates than that: walking its own index in order finds a page
+    /// of matches early.
+    async fn search_hits(&self, text: Option<&str>) -> StoreResult<Option<Result<String, String>>> {
         const CANDIDATES: &str =
             "SELECT rowid FROM checkouts_search WHERE checkouts_search MATCH $1 LIMIT $2";
         let Db::Sqlite(pool) = &self.db else {
@@ -357,7 +395,7 @@ impl Store {
             .await
             .map_err(db_err)?;
         if rows.len() as i64 > SEARCH_CANDIDATES {
-            return Ok(None);
+            return Ok(Some(Err(query)));
         }
         let mut ids = String::with_capacity(rows.len() * 8 + 2);
         ids.push('[');
@@ -368,7 +406,7 @@ impl Store {
             ids.push_str(&rowid.to_string());
         }
         ids.push(']');
-        Ok(Some(ids))
+        Ok(Some(Ok(ids)))
     }
 
     /// Like `checkout_totals`, but counting at most `bound` + 1 matches of a filtered view:
@@ -394,6 +432,7 @@ impl Store {
         let rows: Totals = fetch_matching!(
             self,
             FORMS,
+            false,
             f,
             f.from.unwrap_or(far_past()),
             f.to.unwrap_or(far_future()),

@@ -361,3 +361,55 @@ on_both!(
     session_and_user_are_read_fresh_across_instances,
     cached_overview_follows_another_instances_changes
 );
+
+on_both!(totals_of_a_search_with_many_candidates_match_a_scan);
+/// A search the index finds in more rows than the store reads as hits (2,000): every
+/// company's totals are counted from the index's matches as they come (SQLite), a
+/// company's and the list from the table; all still equal a scan, exact or "more than N".
+async fn totals_of_a_search_with_many_candidates_match_a_scan(db: Db) {
+    let s = store(db).await;
+    let (all, companies) = seed(&s, 2100).await;
+    let t = now();
+    for company in [None, Some(companies[0])] {
+        for status in [
+            Some(CheckoutStatus::ReadyToShip),
+            Some(CheckoutStatus::Shipped),
+            None,
+        ] {
+            // Every row, a tenth of them, and every row in another case with spaces.
+            for text in ["example.com", "kund2", " EXAMPLE.COM "] {
+                for (from, to) in [
+                    (None, None),
+                    (Some(t - Duration::days(300)), Some(t - Duration::days(100))),
+                ] {
+                    let f = CheckoutFilter {
+                        company,
+                        status,
+                        text: Some(text.into()),
+                        from,
+                        to,
+                    };
+                    let matching = scan(&all, &f);
+                    let exact = totals_of(&all, &matching);
+                    for bound in [0, 1000, matching.len() as i64, 5000] {
+                        let got = s.checkout_totals_bounded(&f, bound).await.unwrap();
+                        let want = if matching.len() as i64 <= bound {
+                            FilterTotals::Exact(exact.clone())
+                        } else {
+                            FilterTotals::MoreThan(bound)
+                        };
+                        assert_eq!(got, want, "bound {bound}: {f:?}");
+                    }
+                    let listed: Vec<CheckoutId> = s
+                        .list_checkouts(&f, None, 50)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .map(|c| c.id)
+                        .collect();
+                    assert_eq!(listed, matching[..matching.len().min(50)], "{f:?}");
+                }
+            }
+        }
+    }
+}
