@@ -139,6 +139,16 @@ fn scan(all: &[Checkout], f: &CheckoutFilter) -> Vec<CheckoutId> {
     rows.into_iter().map(|c| c.id).collect()
 }
 
+/// The ids of the first `limit` rows the store lists for `f`.
+async fn listed(s: &Store, f: &CheckoutFilter, limit: i64) -> Vec<CheckoutId> {
+    s.list_checkouts(f, None, limit)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect()
+}
+
 fn totals_of(all: &[Checkout], ids: &[CheckoutId]) -> Vec<(Currency, i64, i64)> {
     let mut m: BTreeMap<&str, (Currency, i64, i64)> = BTreeMap::new();
     for c in all.iter().filter(|c| ids.contains(&c.id)) {
@@ -220,13 +230,7 @@ async fn search_and_pages_match_a_scan(db: Db) {
 
     for f in filters(&all, companies) {
         let expected = scan(&all, &f);
-        let got: Vec<CheckoutId> = s
-            .list_checkouts(&f, None, 1000)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
+        let got = listed(&s, &f, 1000).await;
         assert_eq!(got, expected, "{f:?}");
         // Pages of 3 from the cursor of each page's last row: the same rows, in order.
         let mut paged = Vec::new();
@@ -400,14 +404,8 @@ async fn totals_of_a_search_with_many_candidates_match_a_scan(db: Db) {
                         };
                         assert_eq!(got, want, "bound {bound}: {f:?}");
                     }
-                    let listed: Vec<CheckoutId> = s
-                        .list_checkouts(&f, None, 50)
-                        .await
-                        .unwrap()
-                        .into_iter()
-                        .map(|c| c.id)
-                        .collect();
-                    assert_eq!(listed, matching[..matching.len().min(50)], "{f:?}");
+                    let first = listed(&s, &f, 50).await;
+                    assert_eq!(first, matching[..matching.len().min(50)], "{f:?}");
                 }
             }
         }
