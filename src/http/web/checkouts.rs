@@ -210,8 +210,8 @@ pub async fn list(req: HttpRequest, s: SignedIn, query: web::Query<ListQuery>) -
     let zones = crate::service::companies::zones(state).await?;
     let now = state.clock.now();
     let overview = if f.status == Some(CheckoutStatus::ReadyToShip) {
-        let o = crate::service::overview_cache::overview_for_page(state, &principal, &f, &sums)
-            .await?;
+        let o =
+            crate::service::overview_cache::overview_for_page(state, &principal, &f, &sums).await?;
         Some(super::overview::view(&o, t))
     } else {
         None
