@@ -29,7 +29,7 @@ use checkout_desk::clock::SystemClock;
 use checkout_desk::config::Settings;
 use checkout_desk::crypto::SecretBox;
 use checkout_desk::domain::policy::Actor;
-use checkout_desk::domain::{CheckoutId, Company, CompanyId, Role, RoleSet};
+use checkout_desk::domain::{CheckoutId, CheckoutStatus, Company, CompanyId, Role, RoleSet};
 use checkout_desk::payson::PaysonCredentials;
 use checkout_desk::payson_sim::{self, SimAccount, SimConfig, SimHandle};
 use checkout_desk::service::{RequestMeta, checkouts, tokens, users};
@@ -693,6 +693,28 @@ fn measure_sends(base: &str, p: &Prepared, secs: u64) -> (Wrk, u64) {
     (w, w.requests.saturating_sub(w.non_2xx))
 }
 
+/// How many of the send list our database holds as shipped, read after the server stopped.
+async fn shipped_in_our_records(p: &Prepared) -> u64 {
+    let settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: p.url.clone(),
+        secret_key: p.secret_key.clone(),
+        ..Settings::default()
+    };
+    let state = checkout_desk::startup::build_state(settings, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let mut shipped = 0;
+    for id in &p.send_ids {
+        let c = state.store.checkout(id.parse().unwrap()).await.unwrap();
+        if c.is_some_and(|c| c.status == CheckoutStatus::Shipped) {
+            shipped += 1;
+        }
+    }
+    state.store.close().await;
+    shipped
+}
+
 fn rss_mb(pid: u32) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb = |key: &str| {
@@ -719,6 +741,9 @@ struct Run {
     sends_ok: u64,
     payson_updates: u64,
     most_per_checkout: u64,
+    /// Checkouts of the send list our own database records as shipped after the run: each
+    /// Payson update must be one of them (no outcome left unknown).
+    shipped_here: u64,
     startup: Duration,
     rss: (f64, f64),
     load_secs: f64,
@@ -818,6 +843,7 @@ async fn run_one(
     let most_per_checkout = per_checkout.iter().copied().max().unwrap_or(0);
     let rss = rss_mb(child.id());
     stop(child);
+    let shipped_here = shipped_in_our_records(&p).await;
     drop_database(&p.url).await;
     (
         vs.iter().map(|v| v.name).collect(),
@@ -827,6 +853,7 @@ async fn run_one(
             sends_ok,
             payson_updates,
             most_per_checkout,
+            shipped_here,
             startup,
             rss,
             load_secs: p.load_secs,
@@ -947,14 +974,17 @@ async fn bench() {
             );
         }
         println!(
-            "| {} | {n} | API send (simulator) | {:.0} | {:.2} | {:.2} | | | | {} answered 2xx; {} Payson updates, at most {} per checkout |",
+            "| {} | {n} | API send (simulator) | {:.0} | {:.2} | {:.2} | | | | {} answered 2xx, {} other answers, {} cut off by wrk's end; {} Payson updates, at most {} per checkout; {} shipped in our records |",
             if *pg { "PostgreSQL" } else { "SQLite" },
             run.sends.rps,
             run.sends.p50_ms,
             run.sends.p99_ms,
             run.sends_ok,
+            run.sends.non_2xx,
+            run.payson_updates.saturating_sub(run.sends.requests),
             run.payson_updates,
             run.most_per_checkout,
+            run.shipped_here,
         );
     }
     println!("\n| backend | checkouts | bulk load s | start-up ms | RSS MB at end | peak RSS MB |");
