@@ -12,7 +12,7 @@ use crate::error::{AppError, Clash, Invalid, Missing, PaysonRefusal, PaysonSilen
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
 
-use super::permitted;
+use super::{Call, permitted};
 
 /// Rule 4 of the API: which company a request is about.
 /// `requested` is `None` for an absent, empty or all-zero `CompanyId`.
@@ -266,15 +266,14 @@ pub async fn find_visible(
 
 /// *Refresh from Payson* on the checkout page: re-reads Payson and audits the outcome.
 pub async fn refresh_visible(
-    state: &AppState,
-    principal: &Principal,
+    call: Call<'_, &Principal>,
     id: CheckoutId,
-    meta: &super::RequestMeta,
 ) -> Result<Checkout, AppError> {
+    let principal = call.actor;
     let result = async {
-        let local = find_visible(state, principal, id).await?;
-        let company = company(state, local.company_id).await?;
-        refresh_from_payson(state, &company, id).await
+        let local = find_visible(call.state, principal, id).await?;
+        let company = company(call.state, local.company_id).await?;
+        refresh_from_payson(call.state, &company, id).await
     }
     .await;
     let entry = super::audit::Entry::new(AuditAction::RefreshCheckout)
@@ -284,7 +283,7 @@ pub async fn refresh_visible(
         .result(&result, 200, |c| {
             format!("Refreshed from Payson; status {}", c.status.describe())
         });
-    super::audit::record(state, meta, entry).await;
+    super::audit::record(call.state, call.meta, entry).await;
     result
 }
 
