@@ -267,6 +267,7 @@ async fn operate(call: Call<'_>, cmd: Command) -> anyhow::Result<()> {
                 r.companies_checked, r.sent, r.mails, r.skipped_empty, r.failed, r.busy
             );
         }
+        // The other commands are not the services' and never come here.
         _ => {}
     }
     Ok(())

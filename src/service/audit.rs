@@ -174,10 +174,9 @@ pub(super) async fn audited<T>(
     message: impl FnOnce(&T) -> String,
 ) -> Result<T, AppError> {
     let entry = Entry::new(action)
-        .by(call.actor)
         .company(company)
         .result(&result, 200, message);
-    record(call.state, call.meta, entry).await;
+    call.record(entry).await;
     result
 }
 

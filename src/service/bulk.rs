@@ -22,7 +22,7 @@ use crate::domain::{
 use crate::error::{AppError, Invalid, Missing, Problem};
 use crate::state::AppState;
 
-use super::audit::{self, Entry};
+use super::audit::Entry;
 use super::checkouts::find_visible;
 use super::reconcile::{Confirmed, confirm_claim};
 use super::send_once::{SendOutcome, send_once, submission_key};
@@ -198,7 +198,6 @@ pub async fn create(
     }
     let queued = plan.sendable().count();
     let entry = Entry::new(AuditAction::BulkSend)
-        .by(Actor::from(principal))
         .company(principal.company)
         .success(
             303,
@@ -209,7 +208,7 @@ pub async fn create(
                 rows.len() - queued
             ),
         );
-    audit::record(call.state, call.meta, entry).await;
+    call.record(entry).await;
     Ok(job.id)
 }
 

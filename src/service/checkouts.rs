@@ -277,13 +277,12 @@ pub async fn refresh_visible(
     }
     .await;
     let entry = super::audit::Entry::new(AuditAction::RefreshCheckout)
-        .by(Actor::from(principal))
         .checkout(id)
         .company(result.as_ref().ok().map(|c| c.company_id))
         .result(&result, 200, |c| {
             format!("Refreshed from Payson; status {}", c.status.describe())
         });
-    super::audit::record(call.state, call.meta, entry).await;
+    call.record(entry).await;
     result
 }
 

@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::mail::Mail;
 use crate::state::AppState;
 
-use super::audit::{self, Entry};
+use super::audit::Entry;
 use super::digest_mail::{DigestContent, compose, totals};
 use super::{Call, RequestMeta, checkouts, permitted, users};
 
@@ -167,9 +167,7 @@ async fn company_digest(
     {
         tracing::warn!(company = %id, "digest claim was taken over while sending");
     }
-    let entry = Entry::new(AuditAction::ExpiryDigest)
-        .by(call.actor)
-        .company(Some(id));
+    let entry = Entry::new(AuditAction::ExpiryDigest).company(Some(id));
     let entry = match result? {
         Delivered::Nothing => return Ok(Outcome::Empty),
         Delivered::All { mailed, summary } => entry.success(
@@ -200,7 +198,7 @@ async fn company_digest(
             )
             .note(error),
     };
-    audit::record(call.state, call.meta, entry).await;
+    call.record(entry).await;
     Ok(if to == DigestState::Sent {
         Outcome::Sent(mails)
     } else {

@@ -45,6 +45,13 @@ impl<'a, A> Call<'a, A> {
     }
 }
 
+impl<'a, A: Into<Actor<'a>>> Call<'a, A> {
+    /// Writes the audit event `entry` as this call's: by whoever asks, from where they ask.
+    pub async fn record(self, entry: audit::Entry<'a>) {
+        audit::record(self.state, self.meta, entry.by(self.actor.into())).await;
+    }
+}
+
 impl<'a> Call<'a, &'a Principal> {
     /// The same call, with its principal as the policy and the audit log see them.
     pub fn as_actor(self) -> Call<'a> {

@@ -57,13 +57,12 @@ pub async fn send_payment_request(
     let result = send_inner(call, &cmd, &mut trace).await;
     if let Err(e) = &result {
         let entry = Entry::new(AuditAction::SendPaymentRequest)
-            .by(Actor::from(call.actor))
             .company(trace.company_id.or(cmd.company_id))
             .checkout(cmd.checkout_id)
             .payson_message(trace.payson_message.take())
             .note(cmd.note.clone())
             .error(e);
-        audit::record(call.state, call.meta, entry).await;
+        call.record(entry).await;
     }
     result
 }

@@ -30,6 +30,16 @@ pub(super) struct Messages {
     pub secret: Secret,
 }
 
+impl Messages {
+    /// The flash this request takes from the session (so it shows once), and `secret`.
+    fn take(s: &SignedIn, secret: Secret) -> Self {
+        Self {
+            flash: flash::take(&s.session),
+            secret,
+        }
+    }
+}
+
 /// After a change: back to the page with the outcome as a flash. Internal errors are
 /// an error page instead (they are logged there, with the request id).
 pub(super) fn done<T>(
@@ -127,10 +137,7 @@ async fn companies_page(s: SignedIn, secret: Secret) -> Page {
         .collect();
     let page = CompaniesPage {
         is_super: policy::may_add_company(s.actor()),
-        messages: Messages {
-            flash: flash::take(&s.session),
-            secret,
-        },
+        messages: Messages::take(&s, secret),
         t: s.t,
         chrome: s.chrome,
         companies,
@@ -307,10 +314,7 @@ async fn users_page(s: SignedIn, secret: Secret) -> Page {
         })
         .collect();
     let page = UsersPage {
-        messages: Messages {
-            flash: flash::take(&s.session),
-            secret,
-        },
+        messages: Messages::take(&s, secret),
         t: s.t,
         chrome: s.chrome,
         users,
