@@ -17,7 +17,7 @@ use checkout_desk::domain::policy::Actor;
 use checkout_desk::domain::{CheckoutId, Role, RoleSet};
 use checkout_desk::payson::PaysonCredentials;
 use checkout_desk::payson_sim::{self, SimAccount, SimConfig};
-use checkout_desk::service::{RequestMeta, checkouts, companies, tokens, users};
+use checkout_desk::service::{Call, RequestMeta, checkouts, companies, tokens, users};
 use checkout_desk::startup::Application;
 use futures_util::{StreamExt, stream};
 use serde_json::json;
@@ -140,9 +140,7 @@ async fn main() {
     let op = Actor::Operator;
     let meta = RequestMeta::internal("bench");
     let company = companies::add(
-        &state,
-        op,
-        &meta,
+        Call::new(&state, op, &meta),
         companies::NewCompany {
             id: None,
             name: "Bench AB".into(),
@@ -159,9 +157,7 @@ async fn main() {
         api_key: "bench-key".into(),
     };
     let user = users::add(
-        &state,
-        op,
-        &meta,
+        Call::new(&state, op, &meta),
         users::NewUser {
             email: "bench@x.test".into(),
             display_name: String::new(),
@@ -172,7 +168,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    let token = tokens::issue(&state, op, &meta, user.id, "bench")
+    let token = tokens::issue(Call::new(&state, op, &meta), user.id, "bench")
         .await
         .unwrap()
         .secret;

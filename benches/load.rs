@@ -32,7 +32,7 @@ use checkout_desk::domain::policy::Actor;
 use checkout_desk::domain::{CheckoutId, CheckoutStatus, Company, CompanyId, Role, RoleSet};
 use checkout_desk::payson::PaysonCredentials;
 use checkout_desk::payson_sim::{self, SimAccount, SimConfig, SimHandle};
-use checkout_desk::service::{RequestMeta, checkouts, tokens, users};
+use checkout_desk::service::{Call, RequestMeta, checkouts, tokens, users};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
 use serde_json::json;
@@ -324,9 +324,7 @@ async fn prepare(pg: bool, n: usize, sim: &SimHandle, sends: usize) -> Prepared 
     let company: CompanyId = company_id(ADMIN_COMPANY).parse().unwrap();
     let meta = RequestMeta::internal("bench");
     let admin = users::add(
-        &state,
-        Actor::Operator,
-        &meta,
+        Call::new(&state, Actor::Operator, &meta),
         users::NewUser {
             email: "a@bench.test".into(),
             display_name: String::new(),
@@ -338,9 +336,7 @@ async fn prepare(pg: bool, n: usize, sim: &SimHandle, sends: usize) -> Prepared 
     .await
     .unwrap();
     users::add(
-        &state,
-        Actor::Operator,
-        &meta,
+        Call::new(&state, Actor::Operator, &meta),
         users::NewUser {
             email: "root@bench.test".into(),
             display_name: String::new(),
@@ -351,7 +347,7 @@ async fn prepare(pg: bool, n: usize, sim: &SimHandle, sends: usize) -> Prepared 
     )
     .await
     .unwrap();
-    let api_token = tokens::issue(&state, Actor::Operator, &meta, admin.id, "bench")
+    let api_token = tokens::issue(Call::new(&state, Actor::Operator, &meta), admin.id, "bench")
         .await
         .unwrap()
         .secret;

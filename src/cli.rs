@@ -11,7 +11,7 @@ use crate::clock::SystemClock;
 use crate::config::{Settings, redact_url};
 use crate::domain::policy::Actor;
 use crate::domain::{CompanyId, RoleSet};
-use crate::service::{RequestMeta, companies, digest, tokens, users};
+use crate::service::{Call, RequestMeta, companies, digest, tokens, users};
 use crate::startup::{Application, build_state};
 use crate::state::AppState;
 
@@ -244,17 +244,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             build_state(settings, Arc::new(SystemClock)).await?;
             println!("Migrations applied.");
         }
-        Command::Company(cmd) => company(&state(settings).await?, cmd).await?,
-        Command::User(cmd) => user(&state(settings).await?, cmd).await?,
-        Command::Token(cmd) => token(&state(settings).await?, cmd).await?,
+        cmd @ (Command::Company(_) | Command::User(_) | Command::Token(_) | Command::Digest(_)) => {
+            let state = state(settings).await?;
+            let meta = RequestMeta::internal("cli");
+            operate(Call::new(&state, OP, &meta), cmd).await?;
+        }
+        Command::Demo(_) | Command::PaysonSim { .. } | Command::Config(_) => {}
+    }
+    Ok(())
+}
+
+/// A command that calls the services, as the operator: one call for the whole command.
+async fn operate(call: Call<'_>, cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Company(cmd) => company(call, cmd).await?,
+        Command::User(cmd) => user(call, cmd).await?,
+        Command::Token(cmd) => token(call, cmd).await?,
         Command::Digest(DigestCmd::Send) => {
-            let r = digest::send_now(&state(settings).await?, OP, &meta()).await?;
+            let r = digest::send_now(call).await?;
             println!(
                 "Digest: {} companies checked, {} sent ({} mails), {} with nothing to send, {} failed, {} busy elsewhere.",
                 r.companies_checked, r.sent, r.mails, r.skipped_empty, r.failed, r.busy
             );
         }
-        Command::Demo(_) | Command::PaysonSim { .. } | Command::Config(_) => {}
+        // The other commands are not the services' and never come here.
+        _ => {}
     }
     Ok(())
 }
@@ -271,11 +285,7 @@ fn company_id(s: &str) -> anyhow::Result<CompanyId> {
 /// "operator" from "local".
 const OP: Actor<'static> = Actor::Operator;
 
-fn meta() -> RequestMeta {
-    RequestMeta::internal("cli")
-}
-
-async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
+async fn company(call: Call<'_>, cmd: CompanyCmd) -> anyhow::Result<()> {
     match cmd {
         CompanyCmd::Add {
             name,
@@ -292,7 +302,7 @@ async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
                 payson_api_key: api_key,
                 payson_base_url: base_url,
             };
-            let c = companies::add(state, OP, &meta(), new).await?;
+            let c = companies::add(call, new).await?;
             println!("Company {} added: {}", c.name, c.id);
         }
         CompanyCmd::ApiKey {
@@ -307,7 +317,7 @@ async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
                 allowed_ips,
                 expires_in_days,
             };
-            let (rec, key) = companies::issue_api_key(state, OP, &meta(), company, new).await?;
+            let (rec, key) = companies::issue_api_key(call, company, new).await?;
             println!(
                 "x-api-key for company {company} (shown once): {key}\nkey id: {}",
                 rec.id
@@ -315,11 +325,11 @@ async fn company(state: &AppState, cmd: CompanyCmd) -> anyhow::Result<()> {
         }
         CompanyCmd::TimeZone { company, zone } => {
             let company = company_id(&company)?;
-            let zone = companies::set_time_zone(state, OP, &meta(), company, &zone).await?;
+            let zone = companies::set_time_zone(call, company, &zone).await?;
             println!("Company {company} now shows times in {zone}");
         }
         CompanyCmd::List => {
-            for m in companies::managed(state, OP).await? {
+            for m in companies::managed(call.state, call.actor).await? {
                 let c = m.company;
                 println!(
                     "{}  {}  agent {}  {}  {}",
@@ -344,7 +354,7 @@ fn read_or_generate_password(arg: &PasswordArg) -> anyhow::Result<(String, bool)
     }
 }
 
-async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
+async fn user(call: Call<'_>, cmd: UserCmd) -> anyhow::Result<()> {
     match cmd {
         UserCmd::Add {
             email,
@@ -363,7 +373,7 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
                 company_id: company,
                 roles,
             };
-            let u = users::add(state, OP, &meta(), new).await?;
+            let u = users::add(call, new).await?;
             println!(
                 "User {} added ({}), roles: {}",
                 u.email,
@@ -375,9 +385,9 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
             }
         }
         UserCmd::Passwd { email, password } => {
-            let u = users::by_email(state, OP, &email).await?;
+            let u = users::by_email(call.state, call.actor, &email).await?;
             let (pw, generated) = read_or_generate_password(&password)?;
-            users::set_password(state, OP, &meta(), u.id, &pw).await?;
+            users::set_password(call, u.id, &pw).await?;
             println!(
                 "Password of {} changed; their sessions have ended.",
                 u.email
@@ -391,7 +401,7 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
             roles,
             company,
         } => {
-            let u = users::by_email(state, OP, &email).await?;
+            let u = users::by_email(call.state, call.actor, &email).await?;
             let roles = RoleSet::parse_list(&roles)?;
             // Without --company the user keeps the company they have.
             let company = company
@@ -399,12 +409,12 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
                 .map(company_id)
                 .transpose()?
                 .or(u.company_id);
-            let u = users::set_roles(state, OP, &meta(), u.id, roles, company).await?;
+            let u = users::set_roles(call, u.id, roles, company).await?;
             println!("Roles of {}: {}", u.email, u.roles.to_list());
         }
         UserCmd::Disable { email, enable } => {
-            let u = users::by_email(state, OP, &email).await?;
-            let u = users::set_disabled(state, OP, &meta(), u.id, !enable).await?;
+            let u = users::by_email(call.state, call.actor, &email).await?;
+            let u = users::set_disabled(call, u.id, !enable).await?;
             println!(
                 "{} {}.",
                 u.email,
@@ -412,13 +422,13 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
             );
         }
         UserCmd::Digest { email, off, on: _ } => {
-            let u = users::by_email(state, OP, &email).await?;
-            let current = digest::settings(state, OP, u.id).await?;
+            let u = users::by_email(call.state, call.actor, &email).await?;
+            let current = digest::settings(call.state, call.actor, u.id).await?;
             let new = crate::domain::UserSettings {
                 digest: !off,
                 ..current
             };
-            digest::save_settings(state, OP, &meta(), u.id, new).await?;
+            digest::save_settings(call, u.id, new).await?;
             println!(
                 "Daily digest for {} turned {}.",
                 u.email,
@@ -429,11 +439,11 @@ async fn user(state: &AppState, cmd: UserCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn token(state: &AppState, cmd: TokenCmd) -> anyhow::Result<()> {
+async fn token(call: Call<'_>, cmd: TokenCmd) -> anyhow::Result<()> {
     match cmd {
         TokenCmd::Issue { user, name } => {
-            let u = users::by_email(state, OP, &user).await?;
-            let t = tokens::issue(state, OP, &meta(), u.id, &name).await?;
+            let u = users::by_email(call.state, call.actor, &user).await?;
+            let t = tokens::issue(call, u.id, &name).await?;
             println!(
                 "API token for {user} (shown once; stored only as a hash):\n{}\ntoken id: {}",
                 t.secret, t.token.id
@@ -441,7 +451,7 @@ async fn token(state: &AppState, cmd: TokenCmd) -> anyhow::Result<()> {
         }
         TokenCmd::Revoke { id } => {
             let id = uuid::Uuid::parse_str(id.trim()).context("a token id is a UUID")?;
-            tokens::revoke(state, OP, &meta(), id).await?;
+            tokens::revoke(call, id).await?;
             println!("Token {id} revoked.");
         }
     }

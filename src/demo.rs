@@ -19,7 +19,7 @@ use crate::domain::policy::Actor;
 use crate::domain::{Company, Role, RoleSet};
 use crate::payson::PaysonCredentials;
 use crate::payson_sim::{self, SimAccount, SimConfig};
-use crate::service::{RequestMeta, checkouts, companies, tokens, users};
+use crate::service::{Call, RequestMeta, checkouts, companies, tokens, users};
 use crate::startup::{self, build_state};
 use crate::state::AppState;
 
@@ -287,6 +287,8 @@ async fn seed(
     public_url: &str,
     total: usize,
 ) -> anyhow::Result<Seeded> {
+    let meta = RequestMeta::internal("demo");
+    let call = Call::new(state, Actor::Operator, &meta);
     let mut companies: Vec<(Company, PaysonCredentials)> = Vec::new();
     for (i, (name, _)) in COMPANIES.iter().enumerate() {
         let agent_id = format!("{}", 1001 + i);
@@ -297,9 +299,7 @@ async fn seed(
             email: format!("merchant{}@demo.local", i + 1),
         });
         let c = companies::add(
-            state,
-            Actor::Operator,
-            &RequestMeta::internal("demo"),
+            call,
             companies::NewCompany {
                 id: None,
                 name: (*name).to_owned(),
@@ -362,15 +362,12 @@ async fn seed(
             Some(c),
         ));
     }
-    let meta = RequestMeta::internal("demo");
     for u in new_users {
-        users::add(state, Actor::Operator, &meta, u).await?;
+        users::add(call, u).await?;
     }
     let first_admin = format!("admin@{}.demo.local", COMPANIES[0].1);
     let admin = users::by_email(state, Actor::Operator, &first_admin).await?;
-    let token = tokens::issue(state, Actor::Operator, &meta, admin.id, "demo")
-        .await?
-        .secret;
+    let token = tokens::issue(call, admin.id, "demo").await?.secret;
 
     // Create the checkouts at the simulator through the real client, move them through
     // Payson's statuses, then import them the way a refresh does.

@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::state::AppState;
 
-use super::{RequestMeta, permitted};
+use super::{Call, RequestMeta, permitted};
 
 /// One audit event under construction: `Entry::new(action).by(actor)…` then `record`.
 #[must_use]
@@ -168,18 +168,15 @@ pub async fn record(state: &AppState, meta: &RequestMeta, e: Entry<'_>) {
 /// Writes the audit event of a change (`action`, filed under `company`) and passes the
 /// result on: a refused or failed change is audited as well as a done one.
 pub(super) async fn audited<T>(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     (action, company): (AuditAction, Option<CompanyId>),
     result: Result<T, AppError>,
     message: impl FnOnce(&T) -> String,
 ) -> Result<T, AppError> {
     let entry = Entry::new(action)
-        .by(actor)
         .company(company)
         .result(&result, 200, message);
-    record(state, meta, entry).await;
+    call.record(entry).await;
     result
 }
 

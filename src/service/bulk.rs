@@ -22,11 +22,11 @@ use crate::domain::{
 use crate::error::{AppError, Invalid, Missing, Problem};
 use crate::state::AppState;
 
-use super::audit::{self, Entry};
+use super::audit::Entry;
 use super::checkouts::find_visible;
 use super::reconcile::{Confirmed, confirm_claim};
 use super::send_once::{SendOutcome, send_once, submission_key};
-use super::{RequestMeta, permitted};
+use super::{Call, RequestMeta, permitted};
 
 /// Most rows one bulk send may have (the worklist says so before anyone selects).
 pub const MAX_ROWS: usize = 500;
@@ -142,29 +142,29 @@ pub async fn matching(
 /// Makes the job for a confirmed selection, or finds the one this form already made (a
 /// resubmitted form makes no second job). The worker sends its rows.
 pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    meta: &RequestMeta,
+    call: Call<'_, &Principal>,
     form_key: Uuid,
     ids: &[CheckoutId],
 ) -> Result<BulkJobId, AppError> {
+    let principal = call.actor;
     permitted(policy::may_send_some(Actor::from(principal)))?;
     check_size(ids)?;
-    if let Some(j) = state
+    if let Some(j) = call
+        .state
         .store
         .bulk_job_by_form(form_key, principal.user_id)
         .await?
     {
         return Ok(j.id);
     }
-    let plan = preview(state, principal, ids).await?;
+    let plan = preview(call.state, principal, ids).await?;
     let job = BulkJob {
         id: BulkJobId::new_random(),
         form_key,
         user_id: principal.user_id,
-        request_id: meta.request_id.clone(),
-        remote_addr: meta.remote_addr.clone(),
-        created_at: state.clock.now(),
+        request_id: call.meta.request_id.clone(),
+        remote_addr: call.meta.remote_addr.clone(),
+        created_at: call.state.clock.now(),
     };
     let rows: Vec<BulkRow> = plan
         .rows
@@ -185,10 +185,11 @@ pub async fn create(
             lease_until: None,
         })
         .collect();
-    if !state.store.bulk_job_create(&job, &rows).await? {
+    if !call.state.store.bulk_job_create(&job, &rows).await? {
         // The same form submitted twice at once: the other request made the job. Someone
         // else's key is not found (a form key names one person's form).
-        return state
+        return call
+            .state
             .store
             .bulk_job_by_form(form_key, principal.user_id)
             .await?
@@ -197,7 +198,6 @@ pub async fn create(
     }
     let queued = plan.sendable().count();
     let entry = Entry::new(AuditAction::BulkSend)
-        .by(Actor::from(principal))
         .company(principal.company)
         .success(
             303,
@@ -208,7 +208,7 @@ pub async fn create(
                 rows.len() - queued
             ),
         );
-    audit::record(state, meta, entry).await;
+    call.record(entry).await;
     Ok(job.id)
 }
 
@@ -446,7 +446,7 @@ async fn work_row(state: &AppState, owner: &str, row: BulkRow) -> Result<bool, A
         remote_addr: job.remote_addr.clone(),
     };
     let note = Some("bulk send".to_owned());
-    match send_once(state, &principal, &meta, &key, id, note).await {
+    match send_once(Call::new(state, &principal, &meta), &key, id, note).await {
         Ok(SendOutcome::Pending) => {
             release(state, row.job_id, row.position, owner).await;
             Ok(false)

@@ -12,7 +12,7 @@ use crate::error::{AppError, Clash, Invalid, Missing, PaysonRefusal, PaysonSilen
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
 
-use super::permitted;
+use super::{Call, permitted};
 
 /// Rule 4 of the API: which company a request is about.
 /// `requested` is `None` for an absent, empty or all-zero `CompanyId`.
@@ -266,25 +266,23 @@ pub async fn find_visible(
 
 /// *Refresh from Payson* on the checkout page: re-reads Payson and audits the outcome.
 pub async fn refresh_visible(
-    state: &AppState,
-    principal: &Principal,
+    call: Call<'_, &Principal>,
     id: CheckoutId,
-    meta: &super::RequestMeta,
 ) -> Result<Checkout, AppError> {
+    let principal = call.actor;
     let result = async {
-        let local = find_visible(state, principal, id).await?;
-        let company = company(state, local.company_id).await?;
-        refresh_from_payson(state, &company, id).await
+        let local = find_visible(call.state, principal, id).await?;
+        let company = company(call.state, local.company_id).await?;
+        refresh_from_payson(call.state, &company, id).await
     }
     .await;
     let entry = super::audit::Entry::new(AuditAction::RefreshCheckout)
-        .by(Actor::from(principal))
         .checkout(id)
         .company(result.as_ref().ok().map(|c| c.company_id))
         .result(&result, 200, |c| {
             format!("Refreshed from Payson; status {}", c.status.describe())
         });
-    super::audit::record(state, meta, entry).await;
+    call.record(entry).await;
     result
 }
 

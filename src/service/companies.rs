@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 use super::audit::audited;
 use super::checkouts::{company, credentials, payson_error};
-use super::{RequestMeta, permitted};
+use super::{Call, permitted};
 
 pub struct NewCompany {
     pub id: Option<CompanyId>,
@@ -48,19 +48,17 @@ const CHANGED: AuditAction = AuditAction::CompanyChanged;
 /// A change to company `id`, made only by one who manages it and audited under the
 /// company either way (a refused attempt too).
 async fn change<T>(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     id: CompanyId,
     work: impl Future<Output = Result<T, AppError>>,
     message: impl FnOnce(&T) -> String,
 ) -> Result<T, AppError> {
     let result = async {
-        require_manager(actor, id)?;
+        require_manager(call.actor, id)?;
         work.await
     }
     .await;
-    audited(state, actor, meta, (CHANGED, Some(id)), result, message).await
+    audited(call, (CHANGED, Some(id)), result, message).await
 }
 
 fn require_manager(actor: Actor<'_>, company: CompanyId) -> Result<(), AppError> {
@@ -86,15 +84,10 @@ fn check_base_url(url: &str) -> Result<(), AppError> {
     }
 }
 
-pub async fn add(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    c: NewCompany,
-) -> Result<Company, AppError> {
-    let result = add_inner(state, actor, c).await;
+pub async fn add(call: Call<'_>, c: NewCompany) -> Result<Company, AppError> {
+    let result = add_inner(call.state, call.actor, c).await;
     let id = result.as_ref().ok().map(|c| c.id);
-    audited(state, actor, meta, (CHANGED, id), result, |c| {
+    audited(call, (CHANGED, id), result, |c| {
         format!("Company {} added", c.name)
     })
     .await
@@ -154,15 +147,9 @@ pub async fn managed(state: &AppState, actor: Actor<'_>) -> Result<Vec<ManagedCo
     Ok(out)
 }
 
-pub async fn set_payson(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    id: CompanyId,
-    s: PaysonSettings,
-) -> Result<(), AppError> {
+pub async fn set_payson(call: Call<'_>, id: CompanyId, s: PaysonSettings) -> Result<(), AppError> {
     let work = async {
-        let current = company(state, id).await?;
+        let current = company(call.state, id).await?;
         if s.agent_id.trim().is_empty() {
             return Err(AppError::rejected(
                 "PaysonAgentId",
@@ -175,41 +162,33 @@ pub async fn set_payson(
         let encrypted = if s.api_key.trim().is_empty() {
             current.payson_api_key_encrypted
         } else {
-            state.secrets.encrypt(s.api_key.trim())
+            call.state.secrets.encrypt(s.api_key.trim())
         };
-        state
+        call.state
             .store
             .update_company_payson(id, s.agent_id.trim(), &encrypted, base)
             .await?;
         Ok(())
     };
-    change(state, actor, meta, id, work, |()| {
-        "Payson credentials saved".to_owned()
-    })
-    .await
+    change(call, id, work, |()| "Payson credentials saved".to_owned()).await
 }
 
 /// The zone the desk shows the company's times in: an IANA name, or nothing changes.
 pub async fn set_time_zone(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     id: CompanyId,
     zone: &str,
 ) -> Result<TimeZone, AppError> {
     let work = async {
         let zone = TimeZone::parse(zone)
             .map_err(|e| AppError::rejected("TimeZone", "InvalidFormat", Invalid::TimeZone(e.0)))?;
-        if !state.store.update_company_time_zone(id, zone).await? {
+        if !call.state.store.update_company_time_zone(id, zone).await? {
             return Err(AppError::NotFound(Missing::Company));
         }
-        state.company_zones.clear().await;
+        call.state.company_zones.clear().await;
         Ok(zone)
     };
-    change(state, actor, meta, id, work, |z| {
-        format!("Time zone set to {z}")
-    })
-    .await
+    change(call, id, work, |z| format!("Time zone set to {z}")).await
 }
 
 /// Every company's time zone, for showing times; zones are not secret, and a page only
@@ -220,16 +199,11 @@ pub async fn zones(state: &AppState) -> Result<std::sync::Arc<Zones>, AppError> 
 }
 
 /// *Test connection*: `GET /Accounts` with the stored credentials.
-pub async fn test_connection(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    id: CompanyId,
-) -> Result<Connected, AppError> {
+pub async fn test_connection(call: Call<'_>, id: CompanyId) -> Result<Connected, AppError> {
     let work = async {
-        let c = company(state, id).await?;
-        let creds = credentials(state, &c)?;
-        match state.payson.get_account(&creds).await {
+        let c = company(call.state, id).await?;
+        let creds = credentials(call.state, &c)?;
+        match call.state.payson.get_account(&creds).await {
             Ok(a) => Ok(Connected {
                 email: a.account_email,
                 merchant: a.merchant_id.to_string(),
@@ -238,15 +212,13 @@ pub async fn test_connection(
             Err(e) => Err(payson_error(&e)),
         }
     };
-    change(state, actor, meta, id, work, ToString::to_string).await
+    change(call, id, work, ToString::to_string).await
 }
 
 /// Issues a company API key for `x-api-key` (a GUID, as BokaMera's); stored hashed and
 /// returned once.
 pub async fn issue_api_key(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     company: CompanyId,
     k: NewApiKey,
 ) -> Result<(CompanyApiKey, Uuid), AppError> {
@@ -264,7 +236,7 @@ pub async fn issue_api_key(
                     Invalid::DaysOutOfRange,
                 ));
             }
-            Some(d) => Some(state.clock.now() + Duration::days(d)),
+            Some(d) => Some(call.state.clock.now() + Duration::days(d)),
             None => None,
         };
         let key = Uuid::new_v4();
@@ -274,44 +246,44 @@ pub async fn issue_api_key(
             key_hash: sha256_hex(&key.hyphenated().to_string()),
             notes: k.notes.trim().to_owned(),
             allowed_ips: allowed_ips.to_owned(),
-            created_at: state.clock.now(),
+            created_at: call.state.clock.now(),
             expires_at,
             revoked_at: None,
         };
-        state.store.insert_company_api_key(&record).await?;
+        call.state.store.insert_company_api_key(&record).await?;
         Ok((record, key))
     };
-    change(state, actor, meta, company, work, |(rec, _)| {
+    change(call, company, work, |(rec, _)| {
         format!("API key {} issued", rec.id)
     })
     .await
 }
 
 pub async fn revoke_api_key(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     company: CompanyId,
     key_id: Uuid,
 ) -> Result<(), AppError> {
     let work = async {
-        let owned = state
+        let owned = call
+            .state
             .store
             .company_api_keys(company)
             .await?
             .iter()
             .any(|k| k.id == key_id);
         if !owned
-            || !state
+            || !call
+                .state
                 .store
-                .revoke_company_api_key(key_id, state.clock.now())
+                .revoke_company_api_key(key_id, call.state.clock.now())
                 .await?
         {
             return Err(AppError::NotFound(Missing::Key));
         }
         Ok(())
     };
-    change(state, actor, meta, company, work, |()| {
+    change(call, company, work, |()| {
         format!("API key {key_id} revoked")
     })
     .await

@@ -19,9 +19,9 @@ use crate::error::AppError;
 use crate::mail::Mail;
 use crate::state::AppState;
 
-use super::audit::{self, Entry};
+use super::audit::Entry;
 use super::digest_mail::{DigestContent, compose, totals};
-use super::{RequestMeta, checkouts, permitted, users};
+use super::{Call, RequestMeta, checkouts, permitted, users};
 
 /// Most checkouts one digest lists (the worklist link shows them all).
 const MAX_LISTED: i64 = 500;
@@ -54,37 +54,29 @@ pub async fn run_due(state: &AppState) -> Result<DigestRun, AppError> {
     if done_today(state) == Some(day) {
         return Ok(DigestRun::default());
     }
-    run(state, Actor::Digest, &RequestMeta::internal("digest"), now).await
+    let meta = RequestMeta::internal("digest");
+    run(Call::new(state, Actor::Digest, &meta), now).await
 }
 
 /// `checkout-desk digest send`: the day's digest now, whatever the hour (still once per
 /// company and day).
-pub async fn send_now(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-) -> Result<DigestRun, AppError> {
-    if !policy::may_send_digest(actor) {
+pub async fn send_now(call: Call<'_>) -> Result<DigestRun, AppError> {
+    if !policy::may_send_digest(call.actor) {
         return Err(AppError::Forbidden);
     }
-    run(state, actor, meta, state.clock.now()).await
+    run(call, call.state.clock.now()).await
 }
 
 fn done_today(state: &AppState) -> Option<NaiveDate> {
     state.digest_done.lock().ok().and_then(|g| *g)
 }
 
-async fn run(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    now: DateTime<Utc>,
-) -> Result<DigestRun, AppError> {
+async fn run(call: Call<'_>, now: DateTime<Utc>) -> Result<DigestRun, AppError> {
     let day = now.date_naive();
     let mut report = DigestRun::default();
-    for company in state.store.digest_pending_companies(day).await? {
+    for company in call.state.store.digest_pending_companies(day).await? {
         report.companies_checked += 1;
-        match company_digest(state, actor, meta, company, day, now).await {
+        match company_digest(call, company, day, now).await {
             Ok(Outcome::Busy) => report.busy += 1,
             Ok(Outcome::Empty) => report.skipped_empty += 1,
             Ok(Outcome::Sent(n)) => {
@@ -104,7 +96,7 @@ async fn run(
     // Everything settled: later runs today need not even ask the database.
     if report.failed == 0
         && report.busy == 0
-        && let Ok(mut g) = state.digest_done.lock()
+        && let Ok(mut g) = call.state.digest_done.lock()
     {
         *g = Some(day);
     }
@@ -129,29 +121,28 @@ fn worklist_path(company: CompanyId, from: NaiveDate, to: NaiveDate) -> String {
 }
 
 async fn company_digest(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     id: CompanyId,
     day: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
-    let settings = &state.settings.digest;
+    let settings = &call.state.settings.digest;
     let owner = uuid::Uuid::new_v4().to_string();
     let stale_before = now - Duration::seconds(settings.stale_after_secs);
-    let retry_before = if matches!(actor, Actor::Operator) {
+    let retry_before = if matches!(call.actor, Actor::Operator) {
         now
     } else {
         now - Duration::seconds(settings.retry_after_secs)
     };
-    if !state
+    if !call
+        .state
         .store
         .claim_digest(id, day, &owner, now, stale_before, retry_before)
         .await?
     {
         return Ok(Outcome::Busy);
     }
-    let result = deliver(state, id, day, now).await;
+    let result = deliver(call.state, id, day, now).await;
     let (to, mails, error) = match &result {
         Ok(Delivered::Nothing) => (DigestState::Empty, 0, None),
         Ok(Delivered::All { mailed, .. }) => (DigestState::Sent, mailed.len(), None),
@@ -168,16 +159,15 @@ async fn company_digest(
         ),
         Err(e) => (DigestState::Failed, 0, Some(e.to_string())),
     };
-    if !state
+    if !call
+        .state
         .store
         .finish_digest(id, day, &owner, to, mails as i64, error.as_deref())
         .await?
     {
         tracing::warn!(company = %id, "digest claim was taken over while sending");
     }
-    let entry = Entry::new(AuditAction::ExpiryDigest)
-        .by(actor)
-        .company(Some(id));
+    let entry = Entry::new(AuditAction::ExpiryDigest).company(Some(id));
     let entry = match result? {
         Delivered::Nothing => return Ok(Outcome::Empty),
         Delivered::All { mailed, summary } => entry.success(
@@ -208,7 +198,7 @@ async fn company_digest(
             )
             .note(error),
     };
-    audit::record(state, meta, entry).await;
+    call.record(entry).await;
     Ok(if to == DigestState::Sent {
         Outcome::Sent(mails)
     } else {
@@ -332,22 +322,20 @@ pub async fn settings(
 /// Saves a user's own settings (the settings page, `user digest --on|--off`); audited as
 /// a change to the user.
 pub async fn save_settings(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     user: UserId,
     new: UserSettings,
 ) -> Result<UserSettings, AppError> {
-    let allowed = permitted(policy::may_change_settings(actor, user));
+    let allowed = permitted(policy::may_change_settings(call.actor, user));
     let work = async {
-        let u = users::user(state, user).await?;
-        state
+        let u = users::user(call.state, user).await?;
+        call.state
             .store
-            .set_user_settings(user, new, state.clock.now())
+            .set_user_settings(user, new, call.state.clock.now())
             .await?;
         Ok(u)
     };
-    users::user_change(state, actor, meta, allowed, work, |u| {
+    users::user_change(call, allowed, work, |u| {
         format!(
             "Daily digest for {} turned {}; mail language {}",
             u.email,

@@ -1,7 +1,7 @@
 //! Use cases. The API handlers, the admin pages and the CLI all call these functions;
-//! each takes who acts (`domain::policy::Actor` or a `Principal`), asks the policy
-//! whether they may, does the work and writes the audit event. The faces do none of
-//! that themselves.
+//! each takes who acts (`domain::policy::Actor` or a `Principal`) — in a `Call` when it
+//! writes an audit event —, asks the policy whether they may, does the work and writes
+//! the audit event. The faces do none of that themselves.
 
 pub mod audit;
 pub mod bulk;
@@ -21,8 +21,43 @@ pub mod sso;
 pub mod tokens;
 pub mod users;
 
+use crate::domain::Principal;
+use crate::domain::policy::Actor;
 use crate::error::{AppError, Clash, Existing};
+use crate::state::AppState;
 use crate::store::StoreError;
+
+/// One call of a use case: with which app, who is asking, and from where (for the audit
+/// log). Every use case that acts on someone's behalf takes one; a face makes it once per
+/// request or command (the desk's `SignedIn::call`, the API's principal, the CLI's
+/// operator). Who asks is an `Actor` — anyone the policy knows —, or a signed-in
+/// `&Principal` for the use cases only a person may call (sending payment requests).
+#[derive(Clone, Copy)]
+pub struct Call<'a, A = Actor<'a>> {
+    pub state: &'a AppState,
+    pub actor: A,
+    pub meta: &'a RequestMeta,
+}
+
+impl<'a, A> Call<'a, A> {
+    pub fn new(state: &'a AppState, actor: A, meta: &'a RequestMeta) -> Self {
+        Self { state, actor, meta }
+    }
+}
+
+impl<'a, A: Into<Actor<'a>>> Call<'a, A> {
+    /// Writes the audit event `entry` as this call's: by whoever asks, from where they ask.
+    pub async fn record(self, entry: audit::Entry<'a>) {
+        audit::record(self.state, self.meta, entry.by(self.actor.into())).await;
+    }
+}
+
+impl<'a> Call<'a, &'a Principal> {
+    /// The same call, with its principal as the policy and the audit log see them.
+    pub fn as_actor(self) -> Call<'a> {
+        Call::new(self.state, Actor::from(self.actor), self.meta)
+    }
+}
 
 /// Where a request came from, for the audit log.
 #[derive(Debug, Clone, Default)]

@@ -29,7 +29,7 @@ use super::checkouts::{
     resolve_company,
 };
 use super::reconcile::{self, Confirmed};
-use super::{RequestMeta, permitted};
+use super::{Call, RequestMeta, permitted};
 
 #[derive(Debug, Clone)]
 pub struct SendCommand {
@@ -50,22 +50,19 @@ struct Trace {
 /// Sends the payment request and audits the outcome, whatever it is. A success is
 /// audited where it is recorded (`settle`), exactly once; everything else here.
 pub async fn send_payment_request(
-    state: &AppState,
-    principal: &Principal,
+    call: Call<'_, &Principal>,
     cmd: SendCommand,
-    meta: &RequestMeta,
 ) -> Result<Checkout, AppError> {
     let mut trace = Trace::default();
-    let result = send_inner(state, principal, &cmd, meta, &mut trace).await;
+    let result = send_inner(call, &cmd, &mut trace).await;
     if let Err(e) = &result {
         let entry = Entry::new(AuditAction::SendPaymentRequest)
-            .by(Actor::from(principal))
             .company(trace.company_id.or(cmd.company_id))
             .checkout(cmd.checkout_id)
             .payson_message(trace.payson_message.take())
             .note(cmd.note.clone())
             .error(e);
-        audit::record(state, meta, entry).await;
+        call.record(entry).await;
     }
     result
 }
@@ -90,12 +87,11 @@ pub async fn audit_refused(
 }
 
 async fn send_inner(
-    state: &AppState,
-    principal: &Principal,
+    call: Call<'_, &Principal>,
     cmd: &SendCommand,
-    meta: &RequestMeta,
     trace: &mut Trace,
 ) -> Result<Checkout, AppError> {
+    let principal = call.actor;
     // Rule 2.
     permitted(policy::may_send_some(Actor::from(principal)))?;
     // Rule 4.
@@ -105,8 +101,8 @@ async fn send_inner(
         return Err(AppError::NotFound(Missing::Company));
     }
     // Rule 5.
-    let local = find_in_company(state, principal, company_id, cmd.checkout_id).await?;
-    let company = company(state, company_id).await?;
+    let local = find_in_company(call.state, principal, company_id, cmd.checkout_id).await?;
+    let company = company(call.state, company_id).await?;
     // Rule 6 on our copy. A terminal status is final; an earlier one may be stale
     // (a missed notification), so that case is decided on Payson's answer below.
     if is_past_ready(local.status) {
@@ -114,12 +110,12 @@ async fn send_inner(
     }
     // Rule 7: the claim. An open one (in flight past its lease, or unknown) is settled
     // from Payson first; only a claim Payson certainly did not act on is taken again.
-    let claim = match take_claim(state, cmd.checkout_id, meta).await? {
+    let claim = match take_claim(call.state, cmd.checkout_id, call.meta).await? {
         Some(c) => c,
         None => {
-            refuse_held_claim(state, cmd.checkout_id).await?;
+            refuse_held_claim(call.state, cmd.checkout_id).await?;
             // Settled as "not applied" just now: take it, timed from now.
-            take_claim(state, cmd.checkout_id, meta)
+            take_claim(call.state, cmd.checkout_id, call.meta)
                 .await?
                 .ok_or(AppError::Conflict(Clash::AlreadySending))?
         }
@@ -127,10 +123,10 @@ async fn send_inner(
     let sent = Sent {
         claim: &claim,
         actor: Actor::from(principal),
-        meta,
+        meta: call.meta,
         note: cmd.note.clone(),
     };
-    let outcome = ship_holding_claim(state, &company, local, &sent, trace).await;
+    let outcome = ship_holding_claim(call.state, &company, local, &sent, trace).await;
     let final_state = match &outcome {
         // Recorded (or being recorded) by `settle`.
         Ok(_) => return outcome.map_err(Settle::into_error),
@@ -138,7 +134,8 @@ async fn send_inner(
         Err(Settle::Failed(_)) => ClaimState::Failed,
         Err(Settle::Unknown(_)) => ClaimState::Unknown,
     };
-    match state
+    match call
+        .state
         .store
         .finish_claim(cmd.checkout_id, &claim.owner, final_state)
         .await

@@ -11,7 +11,7 @@ use crate::domain::{CheckoutId, CheckoutStatus, Principal};
 use crate::error::{AppError, Missing, Problem};
 use crate::state::AppState;
 
-use super::RequestMeta;
+use super::Call;
 use super::checkouts::find_visible;
 use super::payment_request::{SendCommand, send_payment_request};
 
@@ -72,20 +72,20 @@ pub fn submission_key(form_key: Uuid, checkout: CheckoutId, bulk: bool) -> Strin
 /// Sends the payment request for `id` once per `key`. A checkout the principal may not
 /// see is refused before anything is recorded.
 pub async fn send_once(
-    state: &AppState,
-    principal: &Principal,
-    meta: &RequestMeta,
+    call: Call<'_, &Principal>,
     key: &str,
     id: CheckoutId,
     note: Option<String>,
 ) -> Result<SendOutcome, AppError> {
-    let c = find_visible(state, principal, id).await?;
-    let first = state
+    let principal = call.actor;
+    let c = find_visible(call.state, principal, id).await?;
+    let first = call
+        .state
         .store
-        .submission_begin(key, principal.user_id, id, state.clock.now())
+        .submission_begin(key, principal.user_id, id, call.state.clock.now())
         .await?;
     if !first {
-        return Ok(wait_for_first(state, principal, key)
+        return Ok(wait_for_first(call.state, principal, key)
             .await?
             .unwrap_or(SendOutcome::Pending));
     }
@@ -94,19 +94,19 @@ pub async fn send_once(
         company_id: Some(c.company_id),
         note: note.map(|n| n.trim().chars().take(1000).collect::<String>()),
     };
-    let outcome = match send_payment_request(state, principal, cmd, meta).await {
+    let outcome = match send_payment_request(call, cmd).await {
         Ok(done) => SendOutcome::Sent(done.status),
         Err(e) => {
             // Shown as a message, not an error page: this is where it is logged.
-            e.log_internal(&meta.request_id);
+            e.log_internal(&call.meta.request_id);
             SendOutcome::NotSent(Problem::from(&e))
         }
     };
     let (ok, text) = outcome.to_stored();
     // The outcome stands whether or not it can be kept for a repeat of this form: after
     // Payson shipped, a database error must not turn the answer into "not sent".
-    if let Err(e) = state.store.submission_finish(key, ok, &text).await {
-        tracing::warn!(error = %e, request_id = %meta.request_id, "submission outcome not kept");
+    if let Err(e) = call.state.store.submission_finish(key, ok, &text).await {
+        tracing::warn!(error = %e, request_id = %call.meta.request_id, "submission outcome not kept");
     }
     Ok(outcome)
 }

@@ -4,12 +4,10 @@
 use uuid::Uuid;
 
 use crate::crypto::{new_api_token, sha256_hex};
-use crate::domain::policy::Actor;
 use crate::domain::{ApiToken, AuditAction, User, UserId};
 use crate::error::{AppError, Missing};
-use crate::state::AppState;
 
-use super::RequestMeta;
+use super::Call;
 use super::audit::audited;
 use super::users::{require_user_admin, user};
 
@@ -20,16 +18,10 @@ pub struct IssuedToken {
     pub secret: String,
 }
 
-pub async fn issue(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    user_id: UserId,
-    name: &str,
-) -> Result<IssuedToken, AppError> {
+pub async fn issue(call: Call<'_>, user_id: UserId, name: &str) -> Result<IssuedToken, AppError> {
     let result = async {
-        require_user_admin(actor)?;
-        let user = user(state, user_id).await?;
+        require_user_admin(call.actor)?;
+        let user = user(call.state, user_id).await?;
         let secret = new_api_token();
         let token = ApiToken {
             id: Uuid::new_v4(),
@@ -40,10 +32,10 @@ pub async fn issue(
                 name.trim().to_owned()
             },
             token_hash: sha256_hex(&secret),
-            created_at: state.clock.now(),
+            created_at: call.state.clock.now(),
             revoked_at: None,
         };
-        state.store.insert_api_token(&token).await?;
+        call.state.store.insert_api_token(&token).await?;
         Ok(IssuedToken {
             token,
             user,
@@ -52,39 +44,29 @@ pub async fn issue(
     }
     .await;
     let company = result.as_ref().ok().and_then(|t| t.user.company_id);
-    audited(
-        state,
-        actor,
-        meta,
-        (AuditAction::TokenIssued, company),
-        result,
-        |t| format!("token {} for {}", t.token.id, t.user.email),
-    )
+    audited(call, (AuditAction::TokenIssued, company), result, |t| {
+        format!("token {} for {}", t.token.id, t.user.email)
+    })
     .await
 }
 
-pub async fn revoke(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    id: Uuid,
-) -> Result<(), AppError> {
+pub async fn revoke(call: Call<'_>, id: Uuid) -> Result<(), AppError> {
     let result = async {
-        require_user_admin(actor)?;
-        if state.store.revoke_api_token(id, state.clock.now()).await? {
+        require_user_admin(call.actor)?;
+        if call
+            .state
+            .store
+            .revoke_api_token(id, call.state.clock.now())
+            .await?
+        {
             Ok(())
         } else {
             Err(AppError::NotFound(Missing::ActiveToken(id.to_string())))
         }
     }
     .await;
-    audited(
-        state,
-        actor,
-        meta,
-        (AuditAction::TokenRevoked, None),
-        result,
-        |()| format!("Token {id} revoked"),
-    )
+    audited(call, (AuditAction::TokenRevoked, None), result, |()| {
+        format!("Token {id} revoked")
+    })
     .await
 }

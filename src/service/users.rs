@@ -9,7 +9,7 @@ use crate::error::{AppError, Clash, Existing, Invalid, Missing};
 use crate::state::AppState;
 
 use super::audit::audited;
-use super::{RequestMeta, permitted};
+use super::{Call, permitted};
 
 pub struct NewUser {
     pub email: String,
@@ -28,9 +28,7 @@ pub struct UserWithTokens {
 /// A change to one user, made only when `allowed` (the policy's answer) and audited
 /// either way (a refused attempt too), filed under the user's company.
 pub(super) async fn user_change(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     allowed: Result<(), AppError>,
     work: impl Future<Output = Result<User, AppError>>,
     message: impl FnOnce(&User) -> String,
@@ -42,7 +40,7 @@ pub(super) async fn user_change(
     .await;
     let company = result.as_ref().ok().and_then(|u| u.company_id);
     let action = (AuditAction::UserChanged, company);
-    audited(state, actor, meta, action, result, message).await
+    audited(call, action, result, message).await
 }
 
 pub(super) fn require_user_admin(actor: Actor<'_>) -> Result<(), AppError> {
@@ -84,14 +82,9 @@ pub async fn by_email(state: &AppState, actor: Actor<'_>, email: &str) -> Result
         .ok_or_else(|| AppError::NotFound(Missing::UserEmail(email.trim().to_owned())))
 }
 
-pub async fn add(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    u: NewUser,
-) -> Result<User, AppError> {
-    let allowed = require_user_admin(actor);
-    user_change(state, actor, meta, allowed, create(state, u), |u| {
+pub async fn add(call: Call<'_>, u: NewUser) -> Result<User, AppError> {
+    let allowed = require_user_admin(call.actor);
+    user_change(call, allowed, create(call.state, u), |u| {
         format!("User {} added", u.email)
     })
     .await
@@ -168,53 +161,46 @@ pub async fn list(state: &AppState, actor: Actor<'_>) -> Result<Vec<UserWithToke
 
 /// Replaces a user's roles and company; a company role needs a company.
 pub async fn set_roles(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
+    call: Call<'_>,
     id: UserId,
     roles: RoleSet,
     company: Option<CompanyId>,
 ) -> Result<User, AppError> {
     let work = async {
         let a = assignment(roles, company)?;
-        existing_company(state, a.company()).await?;
-        if !state
+        existing_company(call.state, a.company()).await?;
+        if !call
+            .state
             .store
             .set_user_roles(id, a.roles(), a.company())
             .await?
         {
             return Err(AppError::NotFound(Missing::User));
         }
-        user(state, id).await
+        user(call.state, id).await
     };
-    user_change(state, actor, meta, require_user_admin(actor), work, |u| {
+    user_change(call, require_user_admin(call.actor), work, |u| {
         format!("Roles of {} saved: {}", u.email, u.roles.to_list())
     })
     .await
 }
 
 /// Disables (ending their sessions on every instance) or re-enables a user.
-pub async fn set_disabled(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    id: UserId,
-    disable: bool,
-) -> Result<User, AppError> {
+pub async fn set_disabled(call: Call<'_>, id: UserId, disable: bool) -> Result<User, AppError> {
     let work = async {
-        if disable && actor.principal().is_some_and(|p| p.user_id == id) {
+        if disable && call.actor.principal().is_some_and(|p| p.user_id == id) {
             return Err(AppError::Conflict(Clash::DisableYourself));
         }
-        if !state.store.set_user_disabled(id, disable).await? {
+        if !call.state.store.set_user_disabled(id, disable).await? {
             return Err(AppError::NotFound(Missing::User));
         }
         if disable {
-            state.store.sessions_delete_for_user(id).await?;
+            call.state.store.sessions_delete_for_user(id).await?;
         }
-        user(state, id).await
+        user(call.state, id).await
     };
     let what = if disable { "disabled" } else { "enabled" };
-    user_change(state, actor, meta, require_user_admin(actor), work, |u| {
+    user_change(call, require_user_admin(call.actor), work, |u| {
         format!("User {} {what}", u.email)
     })
     .await
@@ -231,21 +217,15 @@ pub fn generate_password() -> String {
 
 /// Sets a new password and ends the user's sessions everywhere, whoever sets it
 /// (the Users page's reset and `user passwd` alike).
-pub async fn set_password(
-    state: &AppState,
-    actor: Actor<'_>,
-    meta: &RequestMeta,
-    id: UserId,
-    password: &str,
-) -> Result<User, AppError> {
+pub async fn set_password(call: Call<'_>, id: UserId, password: &str) -> Result<User, AppError> {
     let work = async {
-        let u = user(state, id).await?;
-        let hash = hash(state, password).await?;
-        state.store.set_user_password(id, &hash).await?;
-        state.store.sessions_delete_for_user(id).await?;
+        let u = user(call.state, id).await?;
+        let hash = hash(call.state, password).await?;
+        call.state.store.set_user_password(id, &hash).await?;
+        call.state.store.sessions_delete_for_user(id).await?;
         Ok(u)
     };
-    user_change(state, actor, meta, require_user_admin(actor), work, |u| {
+    user_change(call, require_user_admin(call.actor), work, |u| {
         format!("password of {} reset", u.email)
     })
     .await

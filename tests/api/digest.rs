@@ -14,7 +14,7 @@ use checkout_desk::domain::{
     AuditAction, AuditFilter, AuditOutcome, CheckoutId, DigestState, Language, Money, Role,
     UserSettings,
 };
-use checkout_desk::service::{RequestMeta, checkouts, digest, reconcile};
+use checkout_desk::service::{Call, RequestMeta, checkouts, digest, reconcile};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 
@@ -155,7 +155,7 @@ async fn writer(
     let u = add_user(&app.state, email, &[Role::AdminWrite], Some(&app.company)).await;
     if let Some(s) = settings {
         let meta = RequestMeta::internal("test");
-        digest::save_settings(&app.state, Actor::Operator, &meta, u.id, s)
+        digest::save_settings(Call::new(&app.state, Actor::Operator, &meta), u.id, s)
             .await
             .unwrap();
     }
@@ -205,9 +205,7 @@ async fn write_admins_get_one_mail_a_day_with_what_expires(db: Db) {
     writer(&app, "quiet@acme.test", Some(off)).await;
     let gone = writer(&app, "gone@acme.test", None).await;
     checkout_desk::service::users::set_disabled(
-        &app.state,
-        Actor::Operator,
-        &RequestMeta::internal("test"),
+        Call::new(&app.state, Actor::Operator, &RequestMeta::internal("test")),
         gone.id,
         true,
     )

@@ -173,9 +173,11 @@ async fn revoked_token_and_disabled_user_are_401(db: Db) {
     let issued = crate::helpers::issue_token(&app.state, writer.id).await;
     let (rec, token) = (issued.token, issued.secret);
     checkout_desk::service::tokens::revoke(
-        &app.state,
-        checkout_desk::domain::policy::Actor::Operator,
-        &checkout_desk::service::RequestMeta::internal("test"),
+        checkout_desk::service::Call::new(
+            &app.state,
+            checkout_desk::domain::policy::Actor::Operator,
+            &checkout_desk::service::RequestMeta::internal("test"),
+        ),
         rec.id,
     )
     .await

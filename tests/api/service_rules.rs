@@ -5,7 +5,7 @@ use std::process::Command;
 
 use checkout_desk::domain::policy::Actor;
 use checkout_desk::domain::{AuditAction, AuditOutcome, Role, RoleSet};
-use checkout_desk::service::{RequestMeta, users};
+use checkout_desk::service::{Call, RequestMeta, users};
 use reqwest::StatusCode;
 
 use crate::helpers::browser::{Browser, location};
@@ -65,7 +65,7 @@ async fn company_roles_need_a_company_from_every_face() {
             company_id: None,
             roles,
         };
-        let e = users::add(&app.state, Actor::Operator, &meta, new)
+        let e = users::add(Call::new(&app.state, Actor::Operator, &meta), new)
             .await
             .unwrap_err();
         assert_eq!(e.to_string(), "Company roles need a company");

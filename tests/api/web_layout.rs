@@ -159,15 +159,13 @@ async fn company_lines_are_bounded(db: Db) {
     use checkout_desk::domain::Money;
     use checkout_desk::domain::policy::Actor;
     use checkout_desk::service::overview::COMPANY_LINES;
-    use checkout_desk::service::{RequestMeta, companies};
+    use checkout_desk::service::{Call, RequestMeta, companies};
     let app = spawn_app(db).await;
     let model = app.local(app.ready().await).await;
     let extra = COMPANY_LINES + 2;
     for i in 0..extra {
         let company = companies::add(
-            &app.state,
-            Actor::Operator,
-            &RequestMeta::internal("test"),
+            Call::new(&app.state, Actor::Operator, &RequestMeta::internal("test")),
             companies::NewCompany {
                 id: None,
                 name: format!("Firma {i:02}"),

@@ -7,8 +7,8 @@ use checkout_desk::domain::policy::Actor;
 use checkout_desk::domain::{
     AuditAction, AuditOutcome, CheckoutId, CheckoutStatus, Role, TimeZone,
 };
-use checkout_desk::service::RequestMeta;
 use checkout_desk::service::companies;
+use checkout_desk::service::{Call, RequestMeta};
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use reqwest::StatusCode;
 
@@ -33,9 +33,7 @@ fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 
 async fn set_zone(app: &TestApp, company: checkout_desk::domain::CompanyId, zone: &str) {
     companies::set_time_zone(
-        &app.state,
-        Actor::Operator,
-        &RequestMeta::internal("test"),
+        Call::new(&app.state, Actor::Operator, &RequestMeta::internal("test")),
         company,
         zone,
     )
@@ -423,9 +421,7 @@ async fn the_store_keeps_each_companys_zone(db: Db) {
     assert!(!store.update_company_time_zone(unknown, ny).await.unwrap());
     // A bad zone is refused before the store, with the reason, and nothing changes.
     let err = companies::set_time_zone(
-        &app.state,
-        Actor::Operator,
-        &RequestMeta::internal("test"),
+        Call::new(&app.state, Actor::Operator, &RequestMeta::internal("test")),
         app.other_company.id,
         "Europe/Atlantis",
     )

@@ -16,7 +16,7 @@ use super::{GET, SEND};
 use crate::domain::{Checkout, Principal, policy};
 use crate::error::AppError;
 use crate::http::request_meta;
-use crate::service::RequestMeta;
+use crate::service::Call;
 use crate::service::checkouts::get_checkout;
 use crate::service::payment_request::{audit_refused, send_payment_request};
 use crate::state::AppState;
@@ -83,8 +83,9 @@ pub async fn batch(
     }
     let query = query_fields(req.query_string()).unwrap_or_default();
     let mut done: Vec<Checkout> = Vec::with_capacity(items.len());
+    let call = Call::new(&state, &p, &meta);
     for (i, item) in items.iter().enumerate() {
-        match run_one(&state, &meta, &p, op, &query, item).await {
+        match run_one(call, op, &query, item).await {
             Ok(c) => done.push(c),
             Err(e) => return fail(e, Some(i), Some(i)),
         }
@@ -115,9 +116,7 @@ async fn read_items(
 }
 
 async fn run_one(
-    state: &AppState,
-    meta: &RequestMeta,
-    p: &Principal,
+    call: Call<'_, &Principal>,
     op: Op,
     query: &Fields,
     item: &serde_json::Value,
@@ -127,13 +126,15 @@ async fn run_one(
         .and_then(|bytes| body_fields(Some("application/json"), &bytes, op.dto()))
         .and_then(|body| command(&query.clone().overlay(body)));
     match (op, bound) {
-        (Op::Send, Ok(cmd)) => send_payment_request(state, p, cmd, meta).await,
+        (Op::Send, Ok(cmd)) => send_payment_request(call, cmd).await,
         (Op::Send, Err(e)) => {
             // The service never saw this item: audit its refusal here, as a single send does.
-            audit_refused(state, meta, Some(p), (None, None), &e).await;
+            audit_refused(call.state, call.meta, Some(call.actor), (None, None), &e).await;
             Err(e)
         }
-        (Op::Get, Ok(cmd)) => get_checkout(state, p, cmd.company_id, cmd.checkout_id).await,
+        (Op::Get, Ok(cmd)) => {
+            get_checkout(call.state, call.actor, cmd.company_id, cmd.checkout_id).await
+        }
         (Op::Get, Err(e)) => Err(e),
     }
 }

@@ -17,10 +17,10 @@ use crate::domain::policy;
 use crate::domain::{CheckoutId, CompanyId, Principal, parse_guid};
 use crate::error::AppError;
 use crate::http::request_meta;
-use crate::service::RequestMeta;
 use crate::service::checkouts::get_checkout;
 use crate::service::payment_request::{SendCommand, audit_refused, send_payment_request};
 use crate::service::signin::api_principal;
+use crate::service::{Call, RequestMeta};
 use crate::state::AppState;
 
 /// What a route says about its request: a format its path fixes (`/json/reply/…`,
@@ -56,7 +56,7 @@ pub async fn send(
     }
     .await;
     let result = match edge {
-        Ok((p, cmd)) => send_payment_request(&state, &p, cmd, &meta).await,
+        Ok((p, cmd)) => send_payment_request(Call::new(&state, &p, &meta), cmd).await,
         Err(e) => {
             // The service audits everything it sees; this covers what never reached it.
             let checkout = edge_fields.0.or_else(|| {

@@ -30,6 +30,16 @@ pub(super) struct Messages {
     pub secret: Secret,
 }
 
+impl Messages {
+    /// The flash this request takes from the session (so it shows once), and `secret`.
+    fn take(s: &SignedIn, secret: Secret) -> Self {
+        Self {
+            flash: flash::take(&s.session),
+            secret,
+        }
+    }
+}
+
 /// After a change: back to the page with the outcome as a flash. Internal errors are
 /// an error page instead (they are logged there, with the request id).
 pub(super) fn done<T>(
@@ -127,10 +137,7 @@ async fn companies_page(s: SignedIn, secret: Secret) -> Page {
         .collect();
     let page = CompaniesPage {
         is_super: policy::may_add_company(s.actor()),
-        messages: Messages {
-            flash: flash::take(&s.session),
-            secret,
-        },
+        messages: Messages::take(&s, secret),
         t: s.t,
         chrome: s.chrome,
         companies,
@@ -159,7 +166,7 @@ pub async fn add_company(Post { form: f, s }: Post<CompanyForm>) -> Page {
         payson_api_key: f.api_key,
         payson_base_url: optional(&f.base_url).map(str::to_owned),
     };
-    let result = companies::add(&s.state, s.actor(), &s.meta, new).await;
+    let result = companies::add(s.call(), new).await;
     done(&s, "/admin/companies", result, |c| {
         Notice::CompanyAdded(c.name)
     })
@@ -172,7 +179,7 @@ pub async fn payson(Post { form: f, s }: Post<CompanyForm>, path: web::Path<Stri
         api_key: f.api_key,
         base_url: f.base_url,
     };
-    let result = companies::set_payson(&s.state, s.actor(), &s.meta, id, settings).await;
+    let result = companies::set_payson(s.call(), id, settings).await;
     done(&s, "/admin/companies", result, |()| Notice::PaysonSaved)
 }
 
@@ -184,7 +191,7 @@ pub struct TimeZoneForm {
 
 pub async fn time_zone(Post { form: f, s }: Post<TimeZoneForm>, path: web::Path<String>) -> Page {
     let id = company_id(&path)?;
-    let result = companies::set_time_zone(&s.state, s.actor(), &s.meta, id, &f.time_zone).await;
+    let result = companies::set_time_zone(s.call(), id, &f.time_zone).await;
     done(&s, "/admin/companies", result, |z| {
         Notice::TimeZoneSaved(z.name().to_owned())
     })
@@ -192,7 +199,7 @@ pub async fn time_zone(Post { form: f, s }: Post<TimeZoneForm>, path: web::Path<
 
 pub async fn test(Post { s, .. }: Post<NoFields>, path: web::Path<String>) -> Page {
     let id = company_id(&path)?;
-    let result = companies::test_connection(&s.state, s.actor(), &s.meta, id).await;
+    let result = companies::test_connection(s.call(), id).await;
     done(&s, "/admin/companies", result, Notice::Connected)
 }
 
@@ -217,7 +224,7 @@ pub async fn issue_key(Post { form: f, s }: Post<KeyForm>, path: web::Path<Strin
         allowed_ips: f.allowed_ips,
         expires_in_days,
     };
-    match companies::issue_api_key(&s.state, s.actor(), &s.meta, id, new).await {
+    match companies::issue_api_key(s.call(), id, new).await {
         Ok((_, key)) => {
             let secret = (s.t.new_api_key_shown_once().into(), key.to_string());
             companies_page(s, Some(secret)).await
@@ -235,7 +242,7 @@ pub async fn revoke_key(
     if !f.given() {
         return admin_confirm::ask(s, Destroy::RevokeKey(id, key)).await;
     }
-    let result = companies::revoke_api_key(&s.state, s.actor(), &s.meta, id, key).await;
+    let result = companies::revoke_api_key(s.call(), id, key).await;
     done(&s, "/admin/companies", result, |()| {
         Notice::KeyRevoked(key.to_string())
     })
@@ -307,10 +314,7 @@ async fn users_page(s: SignedIn, secret: Secret) -> Page {
         })
         .collect();
     let page = UsersPage {
-        messages: Messages {
-            flash: flash::take(&s.session),
-            secret,
-        },
+        messages: Messages::take(&s, secret),
         t: s.t,
         chrome: s.chrome,
         users,
@@ -360,7 +364,7 @@ pub async fn add_user(Post { form: f, s }: Post<UserForm>) -> Page {
             company_id,
             roles,
         };
-        users::add(&s.state, s.actor(), &s.meta, new).await
+        users::add(s.call(), new).await
     }
     .await;
     done(&s, "/admin/users", result, |u| Notice::UserAdded(u.email))
@@ -370,7 +374,7 @@ pub async fn set_roles(Post { form: f, s }: Post<UserForm>, path: web::Path<Stri
     let result = async {
         let id = user_id(&path)?;
         let (roles, company) = f.roles_and_company()?;
-        users::set_roles(&s.state, s.actor(), &s.meta, id, roles, company).await
+        users::set_roles(s.call(), id, roles, company).await
     }
     .await;
     done(&s, "/admin/users", result, |u| {
@@ -397,7 +401,7 @@ pub async fn set_disabled(
     }
     let result = async {
         let id = user_id(&path)?;
-        users::set_disabled(&s.state, s.actor(), &s.meta, id, disable).await
+        users::set_disabled(s.call(), id, disable).await
     }
     .await;
     done(&s, "/admin/users", result, |_| {
@@ -417,7 +421,7 @@ pub async fn reset_password(Post { form: f, s }: Post<Confirm>, path: web::Path<
     let password = users::generate_password();
     let result = async {
         let id = user_id(&path)?;
-        users::set_password(&s.state, s.actor(), &s.meta, id, &password).await
+        users::set_password(s.call(), id, &password).await
     }
     .await;
     match result {
@@ -438,7 +442,7 @@ pub struct TokenForm {
 pub async fn issue_token(Post { form: f, s }: Post<TokenForm>, path: web::Path<String>) -> Page {
     let result = async {
         let id = user_id(&path)?;
-        tokens::issue(&s.state, s.actor(), &s.meta, id, &f.name).await
+        tokens::issue(s.call(), id, &f.name).await
     }
     .await;
     match result {
@@ -459,9 +463,7 @@ pub async fn revoke_token(Post { form: f, s }: Post<Confirm>, path: web::Path<St
         return admin_confirm::ask(s, Destroy::RevokeToken(*id)).await;
     }
     let result = match id {
-        Ok(id) => tokens::revoke(&s.state, s.actor(), &s.meta, id)
-            .await
-            .map(|()| id),
+        Ok(id) => tokens::revoke(s.call(), id).await.map(|()| id),
         Err(e) => Err(e),
     };
     done(&s, "/admin/users", result, |id| {

@@ -173,7 +173,7 @@ pub async fn send(Post { form, s }: Post<BulkForm>) -> Page {
     let key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let selected = ids(form.id.iter().map(String::as_str))?;
-    let job = bulk::create(&s.state, &s.principal, &s.meta, key, &selected).await?;
+    let job = bulk::create(s.user_call(), key, &selected).await?;
     Ok(see_other(&format!("/checkouts/bulk/{job}")))
 }
 

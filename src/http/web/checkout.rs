@@ -256,7 +256,7 @@ pub async fn send(
     let form_key = uuid::Uuid::parse_str(form.idempotency_key.trim())
         .map_err(|_| AppError::Form(FormProblem::Incomplete))?;
     let key = submission_key(form_key, id, false);
-    let outcome = send_once(&s.state, &s.principal, &s.meta, &key, id, Some(form.note)).await?;
+    let outcome = send_once(s.user_call(), &key, id, Some(form.note)).await?;
     let wants_json = req
         .headers()
         .get(header::ACCEPT)
@@ -298,7 +298,7 @@ pub async fn refresh(Post { s, .. }: Post<NoFields>, path: web::Path<String>) ->
     let id = checkout_id(&path)?;
     // Our copy's status before, so the page can say what Payson changed.
     let before = visible(&s.state, &s.principal, &path).await?.status;
-    let notice = match refresh_visible(&s.state, &s.principal, id, &s.meta).await {
+    let notice = match refresh_visible(s.user_call(), id).await {
         Ok(c) if c.status == before => Flash::Done(Notice::RefreshedNoChange),
         Ok(c) => Flash::Done(Notice::RefreshedNow(c.status.name().to_owned())),
         // Payson's answer is shown on the checkout's page rather than as an error page:

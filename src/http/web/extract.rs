@@ -19,7 +19,7 @@ use crate::domain::Principal;
 use crate::domain::policy::{Actor, Nav};
 use crate::error::{AppError, FormProblem};
 use crate::http::{csrf, request_meta, session};
-use crate::service::RequestMeta;
+use crate::service::{Call, RequestMeta};
 use crate::state::AppState;
 
 /// What every signed-in page shows around its content (templates read it as
@@ -45,6 +45,17 @@ pub struct SignedIn {
 impl SignedIn {
     pub fn actor(&self) -> Actor<'_> {
         Actor::from(&self.principal)
+    }
+
+    /// This request as a use case's call: the app, the principal as the policy sees them,
+    /// and the request's audit metadata.
+    pub fn call(&self) -> Call<'_> {
+        self.user_call().as_actor()
+    }
+
+    /// The same, for the use cases only a signed-in person may call (sending).
+    pub fn user_call(&self) -> Call<'_, &Principal> {
+        Call::new(&self.state, &self.principal, &self.meta)
     }
 }
 

@@ -71,7 +71,7 @@ pub async fn save(Post { form: f, s }: Post<SettingsForm>) -> Page {
             },
             language: Language::parse(&f.language),
         };
-        digest::save_settings(&s.state, s.actor(), &s.meta, user, new).await
+        digest::save_settings(s.call(), user, new).await
     }
     .await;
     super::admin::done(&s, "/settings", result, |_| Notice::SettingsSaved)

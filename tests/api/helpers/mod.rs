@@ -18,7 +18,7 @@ use checkout_desk::domain::policy::Actor;
 use checkout_desk::domain::{CheckoutId, Company, Role, RoleSet, User};
 use checkout_desk::payson::PaysonCredentials;
 use checkout_desk::payson_sim::{self, SimAccount, SimConfig, SimHandle};
-use checkout_desk::service::{RequestMeta, checkouts, companies, tokens, users};
+use checkout_desk::service::{Call, RequestMeta, checkouts, companies, tokens, users};
 use checkout_desk::startup::Application;
 use checkout_desk::state::AppState;
 use serde_json::json;
@@ -244,9 +244,7 @@ async fn add_company(
         email: format!("{agent}@merchant.test"),
     });
     let c = companies::add(
-        state,
-        Actor::Operator,
-        &RequestMeta::internal("test"),
+        Call::new(state, Actor::Operator, &RequestMeta::internal("test")),
         companies::NewCompany {
             id: None,
             name: name.into(),
@@ -281,9 +279,12 @@ pub async fn add_user(
         company_id: company.map(|c| c.id),
         roles: roles.iter().copied().collect::<RoleSet>(),
     };
-    users::add(state, Actor::Operator, &RequestMeta::internal("test"), new)
-        .await
-        .unwrap()
+    users::add(
+        Call::new(state, Actor::Operator, &RequestMeta::internal("test")),
+        new,
+    )
+    .await
+    .unwrap()
 }
 
 pub async fn user_token(
@@ -302,9 +303,7 @@ pub async fn issue_token(
     user: checkout_desk::domain::UserId,
 ) -> tokens::IssuedToken {
     tokens::issue(
-        state,
-        Actor::Operator,
-        &RequestMeta::internal("test"),
+        Call::new(state, Actor::Operator, &RequestMeta::internal("test")),
         user,
         "test",
     )
@@ -326,9 +325,7 @@ pub async fn issue_company_api_key(
         expires_in_days,
     };
     companies::issue_api_key(
-        state,
-        Actor::Operator,
-        &RequestMeta::internal("test"),
+        Call::new(state, Actor::Operator, &RequestMeta::internal("test")),
         company,
         new,
     )
