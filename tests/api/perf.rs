@@ -163,7 +163,7 @@ fn totals_of(all: &[Checkout], ids: &[CheckoutId]) -> Vec<(Currency, i64, i64)> 
 
 /// Every filter the tests try: each company and none, awaiting, shipped and all, texts
 /// (Unicode case, quotes, wildcards taken literally, shorter than a trigram, an id part,
-/// none matching) and a date range.
+/// none matching, e-mail addresses and their parts) and a date range.
 fn filters(all: &[Checkout], companies: [CompanyId; 2]) -> Vec<CheckoutFilter> {
     let t = now();
     let mut out = Vec::new();
@@ -180,6 +180,16 @@ fn filters(all: &[Checkout], companies: [CompanyId; 2]) -> Vec<CheckoutFilter> {
         Some(all[5].id.to_string()[..8].to_owned()),
         Some("kund1".to_owned()),
         Some("nobody here".to_owned()),
+        // E-mail addresses: the index is asked for the local part with its `@`, each
+        // candidate still checked against the whole text.
+        Some(all[7].customer_email.to_uppercase()),
+        Some(format!(
+            "{}.org",
+            all[7].customer_email.trim_end_matches(".com")
+        )),
+        Some("nd1@example.com".to_owned()),
+        Some("1@example".to_owned()),
+        Some("@example.com".to_owned()),
     ];
     let ranges = [
         (None, None),
