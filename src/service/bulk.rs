@@ -129,8 +129,9 @@ pub async fn matching(
     mut filter: CheckoutFilter,
 ) -> Result<(Vec<CheckoutId>, i64), AppError> {
     filter.status = Some(CheckoutStatus::ReadyToShip);
-    let page =
-        super::checkouts::list(state, principal, filter.clone(), None, MAX_ROWS as i64).await?;
+    let page = super::checkouts::listing(principal, filter.clone())?
+        .page(state, None, MAX_ROWS as i64)
+        .await?;
     let all: i64 = super::checkouts::totals(state, principal, filter)
         .await?
         .iter()

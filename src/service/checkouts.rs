@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::error::{AppError, Clash, Invalid, Missing, PaysonRefusal, PaysonSilence};
 use crate::payson::{PaysonCheckout, PaysonCredentials, PaysonError};
 use crate::state::AppState;
+use crate::store::Matching;
 
 use super::{Call, permitted};
 
@@ -196,29 +197,52 @@ pub fn scoped(principal: &Principal, mut f: CheckoutFilter) -> Result<CheckoutFi
     Ok(f)
 }
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-    filter: CheckoutFilter,
-    after: Option<(DateTime<Utc>, CheckoutId)>,
-    page_size: i64,
-) -> Result<CheckoutPage, AppError> {
-    let f = scoped(principal, filter)?;
-    let mut rows = state.store.list_checkouts(&f, after, page_size + 1).await?;
-    let awaiting = f.status == Some(CheckoutStatus::ReadyToShip);
-    let next = if rows.len() as i64 > page_size {
-        rows.truncate(usize::try_from(page_size).unwrap_or(0));
-        rows.last().and_then(|c| {
-            if awaiting {
-                c.ready_to_ship_at.map(|t| (t, c.id))
-            } else {
-                Some((c.created_at, c.id))
-            }
-        })
-    } else {
-        None
-    };
-    Ok(CheckoutPage { rows, next })
+/// A view of the checkouts a principal may see, narrowed by a filter: its pages and its
+/// totals. Scoped (and permitted) once; its text search is looked up in the index at most
+/// once for all of them (a page's rows and totals, every page of a CSV).
+pub struct Listing(Matching);
+
+pub fn listing(principal: &Principal, filter: CheckoutFilter) -> Result<Listing, AppError> {
+    Ok(Listing(scoped(principal, filter)?.into()))
+}
+
+impl Listing {
+    /// One page of `page_size` rows after the cursor `after`.
+    pub async fn page(
+        &self,
+        state: &AppState,
+        after: Option<(DateTime<Utc>, CheckoutId)>,
+        page_size: i64,
+    ) -> Result<CheckoutPage, AppError> {
+        let mut rows = state
+            .store
+            .list_checkouts(&self.0, after, page_size + 1)
+            .await?;
+        let awaiting = self.0.filter().is_awaiting();
+        let next = if rows.len() as i64 > page_size {
+            rows.truncate(usize::try_from(page_size).unwrap_or(0));
+            rows.last().and_then(|c| {
+                if awaiting {
+                    c.ready_to_ship_at.map(|t| (t, c.id))
+                } else {
+                    Some((c.created_at, c.id))
+                }
+            })
+        } else {
+            None
+        };
+        Ok(CheckoutPage { rows, next })
+    }
+
+    /// The worklist's totals: exact for an unfiltered view (from the counts table), and
+    /// for a filtered one either exact or "more than `TOTALS_BOUND`", so their cost does
+    /// not grow with the matches.
+    pub async fn totals(&self, state: &AppState) -> Result<FilterTotals, AppError> {
+        Ok(state
+            .store
+            .checkout_totals_bounded(&self.0, TOTALS_BOUND)
+            .await?)
+    }
 }
 
 /// Count and sum per currency of everything the filter shows.
@@ -234,21 +258,6 @@ pub async fn totals(
 /// A filtered view's totals are counted no further than this: the worklist says "more
 /// than 1000" rather than add up every match of a search or a date range.
 pub const TOTALS_BOUND: i64 = 1000;
-
-/// The worklist's totals: exact for an unfiltered view (from the counts table), and for a
-/// filtered one either exact or "more than `TOTALS_BOUND`", so its cost does not grow
-/// with the matches.
-pub async fn page_totals(
-    state: &AppState,
-    principal: &Principal,
-    filter: CheckoutFilter,
-) -> Result<FilterTotals, AppError> {
-    let f = scoped(principal, filter)?;
-    Ok(state
-        .store
-        .checkout_totals_bounded(&f, TOTALS_BOUND)
-        .await?)
-}
 
 /// A checkout the caller may see, by id alone (the admin desk's URLs carry no company).
 /// Another company's checkout is answered as not found.

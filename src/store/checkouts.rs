@@ -109,9 +109,10 @@ macro_rules! forms {
 /// `$ordered`: whether the statement keeps the list's order (then it never reads the
 /// index's matches as they come).
 macro_rules! fetch_matching {
-    ($self:expr, $forms:expr, $ordered:expr, $f:expr, $($bind:expr),+ $(,)?) => {{
-        let f: &CheckoutFilter = $f;
-        let (sql, search) = $self.form(&$forms, f, $ordered).await?;
+    ($self:expr, $forms:expr, $ordered:expr, $m:expr, $($bind:expr),+ $(,)?) => {{
+        let m: &Matching = $m;
+        let f = &m.filter;
+        let (sql, search) = $self.form(&$forms, m, $ordered).await?;
         let pattern = f.text.as_deref().map(like_pattern);
         on_pool!($self, |p| {
             let mut q = sqlx::query_as(sql).bind(f.company).bind(pattern.clone())$(.bind($bind))+;
@@ -124,6 +125,29 @@ macro_rules! fetch_matching {
             q.fetch_all(p).await.map_err(db_err)
         })
     }};
+}
+
+/// A filter of the list with its text search looked up in the index at most once, however
+/// many statements read it: a page's rows and its totals, or every page of a CSV.
+pub struct Matching {
+    filter: CheckoutFilter,
+    /// `search_hits`' answer, asked by the first statement that needs it.
+    search: tokio::sync::OnceCell<Option<Result<String, String>>>,
+}
+
+impl From<CheckoutFilter> for Matching {
+    fn from(filter: CheckoutFilter) -> Self {
+        Self {
+            filter,
+            search: tokio::sync::OnceCell::new(),
+        }
+    }
+}
+
+impl Matching {
+    pub fn filter(&self) -> &CheckoutFilter {
+        &self.filter
+    }
 }
 
 /// The bound an absent `from` stands for: before any checkout (and, as SQLite's text,
@@ -305,10 +329,11 @@ impl Store {
     /// the cursor `(created_at, id)`.
     pub async fn list_checkouts(
         &self,
-        f: &CheckoutFilter,
+        m: &Matching,
         after: Option<(DateTime<Utc>, CheckoutId)>,
         limit: i64,
     ) -> StoreResult<Vec<Checkout>> {
+        let f = &m.filter;
         // Every bound is a value (an absent one the far past or future) and the page starts
         // at one row value, the later of `from` and the cursor (the earlier of `to` and the
         // cursor, newest first), so each text is one index range on both backends: SQLite
@@ -347,7 +372,7 @@ impl Store {
             self,
             FORMS,
             true,
-            f,
+            m,
             from,
             to,
             start.0,
@@ -364,13 +389,20 @@ impl Store {
     async fn form(
         &self,
         forms: &Forms,
-        f: &CheckoutFilter,
+        m: &Matching,
         ordered: bool,
     ) -> StoreResult<(&'static str, Option<String>)> {
-        let (source, search) = match self.search_hits(f.text.as_deref()).await? {
+        let f = &m.filter;
+        let search = m
+            .search
+            .get_or_try_init(|| self.search_hits(f.text.as_deref()))
+            .await?;
+        let (source, search) = match search {
             None => (Source::Table, None),
-            Some(Ok(hits)) => (Source::Hits, Some(hits)),
-            Some(Err(query)) if !ordered && f.company.is_none() => (Source::Matches, Some(query)),
+            Some(Ok(hits)) => (Source::Hits, Some(hits.clone())),
+            Some(Err(query)) if !ordered && f.company.is_none() => {
+                (Source::Matches, Some(query.clone()))
+            }
             Some(Err(_)) => (Source::Table, None),
         };
         let by_status = &forms[usize::from(f.is_awaiting())];
@@ -419,9 +451,10 @@ impl Store {
     /// many rows match. Unfiltered views are exact from the counts table.
     pub async fn checkout_totals_bounded(
         &self,
-        f: &CheckoutFilter,
+        m: &Matching,
         bound: i64,
     ) -> StoreResult<FilterTotals> {
+        let f = &m.filter;
         const SUMS: &str = "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM (SELECT currency, amount_minor";
         const AWAITING: &str =
             " WHERE status = 'ReadyToShip' AND ready_to_ship_at >= $3 AND ready_to_ship_at < $4";
@@ -438,7 +471,7 @@ impl Store {
             self,
             FORMS,
             false,
-            f,
+            m,
             f.from.unwrap_or(far_past()),
             f.to.unwrap_or(far_future()),
             bound.saturating_add(1),

@@ -169,6 +169,7 @@ mod api_keys;
 mod audit;
 mod bulk;
 mod checkouts;
+pub use checkouts::Matching;
 mod claims;
 mod companies;
 mod digest;
@@ -282,7 +283,13 @@ impl Store {
             }
             // No ping before each acquire: a file cannot hang up, and each ping is one more
             // round trip to the connection's worker thread per statement.
-            let pool = pool_options(8).test_before_acquire(false);
+            let pool = pool_options(
+                std::env::var("CD_EXP_POOL")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(8),
+            )
+            .test_before_acquire(false);
             Db::Sqlite(pool.connect_with(opts).await.map_err(db_err)?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // Optional filters are written `$n IS NULL OR …`; a generic plan cannot see

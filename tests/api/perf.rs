@@ -141,7 +141,7 @@ fn scan(all: &[Checkout], f: &CheckoutFilter) -> Vec<CheckoutId> {
 
 /// The ids of the first `limit` rows the store lists for `f`.
 async fn listed(s: &Store, f: &CheckoutFilter, limit: i64) -> Vec<CheckoutId> {
-    s.list_checkouts(f, None, limit)
+    s.list_checkouts(&f.clone().into(), None, limit)
         .await
         .unwrap()
         .into_iter()
@@ -230,13 +230,24 @@ async fn search_and_pages_match_a_scan(db: Db) {
         status: None,
         ..Default::default()
     };
-    assert_eq!(s.list_checkouts(&renamed, None, 50).await.unwrap().len(), 1);
+    assert_eq!(
+        s.list_checkouts(&renamed.clone().into(), None, 50)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let old = CheckoutFilter {
         text: Some("kund9@".into()),
         status: None,
         ..Default::default()
     };
-    assert!(s.list_checkouts(&old, None, 50).await.unwrap().is_empty());
+    assert!(
+        s.list_checkouts(&old.clone().into(), None, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     for f in filters(&all, companies) {
         let expected = scan(&all, &f);
@@ -246,7 +257,7 @@ async fn search_and_pages_match_a_scan(db: Db) {
         let mut paged = Vec::new();
         let mut after = None;
         loop {
-            let page = s.list_checkouts(&f, after, 3).await.unwrap();
+            let page = s.list_checkouts(&f.clone().into(), after, 3).await.unwrap();
             let Some(last) = page.last() else { break };
             after = Some((
                 if f.is_awaiting() {
@@ -272,7 +283,10 @@ async fn bounded_totals_are_exact_or_say_more_than(db: Db) {
         let exact = totals_of(&all, &matching);
         let unfiltered = f.text.is_none() && f.from.is_none() && f.to.is_none();
         for bound in [0, 1, 3, matching.len() as i64, 1000] {
-            let got = s.checkout_totals_bounded(&f, bound).await.unwrap();
+            let got = s
+                .checkout_totals_bounded(&f.clone().into(), bound)
+                .await
+                .unwrap();
             let want = if unfiltered || matching.len() as i64 <= bound {
                 FilterTotals::Exact(exact.clone())
             } else {
@@ -355,7 +369,11 @@ async fn cached_overview_follows_another_instances_changes(db: Db) {
     let page = |app: &TestApp| {
         let (state, p, f) = (app.state.clone(), p.clone(), f.clone());
         async move {
-            let totals = checkouts::page_totals(&state, &p, f.clone()).await.unwrap();
+            let totals = checkouts::listing(&p, f.clone())
+                .unwrap()
+                .totals(&state)
+                .await
+                .unwrap();
             overview_for_page(&state, &p, &f, &totals).await.unwrap()
         }
     };
@@ -406,7 +424,10 @@ async fn totals_of_a_search_with_many_candidates_match_a_scan(db: Db) {
                     let matching = scan(&all, &f);
                     let exact = totals_of(&all, &matching);
                     for bound in [0, 1000, matching.len() as i64, 5000] {
-                        let got = s.checkout_totals_bounded(&f, bound).await.unwrap();
+                        let got = s
+                            .checkout_totals_bounded(&f.clone().into(), bound)
+                            .await
+                            .unwrap();
                         let want = if matching.len() as i64 <= bound {
                             FilterTotals::Exact(exact.clone())
                         } else {

@@ -673,10 +673,17 @@ async fn checkout_filters_totals_and_keyset(db: Db) {
         ..Default::default()
     };
     // Soonest-expiring (oldest readyToShip) first, across pages with no gaps or repeats.
-    let first = s.list_checkouts(&ready, None, 4).await.unwrap();
+    let first = s
+        .list_checkouts(&ready.clone().into(), None, 4)
+        .await
+        .unwrap();
     let last = first.last().unwrap();
     let second = s
-        .list_checkouts(&ready, Some((last.ready_to_ship_at.unwrap(), last.id)), 4)
+        .list_checkouts(
+            &ready.clone().into(),
+            Some((last.ready_to_ship_at.unwrap(), last.id)),
+            4,
+        )
         .await
         .unwrap();
     let mut expected: Vec<_> = awaiting.iter().rev().map(|c| c.id).collect();
@@ -688,13 +695,19 @@ async fn checkout_filters_totals_and_keyset(db: Db) {
         company: Some(b.id),
         ..ready.clone()
     };
-    assert_eq!(s.list_checkouts(&f, None, 50).await.unwrap().len(), 2);
+    assert_eq!(
+        s.list_checkouts(&f.clone().into(), None, 50)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     let f = CheckoutFilter {
         text: Some("bk_50%".into()),
         ..ready.clone()
     };
     assert_eq!(
-        ids(s.list_checkouts(&f, None, 50).await.unwrap()),
+        ids(s.list_checkouts(&f.clone().into(), None, 50).await.unwrap()),
         vec![awaiting[3].id]
     );
     let f = CheckoutFilter {
@@ -702,7 +715,10 @@ async fn checkout_filters_totals_and_keyset(db: Db) {
         ..ready.clone()
     };
     assert_eq!(
-        s.list_checkouts(&f, None, 50).await.unwrap().len(),
+        s.list_checkouts(&f.clone().into(), None, 50)
+            .await
+            .unwrap()
+            .len(),
         1,
         "_ is not a wildcard"
     );
@@ -711,7 +727,7 @@ async fn checkout_filters_totals_and_keyset(db: Db) {
         ..ready.clone()
     };
     assert_eq!(
-        ids(s.list_checkouts(&f, None, 50).await.unwrap()),
+        ids(s.list_checkouts(&f.clone().into(), None, 50).await.unwrap()),
         vec![awaiting[6].id]
     );
     let f = CheckoutFilter {
@@ -720,18 +736,21 @@ async fn checkout_filters_totals_and_keyset(db: Db) {
         ..ready.clone()
     };
     expected = vec![awaiting[2].id, awaiting[1].id];
-    assert_eq!(ids(s.list_checkouts(&f, None, 50).await.unwrap()), expected);
+    assert_eq!(
+        ids(s.list_checkouts(&f.clone().into(), None, 50).await.unwrap()),
+        expected
+    );
     // Other statuses: newest first; "all" includes everything.
     let f = CheckoutFilter {
         status: Some(CheckoutStatus::Shipped),
         ..Default::default()
     };
     assert_eq!(
-        ids(s.list_checkouts(&f, None, 50).await.unwrap()),
+        ids(s.list_checkouts(&f.clone().into(), None, 50).await.unwrap()),
         vec![shipped.id]
     );
     assert_eq!(
-        s.list_checkouts(&CheckoutFilter::default(), None, 50)
+        s.list_checkouts(&CheckoutFilter::default().into(), None, 50)
             .await
             .unwrap()
             .len(),
@@ -816,7 +835,12 @@ async fn text_search_ignores_case_beyond_ascii_and_old_rows_are_filled_in(db: Db
             text: Some(text.into()),
             ..Default::default()
         };
-        async move { s.list_checkouts(&f, None, 10).await.unwrap().len() }
+        async move {
+            s.list_checkouts(&f.clone().into(), None, 10)
+                .await
+                .unwrap()
+                .len()
+        }
     };
     for text in [
         "åsa",

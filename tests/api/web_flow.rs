@@ -519,7 +519,7 @@ async fn csv_for_excel_streamed_and_complete(db: Db) {
     let scan: Vec<String> = app
         .state
         .store
-        .list_checkouts(&f, None, 10_000)
+        .list_checkouts(&f.clone().into(), None, 10_000)
         .await
         .unwrap()
         .iter()

@@ -47,7 +47,7 @@ async fn scan(
     let all = app
         .state
         .store
-        .list_checkouts(&f, None, 10_000)
+        .list_checkouts(&f.clone().into(), None, 10_000)
         .await
         .unwrap();
     let mut out: Vec<(Currency, i64, i64, i64, [i64; 8])> = Vec::new();

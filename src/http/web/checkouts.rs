@@ -21,7 +21,7 @@ use crate::domain::{
 use crate::domain::{CheckoutFilter, FilterTotals};
 use crate::error::{AppError, FilterField};
 use crate::service::bulk::MAX_ROWS;
-use crate::service::checkouts::{list as list_checkouts, page_totals, visible_company_names};
+use crate::service::checkouts::{listing, visible_company_names};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
@@ -203,8 +203,10 @@ pub async fn list(req: HttpRequest, s: SignedIn, query: web::Query<ListQuery>) -
     let (state, principal, chrome, t) = (&s.state, s.principal, s.chrome, s.t);
     let f = filter(&query)?;
     let after = query.after.as_deref().and_then(parse_cursor);
-    let page = list_checkouts(state, &principal, f.clone(), after, PAGE_SIZE).await?;
-    let sums = page_totals(state, &principal, f.clone()).await?;
+    // The page's rows and totals share one look-up of its search.
+    let view = listing(&principal, f.clone())?;
+    let page = view.page(state, after, PAGE_SIZE).await?;
+    let sums = view.totals(state).await?;
     let list = company_names(state, &principal).await?;
     let names: HashMap<CompanyId, &str> = list.iter().map(|(id, n)| (*id, n.as_str())).collect();
     let zones = crate::service::companies::zones(state).await?;
@@ -256,7 +258,7 @@ pub async fn list(req: HttpRequest, s: SignedIn, query: web::Query<ListQuery>) -
             status: None,
             ..f.clone()
         };
-        let found = match page_totals(state, &principal, all).await? {
+        let found = match listing(&principal, all)?.totals(state).await? {
             FilterTotals::Exact(sums) => {
                 let n: i64 = sums.iter().map(|(_, n, _)| n).sum();
                 (n > 0).then(|| t.flow_matches_elsewhere(n))
@@ -330,13 +332,13 @@ pub async fn csv(s: SignedIn, query: web::Query<ListQuery>) -> Page {
             .cloned()
             .collect(),
     );
-    // Each page of the export is a worklist page through the same service (its scoping
-    // and permission check included).
+    // Each page of the export is a page of one listing: scoped and permitted once, its
+    // search looked up in the index once.
+    let view = Arc::new(listing(&principal, f)?);
     let fetch = move |after: Option<(DateTime<Utc>, CheckoutId)>| {
-        let (state, principal, f, names) =
-            (state.clone(), principal.clone(), f.clone(), names.clone());
+        let (state, view, names) = (state.clone(), view.clone(), names.clone());
         async move {
-            let page = list_checkouts(&state, &principal, f, after, csv::PAGE).await?;
+            let page = view.page(&state, after, csv::PAGE).await?;
             let rows = page
                 .rows
                 .iter()
