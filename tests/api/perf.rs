@@ -442,3 +442,23 @@ async fn totals_of_a_search_with_many_candidates_match_a_scan(db: Db) {
         }
     }
 }
+
+/// The bundled SQLite is built without memory statistics (`.cargo/config.toml`): with
+/// them, each of its allocations takes one process-wide mutex, on which request threads
+/// queued freeing row values under load.
+#[tokio::test]
+async fn sqlite_keeps_no_memory_statistics() {
+    use sqlx::Connection;
+    let mut c = sqlx::SqliteConnection::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    let options: Vec<String> =
+        sqlx::query_scalar("SELECT compile_options FROM pragma_compile_options")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "compiled with {options:?}"
+    );
+}
