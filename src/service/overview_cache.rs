@@ -32,21 +32,37 @@ struct Entry {
 #[derive(Default)]
 pub struct OverviewCache {
     entries: Mutex<HashMap<Option<CompanyId>, Entry>>,
-    /// One computation at a time, so a burst of pages after a change computes it once.
-    computing: tokio::sync::Mutex<()>,
+    /// One computation at a time per scope, so a burst of pages after a change computes
+    /// it once, and a company's page never waits behind every company's overview.
+    computing: Mutex<HashMap<Option<CompanyId>, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl OverviewCache {
+    /// The cached overview of `scope`, if it may be shown: computed with these `counts`,
+    /// and younger than `FRESH` — or of any age while another page is computing the next
+    /// one (`busy`): nothing it counts has changed, only its week buckets may have moved
+    /// with the clock, and waiting for a whole computation (over a second for every
+    /// company at a million checkouts) would stall every page behind it.
     fn fresh(
         &self,
         scope: Option<CompanyId>,
         counts: &Counts,
         now: DateTime<Utc>,
+        busy: bool,
     ) -> Option<Arc<Overview>> {
         let entries = self.entries.lock().ok()?;
         let e = entries.get(&scope)?;
         let age = now - e.computed_at;
-        (e.counts == *counts && age >= Duration::zero() && age < FRESH).then(|| e.overview.clone())
+        (e.counts == *counts && (busy || (age >= Duration::zero() && age < FRESH)))
+            .then(|| e.overview.clone())
+    }
+
+    fn turn(&self, scope: Option<CompanyId>) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self
+            .computing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        turns.entry(scope).or_default().clone()
     }
 
     fn keep(&self, scope: Option<CompanyId>, entry: Entry) {
@@ -76,14 +92,23 @@ pub async fn overview_for_page(
         _ => awaiting_counts(state, company).await?,
     };
     let cache = &state.overview_cache;
-    if let Some(o) = cache.fresh(company, &counts, state.clock.now()) {
+    if let Some(o) = cache.fresh(company, &counts, state.clock.now(), false) {
         return Ok(o);
     }
-    let _one = cache.computing.lock().await;
+    let turn = cache.turn(company);
+    let _one = match turn.try_lock() {
+        Ok(one) => one,
+        Err(_) => {
+            if let Some(o) = cache.fresh(company, &counts, state.clock.now(), true) {
+                return Ok(o);
+            }
+            turn.lock().await
+        }
+    };
     // Another page may have computed it while this one waited.
     let counts = awaiting_counts(state, company).await?;
     let now = state.clock.now();
-    if let Some(o) = cache.fresh(company, &counts, now) {
+    if let Some(o) = cache.fresh(company, &counts, now, false) {
         return Ok(o);
     }
     let o = Arc::new(overview(state, principal).await?);
@@ -104,4 +129,40 @@ async fn awaiting_counts(state: &AppState, company: Option<CompanyId>) -> Result
         ..CheckoutFilter::default()
     };
     Ok(state.store.checkout_totals(&f).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_old_overview_is_shown_only_while_another_is_computed_and_never_after_a_change() {
+        let cache = OverviewCache::default();
+        let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let counts: Counts = vec![(Currency::Sek, 3, 300)];
+        let o = Arc::new(Overview::default());
+        cache.keep(
+            None,
+            Entry {
+                computed_at: t0,
+                counts: counts.clone(),
+                overview: o.clone(),
+            },
+        );
+        let young = t0 + Duration::seconds(1);
+        let old = t0 + Duration::seconds(30);
+        assert!(cache.fresh(None, &counts, young, false).is_some());
+        assert!(cache.fresh(None, &counts, old, false).is_none());
+        let shown = cache.fresh(None, &counts, old, true).unwrap();
+        assert!(Arc::ptr_eq(&shown, &o));
+        let changed: Counts = vec![(Currency::Sek, 4, 400)];
+        assert!(cache.fresh(None, &changed, young, false).is_none());
+        assert!(cache.fresh(None, &changed, old, true).is_none());
+        // Another scope has nothing cached.
+        assert!(
+            cache
+                .fresh(Some(CompanyId::new_random()), &counts, young, true)
+                .is_none()
+        );
+    }
 }
