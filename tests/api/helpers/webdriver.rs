@@ -24,12 +24,32 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // End the session first: chromedriver then quits its Chromium, which killing
+        // chromedriver alone would leave running (a full run left seven behind).
+        let _ = self.end_session();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
 impl Driver {
+    /// `DELETE /session/{id}`, blocking (a `Drop` cannot await): one request on a plain
+    /// socket, answered when the browser has quit.
+    fn end_session(&self) -> std::io::Result<()> {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        write!(
+            s,
+            "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n",
+            self.session
+        )?;
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer)?;
+        Ok(())
+    }
+
     pub async fn start() -> Driver {
         let port = free_port();
         let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
