@@ -207,6 +207,11 @@ pub fn listing(principal: &Principal, filter: CheckoutFilter) -> Result<Listing,
 }
 
 impl Listing {
+    /// The same view in another status (`None`: any), its search not asked again.
+    pub fn in_status(&self, status: Option<CheckoutStatus>) -> Listing {
+        Listing(self.0.in_status(status))
+    }
+
     /// One page of `page_size` rows after the cursor `after`.
     pub async fn page(
         &self,

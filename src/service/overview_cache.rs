@@ -96,17 +96,17 @@ pub async fn overview_for_page(
         return Ok(o);
     }
     let turn = cache.turn(company);
-    let _one = match turn.try_lock() {
-        Ok(one) => one,
+    let (_one, counts) = match turn.try_lock() {
+        Ok(one) => (one, counts),
         Err(_) => {
             if let Some(o) = cache.fresh(company, &counts, state.clock.now(), true) {
                 return Ok(o);
             }
-            turn.lock().await
+            let one = turn.lock().await;
+            // Another page computed it while this one waited, perhaps with newer counts.
+            (one, awaiting_counts(state, company).await?)
         }
     };
-    // Another page may have computed it while this one waited.
-    let counts = awaiting_counts(state, company).await?;
     let now = state.clock.now();
     if let Some(o) = cache.fresh(company, &counts, now, false) {
         return Ok(o);

@@ -148,6 +148,18 @@ impl Matching {
     pub fn filter(&self) -> &CheckoutFilter {
         &self.filter
     }
+
+    /// The same text in any status (or another one): the index's answer does not depend
+    /// on the status, so one already asked is kept.
+    pub fn in_status(&self, status: Option<CheckoutStatus>) -> Matching {
+        Self {
+            filter: CheckoutFilter {
+                status,
+                ..self.filter.clone()
+            },
+            search: self.search.clone(),
+        }
+    }
 }
 
 /// The bound an absent `from` stands for: before any checkout (and, as SQLite's text,

@@ -254,11 +254,7 @@ pub async fn list(req: HttpRequest, s: SignedIn, query: web::Query<ListQuery>) -
     // Nothing here for a search: say how many the same search finds in any status (bounded
     // like the totals, so a broad search stays as cheap as the page).
     let elsewhere = if page.rows.is_empty() && f.text.is_some() && f.status.is_some() {
-        let all = CheckoutFilter {
-            status: None,
-            ..f.clone()
-        };
-        let found = match listing(&principal, all)?.totals(state).await? {
+        let found = match view.in_status(None).totals(state).await? {
             FilterTotals::Exact(sums) => {
                 let n: i64 = sums.iter().map(|(_, n, _)| n).sum();
                 (n > 0).then(|| t.flow_matches_elsewhere(n))
