@@ -9,7 +9,8 @@
 //!
 //! Settings (environment): `BENCH_SIZES` (default `10000,1000000`), `BENCH_BACKENDS`
 //! (`sqlite,postgres`), `BENCH_SECS` (seconds of load per view, default 5), `BENCH_SENDS`
-//! (checkouts prepared for the send view, default 12000), `BENCH_BIN` (the server,
+//! (checkouts prepared for the send view, default 12000), `BENCH_VIEWS` (the views to
+//! measure, parts of their names: `company admin,API send`; default all), `BENCH_BIN` (the server,
 //! default `target/release/checkout-desk`), `TEST_POSTGRES_URL`.
 
 #![allow(
@@ -611,11 +612,14 @@ struct View {
 struct Measured {
     load: Wrk,
     single_p50_ms: f64,
+    /// The server's CPU time (user and system, all threads) per request under load: what
+    /// a view costs, less swayed than req/s by a busy machine.
+    cpu_ms: f64,
     /// Rows the page showed (worklist pages) or bytes (CSV, API).
     rows: usize,
 }
 
-async fn measure_view(base: &str, v: &View, secs: u64) -> Measured {
+async fn measure_view(base: &str, pid: u32, v: &View, secs: u64) -> Measured {
     let client = reqwest::Client::new();
     let (name, value) = v.header.split_once(": ").unwrap();
     let r = client
@@ -645,7 +649,9 @@ async fn measure_view(base: &str, v: &View, secs: u64) -> Measured {
     // Warm-up (connections, caches), then the load, then one connection for the latency
     // of a single request.
     wrk(&url, CONNECTIONS, 1, &headers, None);
+    let cpu_before = cpu_secs(pid);
     let load = wrk(&url, CONNECTIONS, secs, &headers, None);
+    let cpu = cpu_secs(pid) - cpu_before;
     let single = wrk(&url, 1, 2.min(secs), &headers, None);
     assert_eq!(
         load.non_2xx, 0,
@@ -655,6 +661,7 @@ async fn measure_view(base: &str, v: &View, secs: u64) -> Measured {
     Measured {
         load,
         single_p50_ms: single.p50_ms,
+        cpu_ms: cpu * 1e3 / load.requests.max(1) as f64,
         rows,
     }
 }
@@ -711,6 +718,21 @@ async fn shipped_in_our_records(p: &Prepared) -> u64 {
     shipped
 }
 
+/// User and system CPU seconds `pid` has used so far, all its threads (`/proc/<pid>/stat`).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's closing parenthesis; utime and stime are the 12th
+    // and 13th of them, in clock ticks (100 a second on Linux).
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: Vec<f64> = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    ticks.iter().sum::<f64>() / 100.0
+}
+
 fn rss_mb(pid: u32) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb = |key: &str| {
@@ -735,6 +757,8 @@ struct Run {
     views: Vec<Measured>,
     sends: Wrk,
     sends_ok: u64,
+    /// The server's CPU time per send under load.
+    sends_cpu_ms: f64,
     payson_updates: u64,
     most_per_checkout: u64,
     /// Checkouts of the send list our own database records as shipped after the run: each
@@ -816,17 +840,31 @@ async fn run_one(
     let (child, base, startup) = start_server(bin, &p).await;
     let admin = login(&base, "a%40bench.test").await;
     let root = login(&base, "root%40bench.test").await;
-    let vs = views(&p, &admin, &root);
+    let only = selected_views();
+    let picked = |name: &str| {
+        only.as_ref()
+            .is_none_or(|o| o.iter().any(|w| name.contains(w.as_str())))
+    };
+    let vs: Vec<View> = views(&p, &admin, &root)
+        .into_iter()
+        .filter(|v| picked(v.name))
+        .collect();
     let mut measured = Vec::new();
     for v in &vs {
-        let m = measure_view(&base, v, secs).await;
+        let m = measure_view(&base, child.id(), v, secs).await;
         eprintln!(
-            "    {:<26} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  single p50 {:>6.2} ms  ({} rows)",
-            v.name, m.load.rps, m.load.p50_ms, m.load.p99_ms, m.single_p50_ms, m.rows
+            "    {:<26} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  single p50 {:>6.2} ms  CPU {:>5.3} ms/req  ({} rows)",
+            v.name, m.load.rps, m.load.p50_ms, m.load.p99_ms, m.single_p50_ms, m.cpu_ms, m.rows
         );
         measured.push(m);
     }
-    let (sends_w, sends_ok) = measure_sends(&base, &p, secs.min(3));
+    let cpu_before = cpu_secs(child.id());
+    let (sends_w, sends_ok) = if picked("API send") {
+        measure_sends(&base, &p, secs.min(3))
+    } else {
+        (Wrk::default(), 0)
+    };
+    let sends_cpu_ms = (cpu_secs(child.id()) - cpu_before) * 1e3 / sends_w.requests.max(1) as f64;
     // Sends wrk cut off at its end may still finish at the server: count at the simulator
     // once they have, per checkout (exactly once: no checkout updated twice).
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -847,6 +885,7 @@ async fn run_one(
             views: measured,
             sends: sends_w,
             sends_ok,
+            sends_cpu_ms,
             payson_updates,
             most_per_checkout,
             shipped_here,
@@ -855,6 +894,14 @@ async fn run_one(
             load_secs: p.load_secs,
         },
     )
+}
+
+/// `BENCH_VIEWS`: the views to measure, as comma-separated parts of their names
+/// (`BENCH_VIEWS="company admin,API"`); every view when unset.
+fn selected_views() -> Option<Vec<String>> {
+    std::env::var("BENCH_VIEWS")
+        .ok()
+        .map(|v| v.split(',').map(|w| w.trim().to_owned()).collect())
 }
 
 fn main() {
@@ -903,12 +950,16 @@ async fn bench() {
         header: "X-Bench: 1".into(),
         json,
     };
-    let page_ceiling = measure_view(&cbase, &cv("/checkouts", false), secs).await;
-    let json_ceiling = measure_view(&cbase, &cv("/json", true), secs).await;
+    let page_ceiling = measure_view(&cbase, ceiling.id(), &cv("/checkouts", false), secs).await;
+    let json_ceiling = measure_view(&cbase, ceiling.id(), &cv("/json", true), secs).await;
     stop(ceiling);
     eprintln!(
-        "  ceiling: worklist page {:.0} pages/s (p99 {:.2} ms), JSON {:.0} req/s",
-        page_ceiling.load.rps, page_ceiling.load.p99_ms, json_ceiling.load.rps
+        "  ceiling: worklist page {:.0} pages/s (p99 {:.2} ms, CPU {:.3} ms/page), JSON {:.0} req/s (CPU {:.3} ms/req)",
+        page_ceiling.load.rps,
+        page_ceiling.load.p99_ms,
+        page_ceiling.cpu_ms,
+        json_ceiling.load.rps,
+        json_ceiling.cpu_ms
     );
 
     let sim = payson_sim::start(
@@ -941,9 +992,9 @@ async fn bench() {
         page_ceiling.load.rps, page_ceiling.load.p99_ms, json_ceiling.load.rps
     );
     println!(
-        "| backend | checkouts | view | req/s | p50 ms | p99 ms | single p50 ms | / ceiling | growth req/s (small/large) | rows |"
+        "| backend | checkouts | view | req/s | p50 ms | p99 ms | single p50 ms | / ceiling | growth req/s (small/large) | server CPU ms/req | rows |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (pg, n, names, run) in &results {
         let smallest = results
             .iter()
@@ -958,7 +1009,7 @@ async fn bench() {
             };
             let growth = smallest.views[i].load.rps / m.load.rps;
             println!(
-                "| {} | {n} | {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {} |",
+                "| {} | {n} | {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {:.3} | {} |",
                 if *pg { "PostgreSQL" } else { "SQLite" },
                 m.load.rps,
                 m.load.p50_ms,
@@ -966,15 +1017,20 @@ async fn bench() {
                 m.single_p50_ms,
                 m.load.rps / ceiling,
                 growth,
+                m.cpu_ms,
                 m.rows,
             );
         }
+        if run.sends.requests == 0 {
+            continue; // not picked by BENCH_VIEWS
+        }
         println!(
-            "| {} | {n} | API send (simulator) | {:.0} | {:.2} | {:.2} | | | | {} answered 2xx, {} other answers, {} cut off by wrk's end; {} Payson updates, at most {} per checkout; {} shipped in our records |",
+            "| {} | {n} | API send (simulator) | {:.0} | {:.2} | {:.2} | | | | {:.3} | {} answered 2xx, {} other answers, {} cut off by wrk's end; {} Payson updates, at most {} per checkout; {} shipped in our records |",
             if *pg { "PostgreSQL" } else { "SQLite" },
             run.sends.rps,
             run.sends.p50_ms,
             run.sends.p99_ms,
+            run.sends_cpu_ms,
             run.sends_ok,
             run.sends.non_2xx,
             run.payson_updates.saturating_sub(run.sends.requests),

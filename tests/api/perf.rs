@@ -462,3 +462,47 @@ async fn sqlite_keeps_no_memory_statistics() {
         "compiled with {options:?}"
     );
 }
+
+/// A statement is compiled once per connection and then only re-run: the bundled SQLite
+/// keeps its query planner stability guarantee (`.cargo/config.toml`). Without it, a
+/// statement whose plan could depend on a bound value — a LIKE pattern, or a range on an
+/// indexed column once statistics exist (the bundled SQLite has STAT4) — is compiled
+/// again at every execution, since sqlx binds every value each time; the worklist's
+/// statements have both.
+#[tokio::test]
+async fn sqlite_statements_are_not_compiled_again_for_new_values() {
+    use sqlx::Connection;
+    let mut c = sqlx::SqliteConnection::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    for sql in [
+        "CREATE TABLE t (k TEXT NOT NULL, v TEXT NOT NULL)",
+        "CREATE INDEX t_k ON t (k)",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) \
+         INSERT INTO t SELECT printf('k%03d', i), printf('v%d', i % 7) FROM n",
+        "ANALYZE",
+    ] {
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+    const SQL: &str = "SELECT count(*) FROM t WHERE k > $1 AND ($2 IS NULL OR v LIKE $2)";
+    let mut counts = Vec::new();
+    for i in 0..6 {
+        let pattern = (i % 2 == 0).then(|| format!("%{i}%"));
+        let n: i64 = sqlx::query_scalar(SQL)
+            .bind(format!("k{:03}", i * 80))
+            .bind(pattern)
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        counts.push(n);
+    }
+    // The values did reach the statement (each run counted its own rows).
+    assert_eq!(counts, [71, 420, 49, 260, 25, 100], "counts per run");
+    let (runs, recompiled): (i64, i64) =
+        sqlx::query_as("SELECT run, reprep FROM sqlite_stmt WHERE sql = $1")
+            .bind(SQL)
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+    assert_eq!((runs, recompiled), (6, 0), "(runs, compiled again)");
+}
