@@ -15,7 +15,7 @@ const SELECT_COLUMNS: &str = sql!("SELECT ", COLUMNS);
 /// Every column of the table; each query adds its own conditions.
 const SELECT: &str = sql!(SELECT_COLUMNS, " FROM checkouts");
 
-from_row!(Checkout, |row| Ok(Checkout {
+from_row!(json Checkout, |row| Ok(Checkout {
     id: row.try_get("id")?,
     company_id: row.try_get("company_id")?,
     status: row.try_get("status")?,
@@ -103,11 +103,27 @@ macro_rules! forms {
     };
 }
 
-/// Fetches the rows of `$forms`' text for the filter `$f`: `$1` its company, `$2` its
-/// text's pattern, then `$binds`, then its status (`[others]` texts only: the awaiting
-/// ones name theirs) and, last, the search (hits or query) when the text reads one.
+/// `$q` with the binds of a statement over the list for the filter `$f`: `$1` its
+/// company, `$2` its text's pattern, then `$binds`, then its status (`[others]` texts
+/// only: the awaiting ones name theirs) and, last, the search (hits or query) when the
+/// text reads one.
+macro_rules! bind_matching {
+    ($q:expr, $f:expr, $pattern:expr, $search:expr, $($bind:expr),+) => {{
+        let mut q = $q.bind($f.company).bind($pattern.clone())$(.bind($bind))+;
+        if !$f.is_awaiting() {
+            q = q.bind($f.status);
+        }
+        if let Some(m) = &$search {
+            q = q.bind(m.clone());
+        }
+        q
+    }};
+}
+
+/// Fetches the rows of `$forms`' text for the filter `$m` (binds as `bind_matching!`).
 /// `$ordered`: whether the statement keeps the list's order (then it never reads the
-/// index's matches as they come).
+/// index's matches as they come). With `json $json_forms`, SQLite runs those texts
+/// instead, which answer the same rows as one JSON array (`json_row.rs`).
 macro_rules! fetch_matching {
     ($self:expr, $forms:expr, $ordered:expr, $m:expr, $($bind:expr),+ $(,)?) => {{
         let m: &Matching = $m;
@@ -115,15 +131,33 @@ macro_rules! fetch_matching {
         let (sql, search) = $self.form(&$forms, m, $ordered).await?;
         let pattern = f.text.as_deref().map(like_pattern);
         on_pool!($self, |p| {
-            let mut q = sqlx::query_as(sql).bind(f.company).bind(pattern.clone())$(.bind($bind))+;
-            if !f.is_awaiting() {
-                q = q.bind(f.status);
-            }
-            if let Some(m) = &search {
-                q = q.bind(m.clone());
-            }
-            q.fetch_all(p).await.map_err(db_err)
+            bind_matching!(sqlx::query_as(sql), f, pattern, search, $($bind),+)
+                .fetch_all(p)
+                .await
+                .map_err(db_err)
         })
+    }};
+    (json $json_forms:expr, $self:expr, $forms:expr, $ordered:expr, $m:expr, $($bind:expr),+ $(,)?) => {{
+        let m: &Matching = $m;
+        let f = &m.filter;
+        let sqlite = matches!($self.db, Db::Sqlite(_));
+        let (sql, search) = $self
+            .form(if sqlite { &$json_forms } else { &$forms }, m, $ordered)
+            .await?;
+        let pattern = f.text.as_deref().map(like_pattern);
+        match &$self.db {
+            Db::Sqlite(p) => {
+                let rows: String = bind_matching!(sqlx::query_scalar(sql), f, pattern, search, $($bind),+)
+                    .fetch_one(p)
+                    .await
+                    .map_err(db_err)?;
+                super::json_row::decode_rows(&rows, COLUMNS).map_err(db_err)
+            }
+            Db::Postgres(p) => bind_matching!(sqlx::query_as(sql), f, pattern, search, $($bind),+)
+                .fetch_all(p)
+                .await
+                .map_err(db_err),
+        }
     }};
 }
 
@@ -362,6 +396,16 @@ impl Store {
             [OTHERS, OTHERS_PAGE, 9],
             [AWAITING, AWAITING_PAGE, 8]
         );
+        // SQLite: the same rows, aggregated in the same order into one JSON array.
+        const AS_JSON: &str = "SELECT coalesce(json_group_array(json_array(";
+        const JSON_FORMS: Forms = [
+            forms!(@status
+                sql!(AS_JSON, COLUMNS, ") ORDER BY created_at DESC, id DESC), '[]') FROM (", SELECT_COLUMNS),
+                OTHERS, sql!(OTHERS_PAGE, ")"), 9),
+            forms!(@status
+                sql!(AS_JSON, COLUMNS, ") ORDER BY ready_to_ship_at, id), '[]') FROM (", SELECT_COLUMNS),
+                AWAITING, sql!(AWAITING_PAGE, ")"), 8),
+        ];
         let awaiting = f.is_awaiting();
         let from = f.from.unwrap_or(far_past());
         let to = f.to.unwrap_or(far_future());
@@ -381,6 +425,7 @@ impl Store {
             }
         };
         fetch_matching!(
+            json JSON_FORMS,
             self,
             FORMS,
             true,

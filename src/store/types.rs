@@ -9,6 +9,8 @@ use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 use uuid::Uuid;
 
+use super::json_row::FromJson;
+
 use crate::domain::{
     AuditAction, AuditOutcome, BulkJobId, BulkRowState, CheckoutId, CheckoutStatus, ClaimState,
     CompanyId, Currency, DigestState, Language, NotificationResult, PaymentMethod, RoleSet,
@@ -71,6 +73,16 @@ macro_rules! column_type {
         {
             fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
                 let stored = <$base as Decode<'r, DB>>::decode(value)?;
+                let $s = &stored;
+                let parsed: Option<$ty> = $from;
+                parsed.ok_or_else(|| format!("'{}' is not a valid {}", $s, stringify!($ty)).into())
+            }
+        }
+
+        // The same value read from a JSON row (`json_row.rs`).
+        impl FromJson for $ty {
+            fn from_json(v: &serde_json::value::RawValue) -> Result<Self, BoxDynError> {
+                let stored = <$base as FromJson>::from_json(v)?;
                 let $s = &stored;
                 let parsed: Option<$ty> = $from;
                 parsed.ok_or_else(|| format!("'{}' is not a valid {}", $s, stringify!($ty)).into())

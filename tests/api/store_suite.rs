@@ -292,9 +292,22 @@ async fn checkouts_upsert_and_read(db: Db) {
     let s = store(db).await;
     let c = company("A");
     s.insert_company(&c).await.unwrap();
+    // A page of the list (read as one JSON value on SQLite) holds the same checkout as
+    // reading it alone, every field, whatever its text holds.
+    let listed = |status| {
+        let f = CheckoutFilter {
+            status: Some(status),
+            ..Default::default()
+        };
+        let s = &s;
+        async move { s.list_checkouts(&f.into(), None, 10).await.unwrap() }
+    };
     let mut co = checkout(c.id, CheckoutStatus::ReadyToShip);
+    co.customer_name = "Åsa \"Q\" Öberg \\ \u{1F600}\n\ttab".into();
+    co.reference = "'; DROP TABLE checkouts; --".into();
     s.upsert_checkout(&co).await.unwrap();
     assert_eq!(s.checkout(co.id).await.unwrap(), Some(co.clone()));
+    assert_eq!(listed(CheckoutStatus::ReadyToShip).await, [co.clone()]);
     co.status = CheckoutStatus::Shipped;
     co.payson_status = "shipped".into();
     co.snippet = None;
@@ -303,6 +316,8 @@ async fn checkouts_upsert_and_read(db: Db) {
     co.amount = Money::from_minor(-5, Currency::Eur);
     s.upsert_checkout(&co).await.unwrap();
     assert_eq!(s.checkout(co.id).await.unwrap(), Some(co.clone()));
+    assert_eq!(listed(CheckoutStatus::Shipped).await, [co.clone()]);
+    assert_eq!(listed(CheckoutStatus::ReadyToShip).await, []);
     assert_eq!(s.count_checkouts().await.unwrap(), 1);
     assert_eq!(s.checkout(CheckoutId::new_random()).await.unwrap(), None);
     // A checkout of a company that does not exist is refused.
@@ -1029,6 +1044,17 @@ async fn bad_stored_values_are_corrupt(db: Db) {
     assert!(
         matches!(s.checkout(co.id).await, Err(StoreError::Corrupt(_))),
         "unknown currency"
+    );
+    let awaiting = CheckoutFilter {
+        status: Some(CheckoutStatus::ReadyToShip),
+        ..Default::default()
+    };
+    assert!(
+        matches!(
+            s.list_checkouts(&awaiting.into(), None, 10).await,
+            Err(StoreError::Corrupt(_))
+        ),
+        "unknown currency in a page of the list"
     );
     // The status column itself only takes the twelve names.
     assert!(
