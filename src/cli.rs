@@ -244,31 +244,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             build_state(settings, Arc::new(SystemClock)).await?;
             println!("Migrations applied.");
         }
-        cmd @ (Command::Company(_) | Command::User(_) | Command::Token(_) | Command::Digest(_)) => {
-            let state = state(settings).await?;
-            let meta = RequestMeta::internal("cli");
-            operate(Call::new(&state, OP, &meta), cmd).await?;
-        }
+        Command::Company(cmd) => operate(settings, Operation::Company(cmd)).await?,
+        Command::User(cmd) => operate(settings, Operation::User(cmd)).await?,
+        Command::Token(cmd) => operate(settings, Operation::Token(cmd)).await?,
+        Command::Digest(cmd) => operate(settings, Operation::Digest(cmd)).await?,
         Command::Demo(_) | Command::PaysonSim { .. } | Command::Config(_) => {}
     }
     Ok(())
 }
 
+/// The commands that call the services.
+enum Operation {
+    Company(CompanyCmd),
+    User(UserCmd),
+    Token(TokenCmd),
+    Digest(DigestCmd),
+}
+
 /// A command that calls the services, as the operator: one call for the whole command.
-async fn operate(call: Call<'_>, cmd: Command) -> anyhow::Result<()> {
-    match cmd {
-        Command::Company(cmd) => company(call, cmd).await?,
-        Command::User(cmd) => user(call, cmd).await?,
-        Command::Token(cmd) => token(call, cmd).await?,
-        Command::Digest(DigestCmd::Send) => {
+async fn operate(settings: Settings, op: Operation) -> anyhow::Result<()> {
+    let state = state(settings).await?;
+    let meta = RequestMeta::internal("cli");
+    let call = Call::new(&state, OP, &meta);
+    match op {
+        Operation::Company(cmd) => company(call, cmd).await?,
+        Operation::User(cmd) => user(call, cmd).await?,
+        Operation::Token(cmd) => token(call, cmd).await?,
+        Operation::Digest(DigestCmd::Send) => {
             let r = digest::send_now(call).await?;
             println!(
                 "Digest: {} companies checked, {} sent ({} mails), {} with nothing to send, {} failed, {} busy elsewhere.",
                 r.companies_checked, r.sent, r.mails, r.skipped_empty, r.failed, r.busy
             );
         }
-        // The other commands are not the services' and never come here.
-        _ => {}
     }
     Ok(())
 }
