@@ -37,6 +37,15 @@ impl From<HttpStatus> for u16 {
     }
 }
 
+/// A stored value `parse`d as a `what`, or the decode error naming it.
+fn parsed_or_corrupt<T>(
+    parsed: Option<T>,
+    stored: &impl std::fmt::Display,
+    what: &str,
+) -> Result<T, BoxDynError> {
+    parsed.ok_or_else(|| format!("'{stored}' is not a valid {what}").into())
+}
+
 /// `Type`, `Encode` and `Decode` for `$ty` stored as `$base` (`String` for TEXT): `$to`
 /// writes the value as a `$base`, `$from` reads it back from a `&$base`, `None` meaning the
 /// stored value does not parse.
@@ -74,8 +83,7 @@ macro_rules! column_type {
             fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
                 let stored = <$base as Decode<'r, DB>>::decode(value)?;
                 let $s = &stored;
-                let parsed: Option<$ty> = $from;
-                parsed.ok_or_else(|| format!("'{}' is not a valid {}", $s, stringify!($ty)).into())
+                parsed_or_corrupt($from, $s, stringify!($ty))
             }
         }
 
@@ -84,8 +92,7 @@ macro_rules! column_type {
             fn from_json(v: &serde_json::value::RawValue) -> Result<Self, BoxDynError> {
                 let stored = <$base as FromJson>::from_json(v)?;
                 let $s = &stored;
-                let parsed: Option<$ty> = $from;
-                parsed.ok_or_else(|| format!("'{}' is not a valid {}", $s, stringify!($ty)).into())
+                parsed_or_corrupt($from, $s, stringify!($ty))
             }
         }
     };
